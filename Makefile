@@ -1,0 +1,46 @@
+# Thin wrapper over CMake. `make`, `make test`, `make demo` and `make bench`
+# install missing Debian packages first (scripts/install-deps.sh).
+BUILD      ?= build
+BUILD_SAN  ?= build-sanitize
+BUILD_FUZZ ?= build-fuzz
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build test test-sanitize fuzz demo bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# In CI the whole suite also runs under ASan+UBSan, and the fuzzer runs briefly.
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+ifeq ($(CI),true)
+	@$(MAKE) --no-print-directory test-sanitize fuzz
+endif
+
+test-sanitize: deps
+	@cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DPGO_SANITIZE=ON >/dev/null
+	@cmake --build $(BUILD_SAN) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --test-dir $(BUILD_SAN) --output-on-failure -j $(JOBS)
+
+fuzz: deps
+	@cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+		-DPGO_FUZZ=ON >/dev/null
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_decode
+	tests/fuzz/run.sh $(BUILD_FUZZ)/tests/fuzz/fuzz_decode $(FUZZ_SECONDS)
+
+demo: build
+	@scripts/demo.sh $(BUILD)/pgotool
+
+bench: build
+	@bench/run.sh $(BUILD)/pgotool
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ)

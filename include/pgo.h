@@ -1,0 +1,312 @@
+/*
+ * libpgo: decode, validate, merge and encode pprof profiles, and compute the
+ * call-edge view that the Go compiler takes from a PGO profile.
+ *
+ * The library does no I/O beyond the buffers it is handed, never prints and
+ * never exits. Every call that can fail returns a pgo_status and, when given
+ * a pgo_error, fills it with one line that names the input, the byte offset
+ * where one is known, and the rule that was broken.
+ */
+#ifndef PGO_H
+#define PGO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PGO_VERSION "0.1.0"
+
+typedef enum pgo_status {
+	PGO_OK = 0,
+	PGO_ERR_NOMEM,        /* an allocation failed */
+	PGO_ERR_EMPTY,        /* the input holds no bytes */
+	PGO_ERR_COMPRESSION,  /* corrupt or truncated gzip/zstd stream */
+	PGO_ERR_FORMAT,       /* bytes are not a well-formed pprof protobuf */
+	PGO_ERR_INVALID,      /* well-formed, but breaks a pprof validity rule */
+	PGO_ERR_LIMIT,        /* a size or count limit was exceeded */
+	PGO_ERR_INCOMPATIBLE, /* profiles with different sample or period types */
+	PGO_ERR_NO_VALUE,     /* no samples/count or cpu/nanoseconds column */
+	PGO_ERR_NO_START_LINE,/* no Function.start_line: the compiler rejects it */
+	PGO_ERR_ARGUMENT,     /* the caller passed something unusable */
+} pgo_status;
+
+typedef struct pgo_error {
+	pgo_status status;
+	char message[480];
+} pgo_error;
+
+/* A short, stable name for a status ("compression", "limit", ...). */
+const char *pgo_status_name(pgo_status status);
+
+/* ------------------------------------------------------------------ */
+/* Limits applied to untrusted input.                                  */
+
+typedef struct pgo_limits {
+	size_t max_decompressed_bytes; /* per input, after gzip/zstd */
+	uint32_t max_strings;
+	uint32_t max_sample_types;
+	uint32_t max_samples;
+	uint32_t max_locations;
+	uint32_t max_functions;
+	uint32_t max_mappings;
+	uint32_t max_lines;            /* Line entries over all locations */
+	uint32_t max_sample_locations; /* location ids over all samples */
+	uint32_t max_labels;           /* labels over all samples */
+} pgo_limits;
+
+/* Generous defaults: 1 GiB decompressed, 2^27 entities of each kind. */
+void pgo_limits_default(pgo_limits *limits);
+
+/* ------------------------------------------------------------------ */
+/* Compression.                                                        */
+
+typedef enum pgo_compression {
+	PGO_COMPRESSION_NONE,
+	PGO_COMPRESSION_GZIP,
+	PGO_COMPRESSION_ZSTD,
+} pgo_compression;
+
+/* Looks at the magic bytes only; never at a file name. */
+pgo_compression pgo_sniff(const uint8_t *data, size_t size);
+
+/*
+ * Returns the decompressed form of data in *out (malloc'd, caller frees).
+ * Raw data is copied. Fails with PGO_ERR_LIMIT past max_out bytes, whatever
+ * the stream's own headers claim.
+ */
+pgo_status pgo_decompress(const uint8_t *data, size_t size, const char *name,
+                          size_t max_out, uint8_t **out, size_t *out_size,
+                          pgo_error *err);
+
+/* gzip-compresses data at level 1..12 (libdeflate's scale). */
+pgo_status pgo_gzip(const uint8_t *data, size_t size, int level,
+                    uint8_t **out, size_t *out_size, pgo_error *err);
+
+/* ------------------------------------------------------------------ */
+/* The in-memory profile.                                              */
+
+/* Index into the profile's interned string table; 0 is always "". */
+typedef uint32_t pgo_str;
+
+/* Marks a missing mapping or function reference. */
+#define PGO_NONE UINT32_MAX
+
+typedef struct pgo_value_type {
+	pgo_str type;
+	pgo_str unit;
+} pgo_value_type;
+
+typedef struct pgo_mapping {
+	uint64_t id;
+	uint64_t memory_start;
+	uint64_t memory_limit;
+	uint64_t file_offset;
+	pgo_str filename;
+	pgo_str build_id;
+	bool has_functions;
+	bool has_filenames;
+	bool has_line_numbers;
+	bool has_inline_frames;
+} pgo_mapping;
+
+typedef struct pgo_function {
+	uint64_t id;
+	pgo_str name;
+	pgo_str system_name;
+	pgo_str filename;
+	int64_t start_line;
+} pgo_function;
+
+typedef struct pgo_line {
+	uint32_t function; /* index into functions[], or PGO_NONE */
+	int64_t line;
+	int64_t column;
+} pgo_line;
+
+typedef struct pgo_location {
+	uint64_t id;
+	uint64_t address;
+	uint32_t mapping;  /* index into mappings[], or PGO_NONE */
+	uint32_t lines_at; /* first entry in lines[] */
+	uint32_t n_lines;  /* innermost (deepest inlined) first */
+	bool is_folded;
+} pgo_location;
+
+typedef struct pgo_label {
+	pgo_str key;
+	pgo_str str;      /* nonzero for a string label */
+	int64_t num;
+	pgo_str num_unit;
+} pgo_label;
+
+typedef struct pgo_sample {
+	uint32_t locations_at; /* first entry in sample_locations[] (indexes, leaf first) */
+	uint32_t n_locations;
+	uint32_t labels_at;    /* first entry in labels[] */
+	uint32_t n_labels;
+	/* values: values[sample_index * n_sample_types ...] */
+} pgo_sample;
+
+typedef struct pgo_strings {
+	char *bytes;          /* every string, each followed by a NUL */
+	size_t used, cap;
+	size_t *offsets;      /* start of string i in bytes */
+	uint32_t *lengths;
+	uint32_t count, cap_entries;
+	uint32_t *slots;      /* hash index: string index + 1, 0 = empty */
+	uint32_t mask;
+} pgo_strings;
+
+typedef struct pgo_profile {
+	pgo_strings strings;
+
+	pgo_value_type *sample_types;
+	uint32_t n_sample_types;
+
+	pgo_sample *samples;
+	uint32_t n_samples;
+	int64_t *values;            /* n_samples * n_sample_types */
+	uint32_t *sample_locations; /* location indexes */
+	uint32_t n_sample_locations;
+	pgo_label *labels;
+	uint32_t n_labels;
+
+	pgo_mapping *mappings;
+	uint32_t n_mappings;
+	pgo_location *locations;
+	uint32_t n_locations;
+	pgo_line *lines;
+	uint32_t n_lines;
+	pgo_function *functions;
+	uint32_t n_functions;
+
+	pgo_str drop_frames;
+	pgo_str keep_frames;
+	int64_t time_nanos;
+	int64_t duration_nanos;
+	pgo_value_type period_type;
+	int64_t period;
+	pgo_str *comments;
+	uint32_t n_comments;
+	pgo_str default_sample_type;
+	pgo_str doc_url;
+
+	/* capacities of the growable arrays above */
+	uint32_t cap_sample_types, cap_samples, cap_values, cap_sample_locations,
+	         cap_labels, cap_mappings, cap_locations, cap_lines,
+	         cap_functions, cap_comments;
+} pgo_profile;
+
+pgo_profile *pgo_profile_new(void);
+void pgo_profile_free(pgo_profile *p);
+
+/* String access and interning. */
+const char *pgo_string(const pgo_profile *p, pgo_str s, size_t *len);
+pgo_status pgo_intern(pgo_profile *p, const char *s, size_t len, pgo_str *out);
+
+/*
+ * Builders, for tests, generators and the compactor. IDs are assigned as
+ * index + 1. The returned index is valid until the next call that grows the
+ * same array.
+ */
+pgo_status pgo_add_sample_type(pgo_profile *p, const char *type, const char *unit);
+pgo_status pgo_add_function(pgo_profile *p, const char *name, const char *system_name,
+                            const char *filename, int64_t start_line, uint32_t *index);
+pgo_status pgo_add_mapping(pgo_profile *p, const pgo_mapping *m, uint32_t *index);
+/* lines: n_lines entries, innermost first; mapping may be PGO_NONE. */
+pgo_status pgo_add_location(pgo_profile *p, uint32_t mapping, uint64_t address,
+                            const pgo_line *lines, uint32_t n_lines, uint32_t *index);
+/* values: n_sample_types entries; labels may be NULL when n_labels is 0. */
+pgo_status pgo_add_sample(pgo_profile *p, const uint32_t *locations, uint32_t n_locations,
+                          const int64_t *values, const pgo_label *labels, uint32_t n_labels);
+
+/* ------------------------------------------------------------------ */
+/* Decoding and encoding.                                              */
+
+/*
+ * Decodes raw, gzip or zstd pprof bytes (sniffed) and validates them:
+ * string indices in range, string_table[0] == "", nonzero unique IDs,
+ * resolvable references, one value per sample type. name is used in error
+ * messages only. limits may be NULL for the defaults.
+ */
+pgo_status pgo_decode(const uint8_t *data, size_t size, const char *name,
+                      const pgo_limits *limits, pgo_profile **out, pgo_error *err);
+
+/*
+ * Encodes the profile as pprof protobuf; deterministic for a given profile.
+ * gzip_level 0 writes raw protobuf, otherwise gzip at that level.
+ */
+pgo_status pgo_encode(const pgo_profile *p, int gzip_level,
+                      uint8_t **out, size_t *out_size, pgo_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Merge.                                                              */
+
+typedef struct pgo_merge_options {
+	bool keep_labels;          /* default false: labels are dropped */
+	const char *const *noinline; /* leaf function names to rename; NULL-terminated */
+	const char *const *names;    /* optional: the inputs' names, for error messages */
+} pgo_merge_options;
+
+/* The names datadog-pgo protects from inlining. NULL-terminated. */
+extern const char *const pgo_default_noinline[];
+
+/*
+ * Merges n profiles. The result depends only on the set of inputs, not on
+ * their order: inputs are taken in a canonical order before merging. Inputs
+ * must share period type and sample types. Zero samples and unreferenced
+ * entities are dropped. Inputs are not modified.
+ */
+pgo_status pgo_merge(pgo_profile *const *inputs, size_t n,
+                     const pgo_merge_options *options,
+                     pgo_profile **out, pgo_error *err);
+
+/* The datadog-pgo rename: a function at a sample's leaf frame whose name
+ * is in names becomes "DO NOT INLINE: <name>". Counts renamed functions. */
+pgo_status pgo_rename_noinline(pgo_profile *p, const char *const *names,
+                               uint32_t *renamed, pgo_error *err);
+
+/* ------------------------------------------------------------------ */
+/* The compiler's view.                                                */
+
+typedef struct pgo_edge {
+	pgo_str caller;   /* strings of the source profile */
+	pgo_str callee;
+	int64_t offset;   /* caller line - caller start_line */
+	int64_t weight;
+} pgo_edge;
+
+typedef struct pgo_edges {
+	pgo_edge *edges;  /* sorted as go tool preprofile prints them */
+	size_t n_edges;
+	int64_t total_weight;
+	int value_index;  /* the sample type used, or -1 for an empty profile */
+} pgo_edges;
+
+/*
+ * Computes the named call-edge map the Go compiler builds from p: value
+ * column, two-frame rule, node selection and ordering as in Go. A profile
+ * with no samples or zero total weight gives no edges.
+ */
+pgo_status pgo_edges_compute(const pgo_profile *p, pgo_edges *out, pgo_error *err);
+void pgo_edges_free(pgo_edges *e);
+
+/* The text of `go tool preprofile` for these edges (malloc'd). */
+pgo_status pgo_edges_format(const pgo_profile *p, const pgo_edges *e,
+                            char **out, size_t *out_size, pgo_error *err);
+
+/*
+ * Builds the smallest profile whose edge map equals p's: two frames per
+ * sample, one sample per named edge, one sample type, no mappings or
+ * labels.
+ */
+pgo_status pgo_compact(const pgo_profile *p, pgo_profile **out, pgo_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

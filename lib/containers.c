@@ -1,0 +1,125 @@
+/* Growable arrays, hashing and the open-addressing index. */
+#include "internal.h"
+
+pgo_status pgo_grow(void **array, uint32_t *cap, uint64_t need, size_t size)
+{
+	if (need <= *cap)
+		return PGO_OK;
+	if (need > UINT32_MAX - 1)
+		return PGO_ERR_LIMIT;
+	uint64_t ncap = *cap ? *cap : 8;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > UINT32_MAX - 1)
+		ncap = UINT32_MAX - 1;
+	void *p = realloc(*array, (size_t)ncap * size);
+	if (!p)
+		return PGO_ERR_NOMEM;
+	*array = p;
+	*cap = (uint32_t)ncap;
+	return PGO_OK;
+}
+
+uint64_t pgo_hash_bytes(const void *data, size_t len, uint64_t seed)
+{
+	const uint8_t *p = data;
+	uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ull);
+	while (len >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		h = pgo_mix(h, w);
+		p += 8;
+		len -= 8;
+	}
+	uint64_t tail = 0;
+	memcpy(&tail, p, len);
+	return pgo_mix(h, tail ^ ((uint64_t)len << 56));
+}
+
+pgo_status pgo_index_init(pgo_index *ix, uint32_t expected)
+{
+	uint32_t size = 16;
+	while (size < (uint64_t)expected * 2 && size < (1u << 30))
+		size *= 2;
+	ix->slots = calloc(size, sizeof *ix->slots);
+	ix->tags = malloc((size_t)size * sizeof *ix->tags);
+	if (!ix->slots || !ix->tags) {
+		free(ix->slots);
+		free(ix->tags);
+		ix->slots = ix->tags = NULL;
+		return PGO_ERR_NOMEM;
+	}
+	ix->mask = size - 1;
+	ix->count = 0;
+	return PGO_OK;
+}
+
+void pgo_index_free(pgo_index *ix)
+{
+	free(ix->slots);
+	free(ix->tags);
+	ix->slots = ix->tags = NULL;
+	ix->mask = ix->count = 0;
+}
+
+static inline uint32_t tag_of(uint64_t hash)
+{
+	return (uint32_t)(hash >> 32);
+}
+
+uint32_t pgo_index_find(const pgo_index *ix, uint64_t hash, pgo_index_eq eq,
+                        const void *ctx, const void *key, uint32_t *slot)
+{
+	uint32_t tag = tag_of(hash);
+	for (uint32_t i = tag & ix->mask;; i = (i + 1) & ix->mask) {
+		uint32_t v = ix->slots[i];
+		if (v == 0) {
+			*slot = i;
+			return PGO_NONE;
+		}
+		if (ix->tags[i] == tag && eq(ctx, v - 1, key))
+			return v - 1;
+	}
+}
+
+static pgo_status rehash(pgo_index *ix)
+{
+	uint32_t old_size = ix->mask + 1;
+	if (old_size >= (1u << 31))
+		return PGO_ERR_LIMIT;
+	uint32_t size = old_size * 2;
+	uint32_t *slots = calloc(size, sizeof *slots);
+	uint32_t *tags = malloc((size_t)size * sizeof *tags);
+	if (!slots || !tags) {
+		free(slots);
+		free(tags);
+		return PGO_ERR_NOMEM;
+	}
+	uint32_t mask = size - 1;
+	for (uint32_t i = 0; i < old_size; i++) {
+		if (!ix->slots[i])
+			continue;
+		uint32_t j = ix->tags[i] & mask;
+		while (slots[j])
+			j = (j + 1) & mask;
+		slots[j] = ix->slots[i];
+		tags[j] = ix->tags[i];
+	}
+	free(ix->slots);
+	free(ix->tags);
+	ix->slots = slots;
+	ix->tags = tags;
+	ix->mask = mask;
+	return PGO_OK;
+}
+
+pgo_status pgo_index_insert(pgo_index *ix, uint32_t slot, uint64_t hash, uint32_t entity)
+{
+	ix->slots[slot] = entity + 1;
+	ix->tags[slot] = tag_of(hash);
+	ix->count++;
+	/* Keep the load under 1/2 so probe runs stay short. */
+	if ((uint64_t)ix->count * 2 > ix->mask)
+		return rehash(ix);
+	return PGO_OK;
+}

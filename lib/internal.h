@@ -1,0 +1,76 @@
+/* Private helpers shared by libpgo's translation units. */
+#ifndef PGO_INTERNAL_H
+#define PGO_INTERNAL_H
+
+#include "pgo.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__GNUC__)
+#define PGO_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define PGO_LIKELY(x) __builtin_expect(!!(x), 1)
+#define PGO_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define PGO_PRINTF(a, b)
+#define PGO_LIKELY(x) (x)
+#define PGO_UNLIKELY(x) (x)
+#endif
+
+/* Fills err (if any) and returns status, so callers can `return pgo_fail(...)`. */
+pgo_status pgo_fail(pgo_error *err, pgo_status status, const char *fmt, ...) PGO_PRINTF(3, 4);
+
+/* Grows *array so that it holds at least `need` elements of `size` bytes.
+ * Capacities stay below 2^32; growth is geometric. */
+pgo_status pgo_grow(void **array, uint32_t *cap, uint64_t need, size_t size);
+
+#define PGO_GROW(arr, cap, need) pgo_grow((void **)&(arr), &(cap), (need), sizeof *(arr))
+
+/* 64-bit mixing hash (wyhash-style multiply-fold). */
+static inline uint64_t pgo_mix(uint64_t a, uint64_t b)
+{
+	__uint128_t r = (__uint128_t)(a ^ 0x2d358dccaa6c78a5ull) * (b ^ 0x8bb84b93962eacc9ull);
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+uint64_t pgo_hash_bytes(const void *data, size_t len, uint64_t seed);
+
+/*
+ * An open-addressing set of uint32 entity indexes. The caller owns the
+ * entities and supplies hashes and an equality test; the table stores the
+ * index + 1 and a 32-bit tag of the hash for quick rejection.
+ */
+typedef struct pgo_index {
+	uint32_t *slots;
+	uint32_t *tags;
+	uint32_t mask;
+	uint32_t count;
+} pgo_index;
+
+typedef bool (*pgo_index_eq)(const void *ctx, uint32_t entity, const void *key);
+
+pgo_status pgo_index_init(pgo_index *ix, uint32_t expected);
+void pgo_index_free(pgo_index *ix);
+/* Returns the matching entity, or PGO_NONE (then *slot is where to insert). */
+uint32_t pgo_index_find(const pgo_index *ix, uint64_t hash, pgo_index_eq eq,
+                        const void *ctx, const void *key, uint32_t *slot);
+/* Inserts entity at slot from a failed find; may rehash. */
+pgo_status pgo_index_insert(pgo_index *ix, uint32_t slot, uint64_t hash, uint32_t entity);
+
+/* Wrapping int64 arithmetic, as Go does, without C's undefined overflow. */
+static inline int64_t pgo_wrap_add(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+static inline int64_t pgo_wrap_sub(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a - (uint64_t)b);
+}
+
+/* Decoding helpers shared with the string table. */
+pgo_status pgo_strings_init(pgo_strings *s);
+void pgo_strings_free(pgo_strings *s);
+int pgo_string_cmp(const pgo_profile *a, pgo_str x, const pgo_profile *b, pgo_str y);
+
+#endif

@@ -1,0 +1,723 @@
+/*
+ * Merging profiles, with the semantics of google/pprof's profile.Merge:
+ * entities are deduplicated by value, never by ID; samples with equal
+ * stacks and labels add up; zero samples and unreferenced entities go.
+ *
+ * Merge output depends on the order of its inputs (IDs are assigned in
+ * first-seen order, some headers come from the first input), so inputs are
+ * first put in a canonical order by a content fingerprint: the result is
+ * a function of the set of inputs.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+
+const char *const pgo_default_noinline[] = {
+	"google.golang.org/grpc/internal/transport.(*loopyWriter).processData",
+	"runtime.gopark",
+	NULL,
+};
+
+typedef struct mapped_mapping {
+	uint32_t index;   /* in out, or PGO_NONE */
+	uint64_t shift;   /* added to addresses: out start - input start */
+} mapped_mapping;
+
+typedef struct merger {
+	pgo_profile *out;
+	bool keep_labels;
+	pgo_error *err;
+	pgo_index fn_ix, map_ix, loc_ix, sample_ix;
+
+	const pgo_profile *in;
+	pgo_str *str_map;
+	uint32_t *fn_map;
+	uint32_t *loc_map;
+	mapped_mapping *map_map;
+	uint32_t cap_str, cap_fn, cap_loc, cap_map;
+
+	/* scratch for the entity being looked up */
+	pgo_line *lines;
+	uint32_t cap_lines;
+	uint32_t *locs;
+	uint32_t cap_locs;
+	pgo_label *labels;
+	uint32_t cap_labels;
+} merger;
+
+static pgo_status oom(merger *m)
+{
+	return pgo_fail(m->err, PGO_ERR_NOMEM, "out of memory while merging");
+}
+
+static pgo_status map_string(merger *m, pgo_str s, pgo_str *out)
+{
+	if (m->str_map[s] == PGO_NONE) {
+		size_t len;
+		const char *str = pgo_string(m->in, s, &len);
+		if (pgo_intern(m->out, str, len, &m->str_map[s]))
+			return oom(m);
+	}
+	*out = m->str_map[s];
+	return PGO_OK;
+}
+
+/* ---- functions ---------------------------------------------------- */
+
+static uint64_t function_hash(const pgo_function *f)
+{
+	uint64_t h = pgo_mix(f->name, f->system_name);
+	h = pgo_mix(h ^ f->filename, (uint64_t)f->start_line);
+	return h;
+}
+
+static bool function_eq(const void *ctx, uint32_t e, const void *key)
+{
+	const pgo_function *a = &((const pgo_profile *)ctx)->functions[e], *b = key;
+	return a->name == b->name && a->system_name == b->system_name &&
+	       a->filename == b->filename && a->start_line == b->start_line;
+}
+
+static pgo_status map_function(merger *m, uint32_t i, uint32_t *out)
+{
+	if (m->fn_map[i] != PGO_NONE) {
+		*out = m->fn_map[i];
+		return PGO_OK;
+	}
+	const pgo_function *src = &m->in->functions[i];
+	pgo_function f = {.start_line = src->start_line};
+	if (map_string(m, src->name, &f.name) || map_string(m, src->system_name, &f.system_name) ||
+	    map_string(m, src->filename, &f.filename))
+		return PGO_ERR_NOMEM;
+	uint64_t h = function_hash(&f);
+	uint32_t slot;
+	uint32_t found = pgo_index_find(&m->fn_ix, h, function_eq, m->out, &f, &slot);
+	if (found == PGO_NONE) {
+		pgo_profile *o = m->out;
+		if (PGO_GROW(o->functions, o->cap_functions, (uint64_t)o->n_functions + 1))
+			return oom(m);
+		found = o->n_functions;
+		f.id = (uint64_t)found + 1;
+		o->functions[o->n_functions++] = f;
+		if (pgo_index_insert(&m->fn_ix, slot, h, found))
+			return oom(m);
+	}
+	m->fn_map[i] = found;
+	*out = found;
+	return PGO_OK;
+}
+
+/* ---- mappings ----------------------------------------------------- */
+
+typedef struct mapping_key {
+	uint64_t size, file_offset;
+	pgo_str build_id_or_file;
+} mapping_key;
+
+static mapping_key key_of_mapping(const pgo_mapping *mp)
+{
+	/* ASLR moves the start; the size, rounded up to 4 KiB, does not. */
+	uint64_t size = mp->memory_limit - mp->memory_start;
+	size = size + 0xfff;
+	size -= size % 0x1000;
+	mapping_key k = {size, mp->file_offset, mp->build_id ? mp->build_id : mp->filename};
+	return k;
+}
+
+static uint64_t mapping_hash(const mapping_key *k)
+{
+	return pgo_mix(pgo_mix(k->size, k->file_offset), k->build_id_or_file);
+}
+
+static bool mapping_eq(const void *ctx, uint32_t e, const void *key)
+{
+	mapping_key a = key_of_mapping(&((const pgo_profile *)ctx)->mappings[e]);
+	const mapping_key *b = key;
+	return a.size == b->size && a.file_offset == b->file_offset &&
+	       a.build_id_or_file == b->build_id_or_file;
+}
+
+static pgo_status map_mapping(merger *m, uint32_t i, mapped_mapping *out)
+{
+	if (i == PGO_NONE) {
+		out->index = PGO_NONE;
+		out->shift = 0;
+		return PGO_OK;
+	}
+	if (m->map_map[i].index != PGO_NONE) {
+		*out = m->map_map[i];
+		return PGO_OK;
+	}
+	const pgo_mapping *src = &m->in->mappings[i];
+	pgo_mapping mp = *src;
+	if (map_string(m, src->filename, &mp.filename) || map_string(m, src->build_id, &mp.build_id))
+		return PGO_ERR_NOMEM;
+	mapping_key k = key_of_mapping(&mp);
+	uint64_t h = mapping_hash(&k);
+	uint32_t slot;
+	pgo_profile *o = m->out;
+	uint32_t found = pgo_index_find(&m->map_ix, h, mapping_eq, o, &k, &slot);
+	if (found == PGO_NONE) {
+		if (PGO_GROW(o->mappings, o->cap_mappings, (uint64_t)o->n_mappings + 1))
+			return oom(m);
+		found = o->n_mappings;
+		mp.id = (uint64_t)found + 1;
+		o->mappings[o->n_mappings++] = mp;
+		if (pgo_index_insert(&m->map_ix, slot, h, found))
+			return oom(m);
+	}
+	m->map_map[i].index = found;
+	m->map_map[i].shift = o->mappings[found].memory_start - src->memory_start;
+	*out = m->map_map[i];
+	return PGO_OK;
+}
+
+/* ---- locations ---------------------------------------------------- */
+
+typedef struct location_key {
+	uint64_t rel_address;   /* address relative to the mapping's start */
+	uint32_t mapping;
+	bool is_folded;
+	const pgo_line *lines;
+	uint32_t n_lines;
+} location_key;
+
+static uint64_t location_hash(const location_key *k)
+{
+	uint64_t h = pgo_mix(k->rel_address, ((uint64_t)k->mapping << 1) | k->is_folded);
+	for (uint32_t i = 0; i < k->n_lines; i++) {
+		h = pgo_mix(h ^ k->lines[i].function, (uint64_t)k->lines[i].line);
+		h ^= (uint64_t)k->lines[i].column;
+	}
+	return pgo_mix(h, k->n_lines);
+}
+
+static uint64_t relative_address(const pgo_profile *p, const pgo_location *l)
+{
+	return l->mapping == PGO_NONE ? l->address : l->address - p->mappings[l->mapping].memory_start;
+}
+
+static bool location_eq(const void *ctx, uint32_t e, const void *key)
+{
+	const pgo_profile *p = ctx;
+	const pgo_location *l = &p->locations[e];
+	const location_key *k = key;
+	if (l->mapping != k->mapping || l->is_folded != k->is_folded || l->n_lines != k->n_lines ||
+	    relative_address(p, l) != k->rel_address)
+		return false;
+	const pgo_line *a = p->lines + l->lines_at;
+	for (uint32_t i = 0; i < k->n_lines; i++)
+		if (a[i].function != k->lines[i].function || a[i].line != k->lines[i].line ||
+		    a[i].column != k->lines[i].column)
+			return false;
+	return true;
+}
+
+static pgo_status map_location(merger *m, uint32_t i, uint32_t *out)
+{
+	if (m->loc_map[i] != PGO_NONE) {
+		*out = m->loc_map[i];
+		return PGO_OK;
+	}
+	const pgo_location *src = &m->in->locations[i];
+	mapped_mapping mm;
+	if (map_mapping(m, src->mapping, &mm))
+		return PGO_ERR_NOMEM;
+	if (PGO_GROW(m->lines, m->cap_lines, src->n_lines))
+		return oom(m);
+	for (uint32_t j = 0; j < src->n_lines; j++) {
+		const pgo_line *ln = &m->in->lines[src->lines_at + j];
+		m->lines[j] = *ln;
+		if (ln->function != PGO_NONE && map_function(m, ln->function, &m->lines[j].function))
+			return PGO_ERR_NOMEM;
+	}
+	pgo_profile *o = m->out;
+	uint64_t address = src->address + mm.shift;
+	location_key k = {
+		.rel_address = mm.index == PGO_NONE ? address : address - o->mappings[mm.index].memory_start,
+		.mapping = mm.index,
+		.is_folded = src->is_folded,
+		.lines = m->lines,
+		.n_lines = src->n_lines,
+	};
+	uint64_t h = location_hash(&k);
+	uint32_t slot;
+	uint32_t found = pgo_index_find(&m->loc_ix, h, location_eq, o, &k, &slot);
+	if (found == PGO_NONE) {
+		if (PGO_GROW(o->locations, o->cap_locations, (uint64_t)o->n_locations + 1) ||
+		    PGO_GROW(o->lines, o->cap_lines, (uint64_t)o->n_lines + src->n_lines))
+			return oom(m);
+		found = o->n_locations;
+		o->locations[o->n_locations++] = (pgo_location){
+			.id = (uint64_t)found + 1,
+			.address = address,
+			.mapping = mm.index,
+			.lines_at = o->n_lines,
+			.n_lines = src->n_lines,
+			.is_folded = src->is_folded,
+		};
+		if (src->n_lines)
+			memcpy(o->lines + o->n_lines, m->lines, src->n_lines * sizeof *m->lines);
+		o->n_lines += src->n_lines;
+		if (pgo_index_insert(&m->loc_ix, slot, h, found))
+			return oom(m);
+	}
+	m->loc_map[i] = found;
+	*out = found;
+	return PGO_OK;
+}
+
+/* ---- samples ------------------------------------------------------ */
+
+typedef struct sample_key {
+	const uint32_t *locs;
+	uint32_t n_locs;
+	const pgo_label *labels;
+	uint32_t n_labels;
+} sample_key;
+
+static uint64_t sample_hash(const sample_key *k)
+{
+	uint64_t h = k->n_locs;
+	for (uint32_t i = 0; i < k->n_locs; i++)
+		h = pgo_mix(h, k->locs[i]);
+	for (uint32_t i = 0; i < k->n_labels; i++) {
+		const pgo_label *l = &k->labels[i];
+		h = pgo_mix(h ^ l->key, ((uint64_t)l->str << 32) ^ l->num_unit);
+		h ^= (uint64_t)l->num;
+	}
+	return h;
+}
+
+static bool sample_eq(const void *ctx, uint32_t e, const void *key)
+{
+	const pgo_profile *p = ctx;
+	const pgo_sample *s = &p->samples[e];
+	const sample_key *k = key;
+	if (s->n_locations != k->n_locs || s->n_labels != k->n_labels)
+		return false;
+	if (k->n_locs && memcmp(p->sample_locations + s->locations_at, k->locs, k->n_locs * sizeof *k->locs))
+		return false;
+	for (uint32_t i = 0; i < k->n_labels; i++) {
+		const pgo_label *a = &p->labels[s->labels_at + i], *b = &k->labels[i];
+		if (a->key != b->key || a->str != b->str || a->num != b->num || a->num_unit != b->num_unit)
+			return false;
+	}
+	return true;
+}
+
+/* Labels in a canonical order: string labels before numeric ones, by key;
+ * values of one key keep their order, as pprof's label maps do. */
+static int label_order(const pgo_profile *p, const pgo_label *a, const pgo_label *b)
+{
+	bool an = a->str == 0, bn = b->str == 0;
+	if (an != bn)
+		return an ? 1 : -1;
+	return pgo_string_cmp(p, a->key, p, b->key);
+}
+
+static void sort_labels(const pgo_profile *p, pgo_label *l, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		pgo_label x = l[i];
+		uint32_t j = i;
+		while (j > 0 && label_order(p, &l[j - 1], &x) > 0) {
+			l[j] = l[j - 1];
+			j--;
+		}
+		l[j] = x;
+	}
+}
+
+static bool all_zero(const int64_t *v, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (v[i])
+			return false;
+	return true;
+}
+
+static pgo_status map_sample(merger *m, uint32_t i)
+{
+	const pgo_profile *in = m->in;
+	const pgo_sample *src = &in->samples[i];
+	uint32_t nv = in->n_sample_types;
+	const int64_t *values = in->values + (size_t)i * nv;
+	if (all_zero(values, nv))
+		return PGO_OK;
+	if (PGO_GROW(m->locs, m->cap_locs, src->n_locations))
+		return oom(m);
+	for (uint32_t j = 0; j < src->n_locations; j++)
+		if (map_location(m, in->sample_locations[src->locations_at + j], &m->locs[j]))
+			return PGO_ERR_NOMEM;
+	uint32_t n_labels = m->keep_labels ? src->n_labels : 0;
+	if (n_labels) {
+		if (PGO_GROW(m->labels, m->cap_labels, n_labels))
+			return oom(m);
+		for (uint32_t j = 0; j < n_labels; j++) {
+			const pgo_label *l = &in->labels[src->labels_at + j];
+			pgo_label *d = &m->labels[j];
+			d->num = l->num;
+			if (map_string(m, l->key, &d->key) || map_string(m, l->str, &d->str) ||
+			    map_string(m, l->num_unit, &d->num_unit))
+				return PGO_ERR_NOMEM;
+		}
+		sort_labels(m->out, m->labels, n_labels);
+	}
+	sample_key k = {m->locs, src->n_locations, m->labels, n_labels};
+	uint64_t h = sample_hash(&k);
+	pgo_profile *o = m->out;
+	uint32_t slot;
+	uint32_t found = pgo_index_find(&m->sample_ix, h, sample_eq, o, &k, &slot);
+	if (found != PGO_NONE) {
+		int64_t *dst = o->values + (size_t)found * nv;
+		for (uint32_t j = 0; j < nv; j++)
+			dst[j] = pgo_wrap_add(dst[j], values[j]);
+		return PGO_OK;
+	}
+	if (pgo_add_sample(o, m->locs, src->n_locations, values, m->labels, n_labels))
+		return oom(m);
+	if (pgo_index_insert(&m->sample_ix, slot, h, o->n_samples - 1))
+		return oom(m);
+	return PGO_OK;
+}
+
+/* ---- headers and compatibility ------------------------------------ */
+
+static const char *input_name(const pgo_merge_options *o, size_t i, char *buf, size_t n)
+{
+	if (o && o->names && o->names[i])
+		return o->names[i];
+	snprintf(buf, n, "input %zu", i + 1);
+	return buf;
+}
+
+static void describe_types(const pgo_profile *p, char *buf, size_t n)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < p->n_sample_types && used < n; i++) {
+		int w = snprintf(buf + used, n - used, "%s%s/%s", i ? " " : "",
+		                 pgo_string(p, p->sample_types[i].type, NULL),
+		                 pgo_string(p, p->sample_types[i].unit, NULL));
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+static bool same_value_type(const pgo_profile *a, pgo_value_type x, const pgo_profile *b, pgo_value_type y)
+{
+	return pgo_string_cmp(a, x.type, b, y.type) == 0 && pgo_string_cmp(a, x.unit, b, y.unit) == 0;
+}
+
+static pgo_status check_compatible(pgo_profile *const *in, size_t n, const pgo_merge_options *o,
+                                   pgo_error *err)
+{
+	const pgo_profile *a = in[0];
+	for (size_t i = 1; i < n; i++) {
+		const pgo_profile *b = in[i];
+		char n0[32], n1[32], t0[160], t1[160];
+		if (!same_value_type(a, a->period_type, b, b->period_type))
+			return pgo_fail(err, PGO_ERR_INCOMPATIBLE,
+			                "%s: period type %s/%s differs from %s/%s in %s; only profiles of one kind merge",
+			                input_name(o, i, n1, sizeof n1), pgo_string(b, b->period_type.type, NULL),
+			                pgo_string(b, b->period_type.unit, NULL), pgo_string(a, a->period_type.type, NULL),
+			                pgo_string(a, a->period_type.unit, NULL), input_name(o, 0, n0, sizeof n0));
+		bool same = a->n_sample_types == b->n_sample_types;
+		for (uint32_t j = 0; same && j < a->n_sample_types; j++)
+			same = same_value_type(a, a->sample_types[j], b, b->sample_types[j]);
+		if (!same) {
+			describe_types(a, t0, sizeof t0);
+			describe_types(b, t1, sizeof t1);
+			return pgo_fail(err, PGO_ERR_INCOMPATIBLE,
+			                "%s: sample types [%s] differ from [%s] in %s; only profiles of one kind merge",
+			                input_name(o, i, n1, sizeof n1), t1, t0, input_name(o, 0, n0, sizeof n0));
+		}
+	}
+	return PGO_OK;
+}
+
+static pgo_status set_string(merger *m, const pgo_profile *src, pgo_str s, pgo_str *out)
+{
+	m->in = src;
+	return map_string(m, s, out);
+}
+
+/* Headers over the inputs in merge order. time_nanos is the earliest nonzero
+ * start (pprof lets a later zero reset it; we do not). */
+static pgo_status combine_headers(merger *m, pgo_profile *const *in, size_t n)
+{
+	pgo_profile *o = m->out;
+	const pgo_profile *first = in[0];
+	for (uint32_t i = 0; i < first->n_sample_types; i++) {
+		const char *t = pgo_string(first, first->sample_types[i].type, NULL);
+		const char *u = pgo_string(first, first->sample_types[i].unit, NULL);
+		if (pgo_add_sample_type(o, t, u))
+			return oom(m);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const pgo_profile *p = in[i];
+		if (PGO_GROW(m->str_map, m->cap_str, p->strings.count))
+			return oom(m);
+		memset(m->str_map, 0xff, p->strings.count * sizeof *m->str_map);
+		m->in = p;
+		if (i == 0) {
+			if (map_string(m, p->period_type.type, &o->period_type.type) ||
+			    map_string(m, p->period_type.unit, &o->period_type.unit) ||
+			    map_string(m, p->drop_frames, &o->drop_frames) ||
+			    map_string(m, p->keep_frames, &o->keep_frames))
+				return PGO_ERR_NOMEM;
+		}
+		if (p->time_nanos && (!o->time_nanos || p->time_nanos < o->time_nanos))
+			o->time_nanos = p->time_nanos;
+		o->duration_nanos = pgo_wrap_add(o->duration_nanos, p->duration_nanos);
+		if (o->period == 0 || o->period < p->period)
+			o->period = p->period;
+		for (uint32_t c = 0; c < p->n_comments; c++) {
+			pgo_str s;
+			if (set_string(m, p, p->comments[c], &s))
+				return PGO_ERR_NOMEM;
+			bool seen = false;
+			for (uint32_t j = 0; j < o->n_comments && !seen; j++)
+				seen = o->comments[j] == s;
+			if (seen)
+				continue;
+			if (PGO_GROW(o->comments, o->cap_comments, (uint64_t)o->n_comments + 1))
+				return oom(m);
+			o->comments[o->n_comments++] = s;
+		}
+		if (!o->default_sample_type && p->default_sample_type &&
+		    set_string(m, p, p->default_sample_type, &o->default_sample_type))
+			return PGO_ERR_NOMEM;
+		if (!o->doc_url && p->doc_url && set_string(m, p, p->doc_url, &o->doc_url))
+			return PGO_ERR_NOMEM;
+	}
+	return PGO_OK;
+}
+
+/* ---- canonical input order ---------------------------------------- */
+
+static uint64_t hash_str(const pgo_profile *p, pgo_str s)
+{
+	size_t len;
+	const char *str = pgo_string(p, s, &len);
+	return pgo_hash_bytes(str, len, 0x5eed);
+}
+
+/*
+ * A fingerprint of everything that can make a merge's output depend on
+ * which input comes first: samples in order with their stacks resolved to
+ * content, the main mapping, and the headers taken from a first input.
+ */
+static pgo_status fingerprint(const pgo_profile *p, uint64_t *out)
+{
+	uint64_t *fn = malloc(((size_t)p->n_functions + 1) * sizeof *fn);
+	uint64_t *mp = malloc(((size_t)p->n_mappings + 1) * sizeof *mp);
+	uint64_t *loc = malloc(((size_t)p->n_locations + 1) * sizeof *loc);
+	if (!fn || !mp || !loc) {
+		free(fn);
+		free(mp);
+		free(loc);
+		return PGO_ERR_NOMEM;
+	}
+	for (uint32_t i = 0; i < p->n_functions; i++) {
+		const pgo_function *f = &p->functions[i];
+		fn[i] = pgo_mix(hash_str(p, f->name) ^ hash_str(p, f->system_name),
+		                hash_str(p, f->filename) + (uint64_t)f->start_line);
+	}
+	for (uint32_t i = 0; i < p->n_mappings; i++) {
+		const pgo_mapping *m = &p->mappings[i];
+		uint64_t h = pgo_mix(m->memory_start, m->memory_limit);
+		h = pgo_mix(h ^ m->file_offset, hash_str(p, m->filename) ^ hash_str(p, m->build_id));
+		mp[i] = pgo_mix(h, (uint64_t)m->has_functions | (uint64_t)m->has_filenames << 1 |
+		                   (uint64_t)m->has_line_numbers << 2 | (uint64_t)m->has_inline_frames << 3);
+	}
+	for (uint32_t i = 0; i < p->n_locations; i++) {
+		const pgo_location *l = &p->locations[i];
+		uint64_t h = pgo_mix(l->address, l->mapping == PGO_NONE ? 1 : mp[l->mapping]);
+		h ^= l->is_folded;
+		for (uint32_t j = 0; j < l->n_lines; j++) {
+			const pgo_line *ln = &p->lines[l->lines_at + j];
+			h = pgo_mix(h ^ (ln->function == PGO_NONE ? 2 : fn[ln->function]), (uint64_t)ln->line);
+			h ^= (uint64_t)ln->column * 0x9e3779b97f4a7c15ull;
+		}
+		loc[i] = h;
+	}
+	uint64_t h = pgo_mix(p->n_samples, p->n_mappings ? mp[0] : 3);
+	for (uint32_t i = 0; i < p->n_samples; i++) {
+		const pgo_sample *s = &p->samples[i];
+		h = pgo_mix(h, s->n_locations);
+		for (uint32_t j = 0; j < s->n_locations; j++)
+			h = pgo_mix(h, loc[p->sample_locations[s->locations_at + j]]);
+		for (uint32_t j = 0; j < p->n_sample_types; j++)
+			h = pgo_mix(h, (uint64_t)p->values[(size_t)i * p->n_sample_types + j]);
+		for (uint32_t j = 0; j < s->n_labels; j++) {
+			const pgo_label *l = &p->labels[s->labels_at + j];
+			h = pgo_mix(h ^ hash_str(p, l->key), hash_str(p, l->str) + (uint64_t)l->num);
+			h ^= hash_str(p, l->num_unit);
+		}
+	}
+	h = pgo_mix(h, hash_str(p, p->drop_frames) ^ (hash_str(p, p->keep_frames) << 1));
+	h = pgo_mix(h, hash_str(p, p->default_sample_type) ^ (hash_str(p, p->doc_url) << 1));
+	for (uint32_t i = 0; i < p->n_comments; i++)
+		h = pgo_mix(h, hash_str(p, p->comments[i]));
+	h = pgo_mix(h, (uint64_t)p->time_nanos ^ ((uint64_t)p->duration_nanos << 1) ^ (uint64_t)p->period);
+	free(fn);
+	free(mp);
+	free(loc);
+	*out = h;
+	return PGO_OK;
+}
+
+typedef struct ordered {
+	uint64_t fp;
+	size_t original;
+} ordered;
+
+static int by_fingerprint(const void *a, const void *b)
+{
+	const ordered *x = a, *y = b;
+	if (x->fp != y->fp)
+		return x->fp < y->fp ? -1 : 1;
+	/* Equal fingerprints mean equal content (barring a 64-bit collision),
+	 * and equal inputs merge alike in either order. */
+	return (x->original > y->original) - (x->original < y->original);
+}
+
+/* ---- driver ------------------------------------------------------- */
+
+static void merger_free(merger *m)
+{
+	pgo_index_free(&m->fn_ix);
+	pgo_index_free(&m->map_ix);
+	pgo_index_free(&m->loc_ix);
+	pgo_index_free(&m->sample_ix);
+	free(m->str_map);
+	free(m->fn_map);
+	free(m->loc_map);
+	free(m->map_map);
+	free(m->lines);
+	free(m->locs);
+	free(m->labels);
+}
+
+/* Merges in exactly the given order. */
+static pgo_status merge_in_order(pgo_profile *const *in, size_t n, bool keep_labels,
+                                 pgo_profile **out, pgo_error *err)
+{
+	merger m = {.keep_labels = keep_labels, .err = err};
+	size_t expect_samples = 0, expect_locs = 0;
+	for (size_t i = 0; i < n; i++) {
+		expect_samples += in[i]->n_samples;
+		expect_locs += in[i]->n_locations;
+	}
+	if (expect_samples > (1u << 26))
+		expect_samples = 1u << 26;
+	if (expect_locs > (1u << 26))
+		expect_locs = 1u << 26;
+	m.out = pgo_profile_new();
+	pgo_status st = PGO_ERR_NOMEM;
+	if (!m.out || pgo_index_init(&m.fn_ix, 1024) || pgo_index_init(&m.map_ix, 16) ||
+	    pgo_index_init(&m.loc_ix, (uint32_t)expect_locs / 2) ||
+	    pgo_index_init(&m.sample_ix, (uint32_t)expect_samples / 2)) {
+		oom(&m);
+		goto done;
+	}
+	if ((st = combine_headers(&m, in, n)))
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		const pgo_profile *p = in[i];
+		m.in = p;
+		st = PGO_ERR_NOMEM;
+		if (PGO_GROW(m.str_map, m.cap_str, p->strings.count) ||
+		    PGO_GROW(m.fn_map, m.cap_fn, (uint64_t)p->n_functions + 1) ||
+		    PGO_GROW(m.loc_map, m.cap_loc, (uint64_t)p->n_locations + 1) ||
+		    PGO_GROW(m.map_map, m.cap_map, (uint64_t)p->n_mappings + 1)) {
+			oom(&m);
+			goto done;
+		}
+		memset(m.str_map, 0xff, p->strings.count * sizeof *m.str_map);
+		memset(m.fn_map, 0xff, p->n_functions * sizeof *m.fn_map);
+		memset(m.loc_map, 0xff, p->n_locations * sizeof *m.loc_map);
+		for (uint32_t j = 0; j < p->n_mappings; j++)
+			m.map_map[j].index = PGO_NONE;
+		/* The first mapping is the main binary by convention: keep it first. */
+		mapped_mapping ignored;
+		if (m.out->n_mappings == 0 && p->n_mappings > 0 && map_mapping(&m, 0, &ignored))
+			goto done;
+		for (uint32_t j = 0; j < p->n_samples; j++)
+			if (map_sample(&m, j))
+				goto done;
+	}
+	st = PGO_OK;
+done:
+	merger_free(&m);
+	if (st) {
+		pgo_profile_free(m.out);
+		return st;
+	}
+	*out = m.out;
+	return PGO_OK;
+}
+
+static bool has_zero_sample(const pgo_profile *p)
+{
+	for (uint32_t i = 0; i < p->n_samples; i++)
+		if (all_zero(p->values + (size_t)i * p->n_sample_types, p->n_sample_types))
+			return true;
+	return false;
+}
+
+pgo_status pgo_merge(pgo_profile *const *inputs, size_t n, const pgo_merge_options *options,
+                     pgo_profile **out, pgo_error *err)
+{
+	*out = NULL;
+	if (n == 0)
+		return pgo_fail(err, PGO_ERR_ARGUMENT, "no profiles to merge");
+	pgo_status st = check_compatible(inputs, n, options, err);
+	if (st)
+		return st;
+	ordered *order = malloc(n * sizeof *order);
+	pgo_profile **sorted = malloc(n * sizeof *sorted);
+	if (!order || !sorted) {
+		free(order);
+		free(sorted);
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory while merging");
+	}
+	for (size_t i = 0; i < n && !st; i++) {
+		order[i].original = i;
+		st = fingerprint(inputs[i], &order[i].fp);
+	}
+	if (st) {
+		free(order);
+		free(sorted);
+		return pgo_fail(err, st, "out of memory while merging");
+	}
+	qsort(order, n, sizeof *order, by_fingerprint);
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = inputs[order[i].original];
+	free(order);
+
+	pgo_profile *merged = NULL;
+	bool keep = options && options->keep_labels;
+	st = merge_in_order(sorted, n, keep, &merged, err);
+	free(sorted);
+	if (st)
+		return st;
+	/* Samples that cancelled out leave garbage; a second pass collects it. */
+	if (has_zero_sample(merged)) {
+		pgo_profile *again = NULL;
+		st = merge_in_order(&merged, 1, true, &again, err);
+		pgo_profile_free(merged);
+		if (st)
+			return st;
+		merged = again;
+	}
+	if (options && options->noinline && (st = pgo_rename_noinline(merged, options->noinline, NULL, err))) {
+		pgo_profile_free(merged);
+		return st;
+	}
+	*out = merged;
+	return PGO_OK;
+}

@@ -1,0 +1,35 @@
+/* Shared pieces of the pgotool subcommands. */
+#ifndef PGO_CLI_H
+#define PGO_CLI_H
+
+#include <stdio.h>
+
+#include "flags.h"
+#include "pgo.h"
+
+enum { EXIT_OK = 0, EXIT_FAILURE_ = 1, EXIT_USAGE = 2 };
+
+typedef struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+	const char *synopsis;             /* "pgotool merge [OPTIONS] INPUT..." */
+	const char *description;          /* a paragraph for --help */
+	const flag_def *(*flags)(void);   /* for --help; may be NULL */
+} command;
+
+extern const command cmd_merge;
+extern const command cmd_edges;
+
+/* Prints "pgotool CMD: message" and a usage hint; returns EXIT_USAGE. */
+int cli_usage_error(const command *cmd, const char *message);
+/* Prints "pgotool CMD: error message"; returns EXIT_FAILURE_. */
+int cli_fail(const command *cmd, const pgo_error *err);
+/* The same, with context before the message ("cannot compact: ..."). */
+int cli_fail_in(const command *cmd, const char *context, const pgo_error *err);
+void cli_print_help(const command *cmd, FILE *f);
+
+/* Writes data to path atomically, or to stdout when path is NULL or "-". */
+pgo_status cli_write_output(const char *path, const void *data, size_t size, bool binary, pgo_error *err);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * Command-line flags in the style of Go's flag package, which users know
+ * from go tools and datadog-pgo: -name and --name are the same flag, values
+ * follow as -name=value or -name value, and booleans take -name or
+ * -name=false. Unlike Go, flags may follow positional arguments; "--" ends
+ * them and "-" alone is a positional argument (standard input).
+ */
+#ifndef PGO_FLAGS_H
+#define PGO_FLAGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum flag_kind { FLAG_BOOL, FLAG_STRING, FLAG_LIST } flag_kind;
+
+typedef struct flag_list {
+	const char **items;
+	size_t n, cap;
+} flag_list;
+
+typedef struct flag_def {
+	const char *name;   /* long name, without dashes */
+	char short_name;    /* one-letter alias, or 0 */
+	flag_kind kind;
+	void *target;       /* bool *, const char **, or flag_list * */
+	const char *arg;    /* the value's name in help, e.g. "FILE" */
+	const char *help;
+} flag_def;
+
+/*
+ * Parses argv (without the command name) against defs, terminated by an
+ * entry with a NULL name. Positional arguments are collected in order into
+ * *positional (pointers into argv). Returns 0, or -1 after writing one line
+ * to *message on a usage error.
+ */
+int flags_parse(const flag_def *defs, int argc, char **argv, flag_list *positional,
+                char *message, size_t message_size);
+
+void flags_print_help(const flag_def *defs, void *stream);
+void flag_list_free(flag_list *list);
+
+#endif

@@ -1,0 +1,104 @@
+/* pgotool: the command table and top-level options. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Every subcommand, in the order `pgotool --help` lists them. */
+static const command *const commands[] = {
+	&cmd_merge,
+	&cmd_edges,
+};
+#define N_COMMANDS (sizeof commands / sizeof *commands)
+
+static const command *find_command(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+static void print_usage(FILE *f)
+{
+	fprintf(f, "usage: pgotool [--version] [--help] COMMAND [ARGS]\n\n"
+	           "Continuous profile-guided optimization for Go: merge production CPU\n"
+	           "profiles into the default.pgo that `go build` uses.\n\n"
+	           "Commands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+	fprintf(f, "\nRun 'pgotool help COMMAND' or 'pgotool COMMAND --help' for a command's options.\n");
+}
+
+void cli_print_help(const command *cmd, FILE *f)
+{
+	fprintf(f, "usage: %s\n\n%s\n", cmd->synopsis, cmd->description);
+	if (cmd->flags) {
+		fprintf(f, "\nOptions:\n");
+		flags_print_help(cmd->flags(), f);
+	}
+}
+
+int cli_usage_error(const command *cmd, const char *message)
+{
+	fprintf(stderr, "pgotool %s: %s\nusage: %s\nRun 'pgotool %s --help' for more.\n", cmd->name, message,
+	        cmd->synopsis, cmd->name);
+	return EXIT_USAGE;
+}
+
+int cli_fail(const command *cmd, const pgo_error *err)
+{
+	fprintf(stderr, "pgotool %s: error: %s\n", cmd->name, err->message);
+	return EXIT_FAILURE_;
+}
+
+int cli_fail_in(const command *cmd, const char *context, const pgo_error *err)
+{
+	fprintf(stderr, "pgotool %s: error: %s: %s\n", cmd->name, context, err->message);
+	return EXIT_FAILURE_;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *first = argv[1];
+	if (!strcmp(first, "--help") || !strcmp(first, "-help") || !strcmp(first, "-h")) {
+		print_usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(first, "--version") || !strcmp(first, "-version") || !strcmp(first, "version")) {
+		printf("pgotool %s\n", PGO_VERSION);
+		return EXIT_OK;
+	}
+	if (!strcmp(first, "help")) {
+		if (argc < 3) {
+			print_usage(stdout);
+			return EXIT_OK;
+		}
+		const command *cmd = find_command(argv[2]);
+		if (!cmd) {
+			fprintf(stderr, "pgotool: unknown command '%s'\n", argv[2]);
+			return EXIT_USAGE;
+		}
+		cli_print_help(cmd, stdout);
+		return EXIT_OK;
+	}
+	const command *cmd = find_command(first);
+	if (!cmd) {
+		fprintf(stderr, "pgotool: unknown command '%s'\n\n", first);
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-help") || !strcmp(argv[i], "-h")) {
+			cli_print_help(cmd, stdout);
+			return EXIT_OK;
+		}
+	}
+	return cmd->run(argc - 2, argv + 2);
+}

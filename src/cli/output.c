@@ -1,0 +1,34 @@
+/* Where command output goes: a file, replaced atomically, or stdout. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomic_write.h"
+#include "cli.h"
+
+pgo_status cli_write_output(const char *path, const void *data, size_t size, bool binary, pgo_error *err)
+{
+	if (path && strcmp(path, "-") != 0)
+		return pgo_write_atomic(path, data, size, err);
+	if (binary && isatty(STDOUT_FILENO)) {
+		err->status = PGO_ERR_ARGUMENT;
+		snprintf(err->message, sizeof err->message,
+		         "refusing to write a binary profile to a terminal; use -o FILE or redirect stdout");
+		return PGO_ERR_ARGUMENT;
+	}
+	const char *p = data;
+	size_t left = size;
+	while (left) {
+		ssize_t n = write(STDOUT_FILENO, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err->status = PGO_ERR_ARGUMENT;
+			snprintf(err->message, sizeof err->message, "<stdout>: write failed: %s", strerror(errno));
+			return PGO_ERR_ARGUMENT;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	return PGO_OK;
+}

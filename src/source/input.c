@@ -1,0 +1,197 @@
+#include "input.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+
+static pgo_status fail(pgo_error *err, pgo_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static pgo_status fail(pgo_error *err, pgo_status st, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		err->status = st;
+		vsnprintf(err->message, sizeof err->message, fmt, ap);
+		va_end(ap);
+	}
+	return st;
+}
+
+bool pgo_is_zip(const uint8_t *data, size_t size)
+{
+	return size >= 4 && data[0] == 'P' && data[1] == 'K' &&
+	       ((data[2] == 3 && data[3] == 4) || (data[2] == 5 && data[3] == 6));
+}
+
+static pgo_status read_fd(int fd, const char *name, size_t max_bytes, uint8_t **out, size_t *out_size,
+                          pgo_error *err)
+{
+	size_t cap = 64 * 1024, used = 0;
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
+		cap = (size_t)sb.st_size + 1;
+	if (cap > max_bytes + 1)
+		cap = max_bytes + 1;
+	uint8_t *buf = malloc(cap);
+	if (!buf)
+		return fail(err, PGO_ERR_NOMEM, "%s: out of memory reading", name);
+	for (;;) {
+		if (used == cap) {
+			if (cap > max_bytes) {
+				free(buf);
+				return fail(err, PGO_ERR_LIMIT, "%s: larger than the %zu-byte input limit", name, max_bytes);
+			}
+			size_t ncap = cap * 2 > max_bytes + 1 ? max_bytes + 1 : cap * 2;
+			uint8_t *nb = realloc(buf, ncap);
+			if (!nb) {
+				free(buf);
+				return fail(err, PGO_ERR_NOMEM, "%s: out of memory reading", name);
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		ssize_t n = read(fd, buf + used, cap - used);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			free(buf);
+			return fail(err, PGO_ERR_ARGUMENT, "%s: read failed: %s", name, strerror(e));
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	if (used > max_bytes) {
+		free(buf);
+		return fail(err, PGO_ERR_LIMIT, "%s: larger than the %zu-byte input limit", name, max_bytes);
+	}
+	*out = buf;
+	*out_size = used;
+	return PGO_OK;
+}
+
+static pgo_status append(pgo_input_list *list, const char *name, uint8_t *data, size_t size, pgo_error *err)
+{
+	if (list->n == list->cap) {
+		size_t ncap = list->cap ? list->cap * 2 : 8;
+		pgo_input *items = realloc(list->items, ncap * sizeof *items);
+		if (!items)
+			return fail(err, PGO_ERR_NOMEM, "out of memory");
+		list->items = items;
+		list->cap = ncap;
+	}
+	char *copy = strdup(name);
+	if (!copy)
+		return fail(err, PGO_ERR_NOMEM, "out of memory");
+	list->items[list->n++] = (pgo_input){copy, data, size};
+	return PGO_OK;
+}
+
+static pgo_status read_zip(const char *name, const uint8_t *data, size_t size, size_t max_bytes,
+                           pgo_input_list *list, pgo_error *err)
+{
+	zip_error_t ze;
+	zip_error_init(&ze);
+	zip_source_t *src = zip_source_buffer_create(data, size, 0, &ze);
+	zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze) : NULL;
+	if (!za) {
+		pgo_status st = fail(err, PGO_ERR_FORMAT, "%s: not a readable zip archive: %s", name, zip_error_strerror(&ze));
+		if (src)
+			zip_source_free(src);
+		zip_error_fini(&ze);
+		return st;
+	}
+	zip_error_fini(&ze);
+	zip_int64_t n = zip_get_num_entries(za, 0);
+	size_t added = 0;
+	pgo_status st = PGO_OK;
+	for (zip_int64_t i = 0; i < n && !st; i++) {
+		zip_stat_t zs;
+		if (zip_stat_index(za, (zip_uint64_t)i, 0, &zs) != 0) {
+			st = fail(err, PGO_ERR_FORMAT, "%s: entry %lld: unreadable: %s", name, (long long)i,
+			          zip_strerror(za));
+			break;
+		}
+		const char *entry = (zs.valid & ZIP_STAT_NAME) ? zs.name : "?";
+		size_t elen = strlen(entry);
+		if (elen && entry[elen - 1] == '/')
+			continue; /* a directory */
+		char full[1024];
+		snprintf(full, sizeof full, "%s:%s", name, entry);
+		if (!(zs.valid & ZIP_STAT_SIZE) || zs.size > max_bytes) {
+			st = fail(err, PGO_ERR_LIMIT, "%s: entry is larger than the %zu-byte input limit", full, max_bytes);
+			break;
+		}
+		zip_file_t *zf = zip_fopen_index(za, (zip_uint64_t)i, 0);
+		uint8_t *buf = malloc(zs.size ? zs.size : 1);
+		if (!zf || !buf) {
+			st = fail(err, zf ? PGO_ERR_NOMEM : PGO_ERR_FORMAT, "%s: cannot open entry: %s", full,
+			          zf ? "out of memory" : zip_strerror(za));
+			free(buf);
+			if (zf)
+				zip_fclose(zf);
+			break;
+		}
+		zip_int64_t got = zip_fread(zf, buf, zs.size);
+		/* libzip checks the CRC at the end of the entry. */
+		if (got < 0 || (zip_uint64_t)got != zs.size) {
+			st = fail(err, PGO_ERR_FORMAT, "%s: entry is corrupt or truncated: %s", full, zip_file_strerror(zf));
+			free(buf);
+			zip_fclose(zf);
+			break;
+		}
+		zip_fclose(zf);
+		st = append(list, full, buf, zs.size, err);
+		if (st)
+			free(buf);
+		else
+			added++;
+	}
+	zip_discard(za);
+	if (!st && added == 0)
+		st = fail(err, PGO_ERR_EMPTY, "%s: zip archive holds no profiles", name);
+	return st;
+}
+
+pgo_status pgo_read_inputs(const char *path, size_t max_bytes, pgo_input_list *list, pgo_error *err)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	const char *name = is_stdin ? "<stdin>" : path;
+	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(err, PGO_ERR_ARGUMENT, "%s: cannot open: %s", path, strerror(errno));
+	uint8_t *data = NULL;
+	size_t size = 0;
+	pgo_status st = read_fd(fd, name, max_bytes, &data, &size, err);
+	if (!is_stdin)
+		close(fd);
+	if (st)
+		return st;
+	if (!pgo_is_zip(data, size)) {
+		st = append(list, name, data, size, err);
+		if (st)
+			free(data);
+		return st;
+	}
+	st = read_zip(name, data, size, max_bytes, list, err);
+	free(data);
+	return st;
+}
+
+void pgo_input_list_free(pgo_input_list *list)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		free(list->items[i].name);
+		free(list->items[i].data);
+	}
+	free(list->items);
+	memset(list, 0, sizeof *list);
+}

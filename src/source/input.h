@@ -1,0 +1,29 @@
+/* Where profile bytes come from: files, standard input and zip archives. */
+#ifndef PGO_INPUT_H
+#define PGO_INPUT_H
+
+#include "pgo.h"
+
+typedef struct pgo_input {
+	char *name;      /* "file", "archive.zip:entry" or "<stdin>" */
+	uint8_t *data;
+	size_t size;
+} pgo_input;
+
+typedef struct pgo_input_list {
+	pgo_input *items;
+	size_t n, cap;
+} pgo_input_list;
+
+/*
+ * Reads path ("-" for standard input) and appends one input per profile:
+ * the file itself, or every file entry of a zip archive. No input may be
+ * larger than max_bytes. Profile bytes are not decoded here.
+ */
+pgo_status pgo_read_inputs(const char *path, size_t max_bytes, pgo_input_list *list, pgo_error *err);
+void pgo_input_list_free(pgo_input_list *list);
+
+/* True for the local-file or end-of-central-directory magic of a zip. */
+bool pgo_is_zip(const uint8_t *data, size_t size);
+
+#endif

@@ -1,0 +1,48 @@
+# Shared helpers for the shell tests. Source it first:  . "$(dirname "$0")/lib.sh"
+# Environment (set by ctest): PGOTOOL, PGO_SRC, PGO_BUILD, PGO_TOOLS.
+set -u
+: "${PGO_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${PGO_BUILD:=$PGO_SRC/build}"
+: "${PGOTOOL:=$PGO_BUILD/pgotool}"
+: "${PGO_TOOLS:=$PGO_BUILD/tests}"
+SHARED_TESTDATA="$PGO_SRC/../shared/testdata"
+[ -d "$SHARED_TESTDATA" ] || SHARED_TESTDATA="$PGO_SRC/tests/data/shared"
+GRPC_PPROF="$SHARED_TESTDATA/grpc-anon.pprof"
+
+test_name=$(basename "$0" .sh)
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/pgotool-$test_name.XXXXXX")
+trap 'rm -rf "$TEST_TMP"' EXIT
+cd "$TEST_TMP"
+
+n_pass=0
+n_fail=0
+
+pass() { n_pass=$((n_pass + 1)); echo "ok - $*"; }
+fail() { n_fail=$((n_fail + 1)); echo "not ok - $*"; }
+
+# check "description" command...: passes when the command exits 0.
+check() {
+	local desc=$1; shift
+	if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+# Go-based tests are mandatory in CI; elsewhere they skip (exit 77) when go is missing.
+require_go() {
+	if command -v go >/dev/null 2>&1; then
+		export GOFLAGS="${GOFLAGS:-} -mod=mod"
+		export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+		return 0
+	fi
+	if [ "${CI:-}" = "true" ]; then
+		echo "FATAL: go is required in CI but is not on PATH"
+		exit 1
+	fi
+	echo "SKIP: $test_name: go is not installed; the Go-based tests did not run"
+	exit 77
+}
+
+done_testing() {
+	echo "$test_name: $n_pass passed, $n_fail failed"
+	[ "$n_fail" -eq 0 ]
+	exit $?
+}
