@@ -7,7 +7,7 @@ packages=(
 	build-essential cmake pkg-config
 	zlib1g-dev libdeflate-dev libzstd-dev libzip-dev
 	clang            # libFuzzer targets
-	zip unzip        # shell tests build and inspect zip inputs
+	zip unzip zstd   # shell tests build zip and zstd inputs
 	time             # peak-memory figures in the benchmark
 )
 

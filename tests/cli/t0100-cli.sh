@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The command line: help, version, usage errors, inputs of every kind,
+# outputs to a file (atomically) or stdout, and order independence.
+. "$(dirname "$0")/lib.sh"
+
+P=$PGOTOOL
+EX="$PGO_SRC/examples/profiles"
+
+# --- help and version
+check "--help exits 0 and lists merge" bash -c "'$P' --help | grep -q '^  merge '"
+check "-h works too" bash -c "'$P' -h | grep -q 'Commands:'"
+check "help merge shows merge usage" bash -c "'$P' help merge | grep -q '^usage: pgotool merge'"
+check "merge --help shows options" bash -c "'$P' merge --help | grep -q -- '--compact'"
+check "merge -help (one dash) shows options" bash -c "'$P' merge -help | grep -q -- '--keep-labels'"
+check "edges --help" bash -c "'$P' edges --help | grep -q 'go tool preprofile'"
+check "--version" bash -c "'$P' --version | grep -Eq '^pgotool [0-9]+\.[0-9]+\.[0-9]+$'"
+
+# --- usage errors exit 2 with short usage on stderr
+expect_usage() {
+	local desc=$1; shift
+	"$P" "$@" >out.txt 2>err.txt
+	local rc=$?
+	if [ "$rc" -eq 2 ] && grep -q '^usage: ' err.txt && [ ! -s out.txt ]; then
+		pass "$desc"
+	else
+		fail "$desc (exit $rc)"; cat err.txt
+	fi
+}
+expect_usage "no command" 
+expect_usage "unknown command" frobnicate
+expect_usage "merge without inputs" merge -o x.pprof
+expect_usage "merge with an unknown flag" merge --frob a.pprof
+expect_usage "merge -o without a value" merge a.pprof -o
+expect_usage "edges with two files" edges a b
+expect_usage "bad boolean value" merge --compact=maybe a.pprof
+
+# --- one- and two-dash flags, = and separate values, flags after inputs
+"$P" merge -o one.pgo "$EX/burn-1.pprof" "$EX/burn-2.pprof"
+"$P" merge --output=two.pgo "$EX/burn-2.pprof" "$EX/burn-1.pprof"
+"$P" merge "$EX/burn-1.pprof" -output three.pgo "$EX/burn-2.pprof"
+check "flag spellings give the same output" cmp -s one.pgo two.pgo
+check "flags after inputs work" cmp -s one.pgo three.pgo
+"$P" merge -compact -o c1.pgo "$EX/burn-1.pprof"
+"$P" merge --compact=true -o c2.pgo "$EX/burn-1.pprof"
+check "-compact and --compact=true agree" cmp -s c1.pgo c2.pgo
+"$P" merge --compact=false -o c3.pgo "$EX/burn-1.pprof"
+check "--compact=false is a full merge" bash -c "[ \$(wc -c <c3.pgo) -gt \$(wc -c <c1.pgo) ]"
+
+# --- output is gzip pprof; stdout works when redirected
+check "output starts with the gzip magic" bash -c "head -c2 one.pgo | od -An -tx1 | grep -q '1f 8b'"
+"$P" merge "$EX/burn-1.pprof" "$EX/burn-2.pprof" >stdout.pgo
+check "stdout output equals -o output" cmp -s stdout.pgo one.pgo
+"$P" merge -o dash.pgo - <"$EX/burn-1.pprof"
+"$P" merge -o file.pgo "$EX/burn-1.pprof"
+check "- reads standard input" cmp -s dash.pgo file.pgo
+
+# --- input kinds: raw, gzip, zstd and zip archives give the same merge
+gzip -dc "$EX/burn-1.pprof" >raw.pb
+zstd -q -19 raw.pb -o z.pprof
+"$P" merge -o from-raw.pgo raw.pb "$EX/burn-2.pprof"
+"$P" merge -o from-zstd.pgo z.pprof "$EX/burn-2.pprof"
+check "raw protobuf input" cmp -s from-raw.pgo one.pgo
+check "zstd input" cmp -s from-zstd.pgo one.pgo
+cp "$EX/burn-1.pprof" a.pprof; cp "$EX/burn-2.pprof" b.pprof
+zip -q profiles.zip a.pprof b.pprof
+"$P" merge -o from-zip.pgo profiles.zip
+check "zip archive of profiles" cmp -s from-zip.pgo one.pgo
+zip -q one.zip a.pprof
+"$P" merge -o mixed.pgo one.zip b.pprof
+check "zip and file together" cmp -s mixed.pgo one.pgo
+
+# --- the same set of files in any order, with or without duplicates
+"$P" merge -o o1.pgo a.pprof b.pprof "$GRPC_PPROF"
+"$P" merge -o o2.pgo "$GRPC_PPROF" b.pprof a.pprof
+"$P" merge -o o3.pgo b.pprof "$GRPC_PPROF" a.pprof
+check "input order does not change the bytes (1)" cmp -s o1.pgo o2.pgo
+check "input order does not change the bytes (2)" cmp -s o1.pgo o3.pgo
+"$P" merge -o d1.pgo a.pprof b.pprof a.pprof
+"$P" merge -o d2.pgo a.pprof a.pprof b.pprof
+check "duplicates in any order" cmp -s d1.pgo d2.pgo
+check "a duplicate counts twice" bash -c "! cmp -s d1.pgo one.pgo"
+
+# --- a failed merge leaves OUT untouched and no temporary files
+echo "previous default.pgo" >keep.pgo
+cp keep.pgo keep.orig
+printf 'not a profile' >junk.pprof
+"$P" merge -o keep.pgo a.pprof junk.pprof 2>err.txt
+rc=$?
+check "a bad input exits 1" [ "$rc" -eq 1 ]
+check "the error is one line naming the file" bash -c "[ \$(wc -l <err.txt) -eq 1 ] && grep -q 'junk.pprof' err.txt"
+check "OUT is untouched" cmp -s keep.pgo keep.orig
+check "no temporary files are left" bash -c "! ls keep.pgo.tmp.* 2>/dev/null | grep -q ."
+"$P" merge -o missing-dir/out.pgo a.pprof 2>err.txt
+rc=$?
+check "an unwritable OUT exits 1 with a message naming it" \
+	bash -c "[ $rc -eq 1 ] && grep -q 'missing-dir/out.pgo: cannot create' err.txt"
+
+# --- edges: stdout, -o, stdin
+"$P" edges "$EX/burn-1.pprof" >e1.txt
+"$P" edges -o e2.txt "$EX/burn-1.pprof"
+"$P" edges - <"$EX/burn-1.pprof" >e3.txt
+check "edges starts with the preprofile header" bash -c "head -n1 e1.txt | grep -qx 'GO PREPROFILE V1'"
+check "edges -o equals stdout" cmp -s e1.txt e2.txt
+check "edges from stdin" cmp -s e1.txt e3.txt
+check "edges of a zstd profile" bash -c "'$P' edges z.pprof | cmp -s - e1.txt"
+: >empty.pprof
+check "edges of an empty file is the bare header, like go tool preprofile" \
+	bash -c "'$P' edges empty.pprof | cmp -s - <(printf 'GO PREPROFILE V1\n')"
+
+done_testing
