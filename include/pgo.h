@@ -265,6 +265,27 @@ pgo_status pgo_merge(pgo_profile *const *inputs, size_t n,
                      const pgo_merge_options *options,
                      pgo_profile **out, pgo_error *err);
 
+/*
+ * The incremental merger behind pgo_merge, for callers that hold one input
+ * at a time: inputs are merged in the order they are added (the caller
+ * chooses a canonical order, e.g. with pgo_canonical_order), and each may
+ * be freed as soon as it has been added. name is used in messages.
+ */
+typedef struct pgo_merger pgo_merger;
+pgo_status pgo_merger_new(const pgo_merge_options *options, pgo_merger **out, pgo_error *err);
+pgo_status pgo_merger_add(pgo_merger *m, const pgo_profile *p, const char *name, pgo_error *err);
+/* Returns the merged profile; the merger accepts no more inputs after. */
+pgo_status pgo_merger_finish(pgo_merger *m, pgo_profile **out, pgo_error *err);
+void pgo_merger_free(pgo_merger *m);
+
+/*
+ * A canonical order for n encoded inputs: sorted by a hash of their bytes,
+ * then by the bytes themselves. The same set of inputs gives the same
+ * sequence of contents, whatever order they came in. order[i] receives the
+ * index of the i-th input to merge.
+ */
+pgo_status pgo_canonical_order(const uint8_t *const *data, const size_t *sizes, size_t n, size_t *order);
+
 /* The datadog-pgo rename: a function at a sample's leaf frame whose name
  * is in names becomes "DO NOT INLINE: <name>". Counts renamed functions. */
 pgo_status pgo_rename_noinline(pgo_profile *p, const char *const *names,

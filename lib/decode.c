@@ -84,7 +84,7 @@ static pgo_status nomem(decoder *d)
 	return pgo_fail(d->err, PGO_ERR_NOMEM, "%s: out of memory while decoding", d->name);
 }
 
-static inline pgo_status read_varint(decoder *d, const uint8_t **pp, const uint8_t *end, uint64_t *out)
+static PGO_NOINLINE pgo_status read_varint_slow(decoder *d, const uint8_t **pp, const uint8_t *end, uint64_t *out)
 {
 	const uint8_t *p = *pp;
 	uint64_t v = 0;
@@ -104,11 +104,31 @@ static inline pgo_status read_varint(decoder *d, const uint8_t **pp, const uint8
 	return bad(d, off(d, *pp), "varint is longer than 10 bytes");
 }
 
+/* Most varints in a profile are one or two bytes: decode those inline. */
+static PGO_INLINE pgo_status read_varint(decoder *d, const uint8_t **pp, const uint8_t *end, uint64_t *out)
+{
+	const uint8_t *p = *pp;
+	if (PGO_LIKELY(end - p >= 2)) {
+		if (p[0] < 0x80) {
+			*out = p[0];
+			*pp = p + 1;
+			return PGO_OK;
+		}
+		if (p[1] < 0x80) {
+			*out = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+			*pp = p + 2;
+			return PGO_OK;
+		}
+	}
+	return read_varint_slow(d, pp, end, out);
+}
+
 /* Reads one field; *pp advances past it. */
-static pgo_status read_field(decoder *d, const uint8_t **pp, const uint8_t *end, field *f)
+static PGO_INLINE pgo_status read_field(decoder *d, const uint8_t **pp, const uint8_t *end, field *f)
 {
 	pgo_status st;
 	uint64_t key = 0;
+	f->u = 0;
 	f->offset = off(d, *pp);
 	if ((st = read_varint(d, pp, end, &key)))
 		return st;
@@ -317,7 +337,7 @@ static pgo_status build_id_map(decoder *d, const void *base, size_t stride, uint
 	return PGO_OK;
 }
 
-static uint32_t lookup_id(const uint32_t *dense, uint64_t dense_n, const pgo_index *ix,
+static PGO_INLINE uint32_t lookup_id(const uint32_t *dense, uint64_t dense_n, const pgo_index *ix,
                           const void *base, size_t stride, uint64_t id)
 {
 	if (dense)
@@ -508,20 +528,41 @@ typedef struct sample_ctx {
 	uint32_t sample_no;
 } sample_ctx;
 
-static pgo_status add_location_id(decoder *d, void *vctx, uint64_t id, size_t offset)
+static PGO_INLINE pgo_status add_location_id(decoder *d, sample_ctx *c, uint64_t id, size_t offset)
 {
-	sample_ctx *c = vctx;
 	pgo_profile *pr = d->p;
 	uint32_t idx = lookup_id(d->loc_dense, d->loc_dense_n, &d->loc_ix, pr->locations,
 	                         sizeof *pr->locations, id);
-	if (idx == PGO_NONE)
+	if (PGO_UNLIKELY(idx == PGO_NONE))
 		return invalid(d, offset, "sample %u references location %" PRIu64 ", which does not exist",
 		               c->sample_no, id);
-	if (pr->n_sample_locations >= d->limits->max_sample_locations)
-		return over_limit(d, offset, "sample location references", d->limits->max_sample_locations);
-	if (PGO_GROW(pr->sample_locations, pr->cap_sample_locations, (uint64_t)pr->n_sample_locations + 1))
-		return nomem(d);
 	pr->sample_locations[pr->n_sample_locations++] = idx;
+	return PGO_OK;
+}
+
+/* Location ids, packed or not: the hottest loop of the decoder. */
+static pgo_status decode_location_ids(decoder *d, const field *f, sample_ctx *c)
+{
+	pgo_profile *pr = d->p;
+	/* A packed run of n bytes holds at most n ids; one id if unpacked. */
+	uint64_t most = f->type == WT_LEN ? f->len : 1;
+	if (f->type != WT_LEN && f->type != WT_VARINT)
+		return bad(d, f->offset, "sample location_id (field 1) has wire type %d, expected a varint or packed varints",
+		           f->type);
+	if (pr->n_sample_locations + most > d->limits->max_sample_locations)
+		return over_limit(d, f->offset, "sample location references", d->limits->max_sample_locations);
+	if (PGO_GROW(pr->sample_locations, pr->cap_sample_locations, (uint64_t)pr->n_sample_locations + most))
+		return nomem(d);
+	if (f->type == WT_VARINT)
+		return add_location_id(d, c, f->u, f->offset);
+	const uint8_t *p = f->data, *end = f->data + f->len;
+	pgo_status st;
+	while (p < end) {
+		uint64_t id = 0;
+		size_t at = off(d, p);
+		if ((st = read_varint(d, &p, end, &id)) || (st = add_location_id(d, c, id, at)))
+			return st;
+	}
 	return PGO_OK;
 }
 
@@ -573,7 +614,7 @@ static pgo_status decode_sample(decoder *d, const field *outer)
 		if ((st = read_field(d, &p, end, &f)))
 			return st;
 		switch (f.number) {
-		case 1: st = each_scalar(d, &f, "sample location_id", add_location_id, &c); break;
+		case 1: st = decode_location_ids(d, &f, &c); break;
 		case 2: st = each_scalar(d, &f, "sample value", add_value, &c); break;
 		case 3:
 			if (pr->n_labels >= d->limits->max_labels)

@@ -11,10 +11,14 @@
 #if defined(__GNUC__)
 #define PGO_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define PGO_LIKELY(x) __builtin_expect(!!(x), 1)
+#define PGO_INLINE inline __attribute__((always_inline))
+#define PGO_NOINLINE __attribute__((noinline))
 #define PGO_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #define PGO_PRINTF(a, b)
 #define PGO_LIKELY(x) (x)
+#define PGO_INLINE inline
+#define PGO_NOINLINE
 #define PGO_UNLIKELY(x) (x)
 #endif
 

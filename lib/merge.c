@@ -23,9 +23,12 @@ typedef struct mapped_mapping {
 	uint64_t shift;   /* added to addresses: out start - input start */
 } mapped_mapping;
 
-typedef struct merger {
+struct pgo_merger {
 	pgo_profile *out;
 	bool keep_labels;
+	const char *const *noinline;
+	char *first_name;          /* the first input's name, for messages */
+	uint32_t n_added;
 	pgo_error *err;
 	pgo_index fn_ix, map_ix, loc_ix, sample_ix;
 
@@ -43,7 +46,8 @@ typedef struct merger {
 	uint32_t cap_locs;
 	pgo_label *labels;
 	uint32_t cap_labels;
-} merger;
+};
+typedef struct pgo_merger merger;
 
 static pgo_status oom(merger *m)
 {
@@ -411,88 +415,70 @@ static bool same_value_type(const pgo_profile *a, pgo_value_type x, const pgo_pr
 	return pgo_string_cmp(a, x.type, b, y.type) == 0 && pgo_string_cmp(a, x.unit, b, y.unit) == 0;
 }
 
-static pgo_status check_compatible(pgo_profile *const *in, size_t n, const pgo_merge_options *o,
-                                   pgo_error *err)
+/* Inputs merge only if period type and sample types (in order) are equal. */
+static pgo_status check_compatible(const pgo_profile *a, const char *a_name, const pgo_profile *b,
+                                   const char *b_name, pgo_error *err)
 {
-	const pgo_profile *a = in[0];
-	for (size_t i = 1; i < n; i++) {
-		const pgo_profile *b = in[i];
-		char n0[32], n1[32], t0[160], t1[160];
-		if (!same_value_type(a, a->period_type, b, b->period_type))
-			return pgo_fail(err, PGO_ERR_INCOMPATIBLE,
-			                "%s: period type %s/%s differs from %s/%s in %s; only profiles of one kind merge",
-			                input_name(o, i, n1, sizeof n1), pgo_string(b, b->period_type.type, NULL),
-			                pgo_string(b, b->period_type.unit, NULL), pgo_string(a, a->period_type.type, NULL),
-			                pgo_string(a, a->period_type.unit, NULL), input_name(o, 0, n0, sizeof n0));
-		bool same = a->n_sample_types == b->n_sample_types;
-		for (uint32_t j = 0; same && j < a->n_sample_types; j++)
-			same = same_value_type(a, a->sample_types[j], b, b->sample_types[j]);
-		if (!same) {
-			describe_types(a, t0, sizeof t0);
-			describe_types(b, t1, sizeof t1);
-			return pgo_fail(err, PGO_ERR_INCOMPATIBLE,
-			                "%s: sample types [%s] differ from [%s] in %s; only profiles of one kind merge",
-			                input_name(o, i, n1, sizeof n1), t1, t0, input_name(o, 0, n0, sizeof n0));
-		}
-	}
-	return PGO_OK;
+	char t0[160], t1[160];
+	if (!same_value_type(a, a->period_type, b, b->period_type))
+		return pgo_fail(err, PGO_ERR_INCOMPATIBLE,
+		                "%s: period type %s/%s differs from %s/%s in %s; only profiles of one kind merge",
+		                b_name, pgo_string(b, b->period_type.type, NULL), pgo_string(b, b->period_type.unit, NULL),
+		                pgo_string(a, a->period_type.type, NULL), pgo_string(a, a->period_type.unit, NULL), a_name);
+	bool same = a->n_sample_types == b->n_sample_types;
+	for (uint32_t j = 0; same && j < a->n_sample_types; j++)
+		same = same_value_type(a, a->sample_types[j], b, b->sample_types[j]);
+	if (same)
+		return PGO_OK;
+	describe_types(a, t0, sizeof t0);
+	describe_types(b, t1, sizeof t1);
+	return pgo_fail(err, PGO_ERR_INCOMPATIBLE,
+	                "%s: sample types [%s] differ from [%s] in %s; only profiles of one kind merge",
+	                b_name, t1, t0, a_name);
 }
 
-static pgo_status set_string(merger *m, const pgo_profile *src, pgo_str s, pgo_str *out)
-{
-	m->in = src;
-	return map_string(m, s, out);
-}
-
-/* Headers over the inputs in merge order. time_nanos is the earliest nonzero
- * start (pprof lets a later zero reset it; we do not). */
-static pgo_status combine_headers(merger *m, pgo_profile *const *in, size_t n)
+/* Folds one input's headers into the output. time_nanos is the earliest
+ * nonzero start (pprof lets a later zero reset it; we do not). */
+static pgo_status combine_headers(merger *m, const pgo_profile *p)
 {
 	pgo_profile *o = m->out;
-	const pgo_profile *first = in[0];
-	for (uint32_t i = 0; i < first->n_sample_types; i++) {
-		const char *t = pgo_string(first, first->sample_types[i].type, NULL);
-		const char *u = pgo_string(first, first->sample_types[i].unit, NULL);
-		if (pgo_add_sample_type(o, t, u))
-			return oom(m);
-	}
-	for (size_t i = 0; i < n; i++) {
-		const pgo_profile *p = in[i];
-		if (PGO_GROW(m->str_map, m->cap_str, p->strings.count))
-			return oom(m);
-		memset(m->str_map, 0xff, p->strings.count * sizeof *m->str_map);
-		m->in = p;
-		if (i == 0) {
-			if (map_string(m, p->period_type.type, &o->period_type.type) ||
-			    map_string(m, p->period_type.unit, &o->period_type.unit) ||
-			    map_string(m, p->drop_frames, &o->drop_frames) ||
-			    map_string(m, p->keep_frames, &o->keep_frames))
-				return PGO_ERR_NOMEM;
-		}
-		if (p->time_nanos && (!o->time_nanos || p->time_nanos < o->time_nanos))
-			o->time_nanos = p->time_nanos;
-		o->duration_nanos = pgo_wrap_add(o->duration_nanos, p->duration_nanos);
-		if (o->period == 0 || o->period < p->period)
-			o->period = p->period;
-		for (uint32_t c = 0; c < p->n_comments; c++) {
-			pgo_str s;
-			if (set_string(m, p, p->comments[c], &s))
-				return PGO_ERR_NOMEM;
-			bool seen = false;
-			for (uint32_t j = 0; j < o->n_comments && !seen; j++)
-				seen = o->comments[j] == s;
-			if (seen)
-				continue;
-			if (PGO_GROW(o->comments, o->cap_comments, (uint64_t)o->n_comments + 1))
+	if (m->n_added == 0) {
+		for (uint32_t i = 0; i < p->n_sample_types; i++) {
+			pgo_value_type vt;
+			if (map_string(m, p->sample_types[i].type, &vt.type) ||
+			    map_string(m, p->sample_types[i].unit, &vt.unit) ||
+			    PGO_GROW(o->sample_types, o->cap_sample_types, (uint64_t)o->n_sample_types + 1))
 				return oom(m);
-			o->comments[o->n_comments++] = s;
+			o->sample_types[o->n_sample_types++] = vt;
 		}
-		if (!o->default_sample_type && p->default_sample_type &&
-		    set_string(m, p, p->default_sample_type, &o->default_sample_type))
-			return PGO_ERR_NOMEM;
-		if (!o->doc_url && p->doc_url && set_string(m, p, p->doc_url, &o->doc_url))
+		if (map_string(m, p->period_type.type, &o->period_type.type) ||
+		    map_string(m, p->period_type.unit, &o->period_type.unit) ||
+		    map_string(m, p->drop_frames, &o->drop_frames) || map_string(m, p->keep_frames, &o->keep_frames))
 			return PGO_ERR_NOMEM;
 	}
+	if (p->time_nanos && (!o->time_nanos || p->time_nanos < o->time_nanos))
+		o->time_nanos = p->time_nanos;
+	o->duration_nanos = pgo_wrap_add(o->duration_nanos, p->duration_nanos);
+	if (o->period == 0 || o->period < p->period)
+		o->period = p->period;
+	for (uint32_t c = 0; c < p->n_comments; c++) {
+		pgo_str s;
+		if (map_string(m, p->comments[c], &s))
+			return PGO_ERR_NOMEM;
+		bool seen = false;
+		for (uint32_t j = 0; j < o->n_comments && !seen; j++)
+			seen = o->comments[j] == s;
+		if (seen)
+			continue;
+		if (PGO_GROW(o->comments, o->cap_comments, (uint64_t)o->n_comments + 1))
+			return oom(m);
+		o->comments[o->n_comments++] = s;
+	}
+	if (!o->default_sample_type && p->default_sample_type &&
+	    map_string(m, p->default_sample_type, &o->default_sample_type))
+		return PGO_ERR_NOMEM;
+	if (!o->doc_url && p->doc_url && map_string(m, p->doc_url, &o->doc_url))
+		return PGO_ERR_NOMEM;
 	return PGO_OK;
 }
 
@@ -585,10 +571,29 @@ static int by_fingerprint(const void *a, const void *b)
 	return (x->original > y->original) - (x->original < y->original);
 }
 
-/* ---- driver ------------------------------------------------------- */
+/* ---- the incremental merger -------------------------------------- */
 
-static void merger_free(merger *m)
+pgo_status pgo_merger_new(const pgo_merge_options *options, pgo_merger **out, pgo_error *err)
 {
+	merger *m = calloc(1, sizeof *m);
+	if (!m)
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory while merging");
+	m->keep_labels = options && options->keep_labels;
+	m->noinline = options ? options->noinline : NULL;
+	m->out = pgo_profile_new();
+	if (!m->out || pgo_index_init(&m->fn_ix, 1024) || pgo_index_init(&m->map_ix, 16) ||
+	    pgo_index_init(&m->loc_ix, 4096) || pgo_index_init(&m->sample_ix, 4096)) {
+		pgo_merger_free(m);
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory while merging");
+	}
+	*out = m;
+	return PGO_OK;
+}
+
+void pgo_merger_free(pgo_merger *m)
+{
+	if (!m)
+		return;
 	pgo_index_free(&m->fn_ix);
 	pgo_index_free(&m->map_ix);
 	pgo_index_free(&m->loc_ix);
@@ -600,64 +605,48 @@ static void merger_free(merger *m)
 	free(m->lines);
 	free(m->locs);
 	free(m->labels);
+	free(m->first_name);
+	pgo_profile_free(m->out);
+	free(m);
 }
 
-/* Merges in exactly the given order. */
-static pgo_status merge_in_order(pgo_profile *const *in, size_t n, bool keep_labels,
-                                 pgo_profile **out, pgo_error *err)
+pgo_status pgo_merger_add(pgo_merger *m, const pgo_profile *p, const char *name, pgo_error *err)
 {
-	merger m = {.keep_labels = keep_labels, .err = err};
-	size_t expect_samples = 0, expect_locs = 0;
-	for (size_t i = 0; i < n; i++) {
-		expect_samples += in[i]->n_samples;
-		expect_locs += in[i]->n_locations;
+	m->err = err;
+	if (!name)
+		name = "<input>";
+	if (!m->out)
+		return pgo_fail(err, PGO_ERR_ARGUMENT, "%s: the merger has already finished", name);
+	if (m->n_added == 0) {
+		m->first_name = strdup(name);
+		if (!m->first_name)
+			return oom(m);
+	} else {
+		pgo_status st = check_compatible(m->out, m->first_name, p, name, err);
+		if (st)
+			return st;
 	}
-	if (expect_samples > (1u << 26))
-		expect_samples = 1u << 26;
-	if (expect_locs > (1u << 26))
-		expect_locs = 1u << 26;
-	m.out = pgo_profile_new();
-	pgo_status st = PGO_ERR_NOMEM;
-	if (!m.out || pgo_index_init(&m.fn_ix, 1024) || pgo_index_init(&m.map_ix, 16) ||
-	    pgo_index_init(&m.loc_ix, (uint32_t)expect_locs / 2) ||
-	    pgo_index_init(&m.sample_ix, (uint32_t)expect_samples / 2)) {
-		oom(&m);
-		goto done;
-	}
-	if ((st = combine_headers(&m, in, n)))
-		goto done;
-	for (size_t i = 0; i < n; i++) {
-		const pgo_profile *p = in[i];
-		m.in = p;
-		st = PGO_ERR_NOMEM;
-		if (PGO_GROW(m.str_map, m.cap_str, p->strings.count) ||
-		    PGO_GROW(m.fn_map, m.cap_fn, (uint64_t)p->n_functions + 1) ||
-		    PGO_GROW(m.loc_map, m.cap_loc, (uint64_t)p->n_locations + 1) ||
-		    PGO_GROW(m.map_map, m.cap_map, (uint64_t)p->n_mappings + 1)) {
-			oom(&m);
-			goto done;
-		}
-		memset(m.str_map, 0xff, p->strings.count * sizeof *m.str_map);
-		memset(m.fn_map, 0xff, p->n_functions * sizeof *m.fn_map);
-		memset(m.loc_map, 0xff, p->n_locations * sizeof *m.loc_map);
-		for (uint32_t j = 0; j < p->n_mappings; j++)
-			m.map_map[j].index = PGO_NONE;
-		/* The first mapping is the main binary by convention: keep it first. */
-		mapped_mapping ignored;
-		if (m.out->n_mappings == 0 && p->n_mappings > 0 && map_mapping(&m, 0, &ignored))
-			goto done;
-		for (uint32_t j = 0; j < p->n_samples; j++)
-			if (map_sample(&m, j))
-				goto done;
-	}
-	st = PGO_OK;
-done:
-	merger_free(&m);
-	if (st) {
-		pgo_profile_free(m.out);
-		return st;
-	}
-	*out = m.out;
+	m->in = p;
+	if (PGO_GROW(m->str_map, m->cap_str, p->strings.count) ||
+	    PGO_GROW(m->fn_map, m->cap_fn, (uint64_t)p->n_functions + 1) ||
+	    PGO_GROW(m->loc_map, m->cap_loc, (uint64_t)p->n_locations + 1) ||
+	    PGO_GROW(m->map_map, m->cap_map, (uint64_t)p->n_mappings + 1))
+		return oom(m);
+	memset(m->str_map, 0xff, p->strings.count * sizeof *m->str_map);
+	memset(m->fn_map, 0xff, p->n_functions * sizeof *m->fn_map);
+	memset(m->loc_map, 0xff, p->n_locations * sizeof *m->loc_map);
+	for (uint32_t j = 0; j < p->n_mappings; j++)
+		m->map_map[j].index = PGO_NONE;
+	if (combine_headers(m, p))
+		return PGO_ERR_NOMEM;
+	m->n_added++;
+	/* The first mapping is the main binary by convention: keep it first. */
+	mapped_mapping ignored;
+	if (m->out->n_mappings == 0 && p->n_mappings > 0 && map_mapping(m, 0, &ignored))
+		return PGO_ERR_NOMEM;
+	for (uint32_t j = 0; j < p->n_samples; j++)
+		if (map_sample(m, j))
+			return PGO_ERR_NOMEM;
 	return PGO_OK;
 }
 
@@ -669,55 +658,108 @@ static bool has_zero_sample(const pgo_profile *p)
 	return false;
 }
 
+pgo_status pgo_merger_finish(pgo_merger *m, pgo_profile **out, pgo_error *err)
+{
+	*out = NULL;
+	if (!m->out || m->n_added == 0)
+		return pgo_fail(err, PGO_ERR_ARGUMENT, "no profiles to merge");
+	pgo_profile *merged = m->out;
+	m->out = NULL;
+	/* Samples that cancelled out leave garbage; a second pass collects it. */
+	if (has_zero_sample(merged)) {
+		pgo_merger *again = NULL;
+		pgo_merge_options keep = {.keep_labels = true};
+		pgo_status st = pgo_merger_new(&keep, &again, err);
+		if (!st)
+			st = pgo_merger_add(again, merged, "merged profile", err);
+		if (!st)
+			st = pgo_merger_finish(again, out, err);
+		pgo_merger_free(again);
+		pgo_profile_free(merged);
+		if (st)
+			return st;
+		merged = *out;
+		*out = NULL;
+	}
+	if (m->noinline) {
+		pgo_status st = pgo_rename_noinline(merged, m->noinline, NULL, err);
+		if (st) {
+			pgo_profile_free(merged);
+			return st;
+		}
+	}
+	*out = merged;
+	return PGO_OK;
+}
+
+typedef struct byte_input {
+	const uint8_t *data;
+	size_t size;
+	uint64_t hash;
+	size_t original;
+} byte_input;
+
+static int by_bytes(const void *a, const void *b)
+{
+	const byte_input *x = a, *y = b;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	if (x->size != y->size)
+		return x->size < y->size ? -1 : 1;
+	int c = memcmp(x->data, y->data, x->size);
+	if (c)
+		return c;
+	/* identical bytes: either order merges alike */
+	return (x->original > y->original) - (x->original < y->original);
+}
+
+pgo_status pgo_canonical_order(const uint8_t *const *data, const size_t *sizes, size_t n, size_t *order)
+{
+	byte_input *in = malloc((n ? n : 1) * sizeof *in);
+	if (!in)
+		return PGO_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		in[i] = (byte_input){data[i], sizes[i], pgo_hash_bytes(data[i], sizes[i], 0x0bde12), i};
+	qsort(in, n, sizeof *in, by_bytes);
+	for (size_t i = 0; i < n; i++)
+		order[i] = in[i].original;
+	free(in);
+	return PGO_OK;
+}
+
 pgo_status pgo_merge(pgo_profile *const *inputs, size_t n, const pgo_merge_options *options,
                      pgo_profile **out, pgo_error *err)
 {
 	*out = NULL;
 	if (n == 0)
 		return pgo_fail(err, PGO_ERR_ARGUMENT, "no profiles to merge");
-	pgo_status st = check_compatible(inputs, n, options, err);
-	if (st)
-		return st;
-	ordered *order = malloc(n * sizeof *order);
-	pgo_profile **sorted = malloc(n * sizeof *sorted);
-	if (!order || !sorted) {
-		free(order);
-		free(sorted);
-		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory while merging");
-	}
-	for (size_t i = 0; i < n && !st; i++) {
-		order[i].original = i;
-		st = fingerprint(inputs[i], &order[i].fp);
-	}
-	if (st) {
-		free(order);
-		free(sorted);
-		return pgo_fail(err, st, "out of memory while merging");
-	}
-	qsort(order, n, sizeof *order, by_fingerprint);
-	for (size_t i = 0; i < n; i++)
-		sorted[i] = inputs[order[i].original];
-	free(order);
-
-	pgo_profile *merged = NULL;
-	bool keep = options && options->keep_labels;
-	st = merge_in_order(sorted, n, keep, &merged, err);
-	free(sorted);
-	if (st)
-		return st;
-	/* Samples that cancelled out leave garbage; a second pass collects it. */
-	if (has_zero_sample(merged)) {
-		pgo_profile *again = NULL;
-		st = merge_in_order(&merged, 1, true, &again, err);
-		pgo_profile_free(merged);
+	char a[32], b[32];
+	for (size_t i = 1; i < n; i++) {
+		pgo_status st = check_compatible(inputs[0], input_name(options, 0, a, sizeof a), inputs[i],
+		                                 input_name(options, i, b, sizeof b), err);
 		if (st)
 			return st;
-		merged = again;
 	}
-	if (options && options->noinline && (st = pgo_rename_noinline(merged, options->noinline, NULL, err))) {
-		pgo_profile_free(merged);
-		return st;
+	ordered *order = malloc(n * sizeof *order);
+	if (!order)
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory while merging");
+	for (size_t i = 0; i < n; i++) {
+		order[i].original = i;
+		if (fingerprint(inputs[i], &order[i].fp)) {
+			free(order);
+			return pgo_fail(err, PGO_ERR_NOMEM, "out of memory while merging");
+		}
 	}
-	*out = merged;
-	return PGO_OK;
+	qsort(order, n, sizeof *order, by_fingerprint);
+	pgo_merger *m = NULL;
+	pgo_status st = pgo_merger_new(options, &m, err);
+	for (size_t i = 0; i < n && !st; i++) {
+		size_t k = order[i].original;
+		st = pgo_merger_add(m, inputs[k], input_name(options, k, a, sizeof a), err);
+	}
+	if (!st)
+		st = pgo_merger_finish(m, out, err);
+	pgo_merger_free(m);
+	free(order);
+	return st;
 }

@@ -51,6 +51,23 @@ const command cmd_merge = {
 	.flags = flags,
 };
 
+/* The default noinline names plus --noinline ones, NULL-terminated; NULL with --no-noinline. */
+static const char **noinline_names(void)
+{
+	if (opt.no_noinline)
+		return NULL;
+	size_t n_default = 0;
+	while (pgo_default_noinline[n_default])
+		n_default++;
+	const char **names = calloc(n_default + opt.noinline.n + 1, sizeof *names);
+	if (!names)
+		return NULL;
+	memcpy(names, pgo_default_noinline, n_default * sizeof *names);
+	if (opt.noinline.n)
+		memcpy(names + n_default, opt.noinline.items, opt.noinline.n * sizeof *names);
+	return names;
+}
+
 static int run(int argc, char **argv)
 {
 	flag_list inputs = {0};
@@ -58,13 +75,13 @@ static int run(int argc, char **argv)
 	int rc = EXIT_FAILURE_;
 	pgo_error err = {0};
 	pgo_input_list raw = {0};
-	pgo_profile **profiles = NULL;
-	const char **names = NULL;
 	const char **noinline = NULL;
+	const uint8_t **datas = NULL;
+	size_t *sizes = NULL, *order = NULL;
+	pgo_merger *merger = NULL;
 	pgo_profile *merged = NULL;
 	uint8_t *out = NULL;
 	size_t out_size = 0;
-	size_t n_profiles = 0;
 
 	memset(&opt, 0, sizeof opt);
 	if (flags_parse(merge_flags, argc, argv, &inputs, message, sizeof message)) {
@@ -81,37 +98,39 @@ static int run(int argc, char **argv)
 		if (pgo_read_inputs(inputs.items[i], limits.max_decompressed_bytes, &raw, &err))
 			goto fail;
 
-	profiles = calloc(raw.n, sizeof *profiles);
-	names = calloc(raw.n + 1, sizeof *names);
-	if (!profiles || !names)
+	/* Merge in an order fixed by the inputs' bytes, so that the output does
+	 * not depend on the order of the arguments. */
+	datas = calloc(raw.n, sizeof *datas);
+	sizes = calloc(raw.n, sizeof *sizes);
+	order = calloc(raw.n, sizeof *order);
+	noinline = noinline_names();
+	if (!datas || !sizes || !order || (!opt.no_noinline && !noinline))
 		goto oom;
 	for (size_t i = 0; i < raw.n; i++) {
-		names[i] = raw.items[i].name;
-		if (pgo_decode(raw.items[i].data, raw.items[i].size, raw.items[i].name, &limits, &profiles[i], &err))
-			goto fail;
-		n_profiles++;
-		/* The bytes are not needed once decoded; free them early for peak memory. */
-		free(raw.items[i].data);
-		raw.items[i].data = NULL;
+		datas[i] = raw.items[i].data;
+		sizes[i] = raw.items[i].size;
 	}
+	if (pgo_canonical_order(datas, sizes, raw.n, order))
+		goto oom;
 
-	if (!opt.no_noinline) {
-		size_t n_default = 0;
-		while (pgo_default_noinline[n_default])
-			n_default++;
-		noinline = calloc(n_default + opt.noinline.n + 1, sizeof *noinline);
-		if (!noinline)
-			goto oom;
-		memcpy(noinline, pgo_default_noinline, n_default * sizeof *noinline);
-		memcpy(noinline + n_default, opt.noinline.items, opt.noinline.n * sizeof *noinline);
-	}
-	pgo_merge_options mo = {.keep_labels = opt.keep_labels, .noinline = noinline, .names = names};
-	if (pgo_merge(profiles, n_profiles, &mo, &merged, &err))
+	pgo_merge_options mo = {.keep_labels = opt.keep_labels, .noinline = noinline};
+	if (pgo_merger_new(&mo, &merger, &err))
 		goto fail;
-	for (size_t i = 0; i < n_profiles; i++) {
-		pgo_profile_free(profiles[i]);
-		profiles[i] = NULL;
+	/* One decoded input at a time keeps peak memory near the output's size. */
+	for (size_t i = 0; i < raw.n; i++) {
+		pgo_input *in = &raw.items[order[i]];
+		pgo_profile *p = NULL;
+		if (pgo_decode(in->data, in->size, in->name, &limits, &p, &err))
+			goto fail;
+		free(in->data);
+		in->data = NULL;
+		pgo_status st = pgo_merger_add(merger, p, in->name, &err);
+		pgo_profile_free(p);
+		if (st)
+			goto fail;
 	}
+	if (pgo_merger_finish(merger, &merged, &err))
+		goto fail;
 	if (opt.compact) {
 		pgo_profile *compact = NULL;
 		if (pgo_compact(merged, &compact, &err)) {
@@ -132,10 +151,10 @@ oom:
 fail:
 	rc = cli_fail(&cmd_merge, &err);
 done:
-	for (size_t i = 0; profiles && i < raw.n; i++)
-		pgo_profile_free(profiles[i]);
-	free(profiles);
-	free(names);
+	pgo_merger_free(merger);
+	free(datas);
+	free(sizes);
+	free(order);
 	free(noinline);
 	pgo_profile_free(merged);
 	free(out);
