@@ -131,19 +131,32 @@ static pgo_status read_zip(const char *name, const uint8_t *data, size_t size, s
 			break;
 		}
 		zip_file_t *zf = zip_fopen_index(za, (zip_uint64_t)i, 0);
-		uint8_t *buf = malloc(zs.size ? zs.size : 1);
-		if (!zf || !buf) {
-			st = fail(err, zf ? PGO_ERR_NOMEM : PGO_ERR_FORMAT, "%s: cannot open entry: %s", full,
-			          zf ? "out of memory" : zip_strerror(za));
-			free(buf);
-			if (zf)
-				zip_fclose(zf);
+		if (!zf) {
+			st = fail(err, PGO_ERR_FORMAT, "%s: cannot open entry: %s", full, zip_strerror(za));
 			break;
 		}
-		zip_int64_t got = zip_fread(zf, buf, zs.size);
+		/* Grow with the data actually read, not the size the archive claims. */
+		size_t cap = zs.size < 65536 ? (size_t)zs.size + 1 : 65536, used = 0;
+		uint8_t *buf = malloc(cap);
+		zip_int64_t got = 0;
+		while (buf) {
+			if (used == cap) {
+				size_t ncap = cap * 2 > (size_t)zs.size + 1 ? (size_t)zs.size + 1 : cap * 2;
+				uint8_t *nb = ncap > cap ? realloc(buf, ncap) : NULL;
+				if (!nb)
+					break; /* more data than claimed, or out of memory */
+				buf = nb;
+				cap = ncap;
+			}
+			got = zip_fread(zf, buf + used, cap - used);
+			if (got <= 0)
+				break;
+			used += (size_t)got;
+		}
 		/* libzip checks the CRC at the end of the entry. */
-		if (got < 0 || (zip_uint64_t)got != zs.size) {
-			st = fail(err, PGO_ERR_FORMAT, "%s: entry is corrupt or truncated: %s", full, zip_file_strerror(zf));
+		if (!buf || got < 0 || used != zs.size) {
+			st = fail(err, buf ? PGO_ERR_FORMAT : PGO_ERR_NOMEM, "%s: entry is corrupt or truncated: %s", full,
+			          buf ? zip_file_strerror(zf) : "out of memory");
 			free(buf);
 			zip_fclose(zf);
 			break;
