@@ -104,20 +104,29 @@ static pgo_status unzstd(const uint8_t *in, size_t size, const char *name, size_
 	}
 	ZSTD_inBuffer ib = {in, size, 0};
 	ZSTD_outBuffer ob = {buf, cap, 0};
-	size_t last = 0;
+	size_t last = 1; /* 0 once a frame has been decoded and flushed whole */
 	pgo_status st = PGO_OK;
 	for (;;) {
 		if (ob.pos == ob.size) {
 			if (cap >= max_out) {
-				/* A full buffer is only an error if the stream has more to give. */
+				/* Full at the limit: any further byte is over it. */
 				uint8_t probe;
 				ZSTD_outBuffer pb = {&probe, 1, 0};
-				last = ZSTD_decompressStream(z, &pb, &ib);
-				if (ZSTD_isError(last) || pb.pos != 0 || ib.pos != ib.size)
+				size_t r = ZSTD_decompressStream(z, &pb, &ib);
+				if (ZSTD_isError(r)) {
+					st = pgo_fail(err, PGO_ERR_COMPRESSION, "%s: offset %zu: zstd frame is corrupt: %s",
+					              name, ib.pos, ZSTD_getErrorName(r));
+					break;
+				}
+				if (pb.pos) {
 					st = pgo_fail(err, PGO_ERR_LIMIT,
-					              "%s: zstd data decompresses to more than the %zu-byte limit",
-					              name, max_out);
-				break;
+					              "%s: zstd data decompresses to more than the %zu-byte limit", name, max_out);
+					break;
+				}
+				last = r;
+				if (ib.pos == ib.size)
+					break;
+				continue;
 			}
 			size_t ncap = cap * 2 < max_out ? cap * 2 : max_out;
 			uint8_t *nb = realloc(buf, ncap);
@@ -136,8 +145,8 @@ static pgo_status unzstd(const uint8_t *in, size_t size, const char *name, size_
 			              name, ib.pos, ZSTD_getErrorName(last));
 			break;
 		}
-		/* All input consumed and room left over: the decoder has flushed. */
-		if (ib.pos == ib.size && ob.pos < ob.size)
+		/* Input used up: done if the frame ended, truncated if room was left unfilled. */
+		if (ib.pos == ib.size && (last == 0 || ob.pos < ob.size))
 			break;
 	}
 	if (!st && last != 0)

@@ -34,7 +34,18 @@ typedef struct decoder {
 	uint64_t map_dense_n, fn_dense_n, loc_dense_n;
 	pgo_index map_ix, fn_ix, loc_ix;
 	int64_t *scratch;    /* one sample's values */
+	/* where each entity's message starts, for errors about its ID */
+	size_t *map_offs, *fn_offs, *loc_offs;
+	uint32_t cap_map_offs, cap_fn_offs, cap_loc_offs;
 } decoder;
+
+static pgo_status note_offset(decoder *d, size_t **offs, uint32_t *cap, uint32_t index, size_t offset)
+{
+	if (PGO_GROW(*offs, *cap, (uint64_t)index + 1))
+		return PGO_ERR_NOMEM;
+	(*offs)[index] = offset;
+	return PGO_OK;
+}
 
 /* A field as read off the wire. */
 typedef struct field {
@@ -295,7 +306,7 @@ static uint64_t id_hash(uint64_t id)
  * Indexes entities by ID, rejecting zero and duplicates. IDs are nearly
  * always dense (1..n), so a flat array serves; sparse IDs use a hash index.
  */
-static pgo_status build_id_map(decoder *d, const void *base, size_t stride, uint32_t n,
+static pgo_status build_id_map(decoder *d, const void *base, size_t stride, uint32_t n, const size_t *offs,
                                const char *kind, uint32_t **dense, uint64_t *dense_n, pgo_index *ix)
 {
 	uint64_t max_id = 0;
@@ -303,7 +314,7 @@ static pgo_status build_id_map(decoder *d, const void *base, size_t stride, uint
 		uint64_t id;
 		memcpy(&id, (const char *)base + (size_t)i * stride, sizeof id);
 		if (id == 0)
-			return invalid(d, 0, "%s %u has the reserved ID 0", kind, i + 1);
+			return invalid(d, offs[i], "%s %u has the reserved ID 0", kind, i + 1);
 		if (id > max_id)
 			max_id = id;
 	}
@@ -317,7 +328,7 @@ static pgo_status build_id_map(decoder *d, const void *base, size_t stride, uint
 			uint64_t id;
 			memcpy(&id, (const char *)base + (size_t)i * stride, sizeof id);
 			if ((*dense)[id] != PGO_NONE)
-				return invalid(d, 0, "two %ss have ID %" PRIu64, kind, id);
+				return invalid(d, offs[i], "two %ss have ID %" PRIu64, kind, id);
 			(*dense)[id] = i;
 		}
 		return PGO_OK;
@@ -330,7 +341,7 @@ static pgo_status build_id_map(decoder *d, const void *base, size_t stride, uint
 		uint32_t slot;
 		memcpy(&id, (const char *)base + (size_t)i * stride, sizeof id);
 		if (pgo_index_find(ix, id_hash(id), id_eq, &k, &id, &slot) != PGO_NONE)
-			return invalid(d, 0, "two %ss have ID %" PRIu64, kind, id);
+			return invalid(d, offs[i], "two %ss have ID %" PRIu64, kind, id);
 		if (pgo_index_insert(ix, slot, id_hash(id), i))
 			return nomem(d);
 	}
@@ -400,7 +411,8 @@ static pgo_status decode_mapping(decoder *d, const field *outer)
 			return st;
 	}
 	pgo_profile *pr = d->p;
-	if (PGO_GROW(pr->mappings, pr->cap_mappings, (uint64_t)pr->n_mappings + 1))
+	if (PGO_GROW(pr->mappings, pr->cap_mappings, (uint64_t)pr->n_mappings + 1) ||
+	    note_offset(d, &d->map_offs, &d->cap_map_offs, pr->n_mappings, outer->offset))
 		return nomem(d);
 	pr->mappings[pr->n_mappings++] = m;
 	return PGO_OK;
@@ -429,7 +441,8 @@ static pgo_status decode_function(decoder *d, const field *outer)
 			return st;
 	}
 	pgo_profile *pr = d->p;
-	if (PGO_GROW(pr->functions, pr->cap_functions, (uint64_t)pr->n_functions + 1))
+	if (PGO_GROW(pr->functions, pr->cap_functions, (uint64_t)pr->n_functions + 1) ||
+	    note_offset(d, &d->fn_offs, &d->cap_fn_offs, pr->n_functions, outer->offset))
 		return nomem(d);
 	pr->functions[pr->n_functions++] = fn;
 	return PGO_OK;
@@ -517,7 +530,8 @@ static pgo_status decode_location(decoder *d, const field *outer)
 			return invalid(d, mapping_off, "location %" PRIu64 " references mapping %" PRIu64
 			               ", which does not exist", loc.id, mapping_id);
 	}
-	if (PGO_GROW(pr->locations, pr->cap_locations, (uint64_t)pr->n_locations + 1))
+	if (PGO_GROW(pr->locations, pr->cap_locations, (uint64_t)pr->n_locations + 1) ||
+	    note_offset(d, &d->loc_offs, &d->cap_loc_offs, pr->n_locations, outer->offset))
 		return nomem(d);
 	pr->locations[pr->n_locations++] = loc;
 	return PGO_OK;
@@ -744,14 +758,14 @@ static pgo_status decode_raw(decoder *d, const uint8_t *data, size_t size)
 		return nomem(d);
 	if ((st = decode_headers(d, data, size)))
 		return st;
-	if ((st = build_id_map(d, pr->mappings, sizeof *pr->mappings, pr->n_mappings, "mapping",
+	if ((st = build_id_map(d, pr->mappings, sizeof *pr->mappings, pr->n_mappings, d->map_offs, "mapping",
 	                       &d->map_dense, &d->map_dense_n, &d->map_ix)) ||
-	    (st = build_id_map(d, pr->functions, sizeof *pr->functions, pr->n_functions, "function",
+	    (st = build_id_map(d, pr->functions, sizeof *pr->functions, pr->n_functions, d->fn_offs, "function",
 	                       &d->fn_dense, &d->fn_dense_n, &d->fn_ix)))
 		return st;
 	if ((st = decode_all(d, data, size, F_LOCATION, decode_location)))
 		return st;
-	if ((st = build_id_map(d, pr->locations, sizeof *pr->locations, pr->n_locations, "location",
+	if ((st = build_id_map(d, pr->locations, sizeof *pr->locations, pr->n_locations, d->loc_offs, "location",
 	                       &d->loc_dense, &d->loc_dense_n, &d->loc_ix)))
 		return st;
 	d->scratch = malloc((pr->n_sample_types + 1) * sizeof *d->scratch);
@@ -795,6 +809,9 @@ pgo_status pgo_decode(const uint8_t *data, size_t size, const char *name,
 	free(d.fn_dense);
 	free(d.loc_dense);
 	free(d.scratch);
+	free(d.map_offs);
+	free(d.fn_offs);
+	free(d.loc_offs);
 	pgo_index_free(&d.map_ix);
 	pgo_index_free(&d.fn_ix);
 	pgo_index_free(&d.loc_ix);

@@ -509,24 +509,28 @@ static pgo_status fingerprint(const pgo_profile *p, uint64_t *out)
 	}
 	for (uint32_t i = 0; i < p->n_functions; i++) {
 		const pgo_function *f = &p->functions[i];
-		fn[i] = pgo_mix(hash_str(p, f->name) ^ hash_str(p, f->system_name),
-		                hash_str(p, f->filename) + (uint64_t)f->start_line);
+		uint64_t h = pgo_mix(hash_str(p, f->name), hash_str(p, f->system_name));
+		h = pgo_mix(h, hash_str(p, f->filename));
+		fn[i] = pgo_mix(h, (uint64_t)f->start_line);
 	}
 	for (uint32_t i = 0; i < p->n_mappings; i++) {
 		const pgo_mapping *m = &p->mappings[i];
 		uint64_t h = pgo_mix(m->memory_start, m->memory_limit);
-		h = pgo_mix(h ^ m->file_offset, hash_str(p, m->filename) ^ hash_str(p, m->build_id));
+		h = pgo_mix(h, m->file_offset);
+		h = pgo_mix(h, hash_str(p, m->filename));
+		h = pgo_mix(h, hash_str(p, m->build_id));
 		mp[i] = pgo_mix(h, (uint64_t)m->has_functions | (uint64_t)m->has_filenames << 1 |
 		                   (uint64_t)m->has_line_numbers << 2 | (uint64_t)m->has_inline_frames << 3);
 	}
 	for (uint32_t i = 0; i < p->n_locations; i++) {
 		const pgo_location *l = &p->locations[i];
 		uint64_t h = pgo_mix(l->address, l->mapping == PGO_NONE ? 1 : mp[l->mapping]);
-		h ^= l->is_folded;
+		h = pgo_mix(h, l->is_folded);
 		for (uint32_t j = 0; j < l->n_lines; j++) {
 			const pgo_line *ln = &p->lines[l->lines_at + j];
-			h = pgo_mix(h ^ (ln->function == PGO_NONE ? 2 : fn[ln->function]), (uint64_t)ln->line);
-			h ^= (uint64_t)ln->column * 0x9e3779b97f4a7c15ull;
+			h = pgo_mix(h, ln->function == PGO_NONE ? 2 : fn[ln->function]);
+			h = pgo_mix(h, (uint64_t)ln->line);
+			h = pgo_mix(h, (uint64_t)ln->column);
 		}
 		loc[i] = h;
 	}
@@ -540,15 +544,21 @@ static pgo_status fingerprint(const pgo_profile *p, uint64_t *out)
 			h = pgo_mix(h, (uint64_t)p->values[(size_t)i * p->n_sample_types + j]);
 		for (uint32_t j = 0; j < s->n_labels; j++) {
 			const pgo_label *l = &p->labels[s->labels_at + j];
-			h = pgo_mix(h ^ hash_str(p, l->key), hash_str(p, l->str) + (uint64_t)l->num);
-			h ^= hash_str(p, l->num_unit);
+			h = pgo_mix(h, hash_str(p, l->key));
+			h = pgo_mix(h, hash_str(p, l->str));
+			h = pgo_mix(h, (uint64_t)l->num);
+			h = pgo_mix(h, hash_str(p, l->num_unit));
 		}
 	}
-	h = pgo_mix(h, hash_str(p, p->drop_frames) ^ (hash_str(p, p->keep_frames) << 1));
-	h = pgo_mix(h, hash_str(p, p->default_sample_type) ^ (hash_str(p, p->doc_url) << 1));
+	h = pgo_mix(h, hash_str(p, p->drop_frames));
+	h = pgo_mix(h, hash_str(p, p->keep_frames));
+	h = pgo_mix(h, hash_str(p, p->default_sample_type));
+	h = pgo_mix(h, hash_str(p, p->doc_url));
 	for (uint32_t i = 0; i < p->n_comments; i++)
 		h = pgo_mix(h, hash_str(p, p->comments[i]));
-	h = pgo_mix(h, (uint64_t)p->time_nanos ^ ((uint64_t)p->duration_nanos << 1) ^ (uint64_t)p->period);
+	h = pgo_mix(h, (uint64_t)p->time_nanos);
+	h = pgo_mix(h, (uint64_t)p->duration_nanos);
+	h = pgo_mix(h, (uint64_t)p->period);
 	free(fn);
 	free(mp);
 	free(loc);
@@ -559,6 +569,8 @@ static pgo_status fingerprint(const pgo_profile *p, uint64_t *out)
 typedef struct ordered {
 	uint64_t fp;
 	size_t original;
+	uint8_t *bytes;   /* the encoded profile, only for fingerprint ties */
+	size_t size;
 } ordered;
 
 static int by_fingerprint(const void *a, const void *b)
@@ -566,9 +578,39 @@ static int by_fingerprint(const void *a, const void *b)
 	const ordered *x = a, *y = b;
 	if (x->fp != y->fp)
 		return x->fp < y->fp ? -1 : 1;
-	/* Equal fingerprints mean equal content (barring a 64-bit collision),
-	 * and equal inputs merge alike in either order. */
 	return (x->original > y->original) - (x->original < y->original);
+}
+
+static int by_encoding(const void *a, const void *b)
+{
+	const ordered *x = a, *y = b;
+	int c = memcmp(x->bytes, y->bytes, x->size < y->size ? x->size : y->size);
+	if (c)
+		return c;
+	if (x->size != y->size)
+		return x->size < y->size ? -1 : 1;
+	/* identical encodings merge alike in either order */
+	return (x->original > y->original) - (x->original < y->original);
+}
+
+/* Fingerprints can tie (equal content, or a collision): such runs are
+ * ordered by their full encodings, so the order never depends on the
+ * caller's. */
+static pgo_status break_ties(pgo_profile *const *inputs, ordered *order, size_t n, pgo_error *err)
+{
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && order[j].fp == order[i].fp)
+			j++;
+		if (j - i > 1) {
+			for (size_t k = i; k < j; k++)
+				if (pgo_encode(inputs[order[k].original], 0, &order[k].bytes, &order[k].size, err))
+					return PGO_ERR_NOMEM;
+			qsort(order + i, j - i, sizeof *order, by_encoding);
+		}
+		i = j;
+	}
+	return PGO_OK;
 }
 
 /* ---- the incremental merger -------------------------------------- */
@@ -658,6 +700,48 @@ static bool has_zero_sample(const pgo_profile *p)
 	return false;
 }
 
+/* Merges p with nothing, which drops zero samples and unreferenced
+ * entities and folds equal entities together. */
+static pgo_status remerge(pgo_profile **p, pgo_error *err)
+{
+	pgo_merger *again = NULL;
+	pgo_merge_options keep = {.keep_labels = true};
+	pgo_profile *out = NULL;
+	pgo_status st = pgo_merger_new(&keep, &again, err);
+	if (!st)
+		st = pgo_merger_add(again, *p, "merged profile", err);
+	if (!st)
+		st = pgo_merger_finish(again, &out, err);
+	pgo_merger_free(again);
+	if (st)
+		return st;
+	pgo_profile_free(*p);
+	*p = out;
+	return PGO_OK;
+}
+
+/* A rename can make a function equal to one already there (merging a
+ * default.pgo that was renamed before with a fresh profile). */
+static pgo_status has_duplicate_function(const pgo_profile *p, bool *dup)
+{
+	pgo_index ix;
+	*dup = false;
+	if (pgo_index_init(&ix, p->n_functions))
+		return PGO_ERR_NOMEM;
+	for (uint32_t i = 0; i < p->n_functions && !*dup; i++) {
+		uint64_t h = function_hash(&p->functions[i]);
+		uint32_t slot;
+		if (pgo_index_find(&ix, h, function_eq, p, &p->functions[i], &slot) != PGO_NONE)
+			*dup = true;
+		else if (pgo_index_insert(&ix, slot, h, i)) {
+			pgo_index_free(&ix);
+			return PGO_ERR_NOMEM;
+		}
+	}
+	pgo_index_free(&ix);
+	return PGO_OK;
+}
+
 pgo_status pgo_merger_finish(pgo_merger *m, pgo_profile **out, pgo_error *err)
 {
 	*out = NULL;
@@ -665,28 +749,22 @@ pgo_status pgo_merger_finish(pgo_merger *m, pgo_profile **out, pgo_error *err)
 		return pgo_fail(err, PGO_ERR_ARGUMENT, "no profiles to merge");
 	pgo_profile *merged = m->out;
 	m->out = NULL;
+	pgo_status st = PGO_OK;
 	/* Samples that cancelled out leave garbage; a second pass collects it. */
-	if (has_zero_sample(merged)) {
-		pgo_merger *again = NULL;
-		pgo_merge_options keep = {.keep_labels = true};
-		pgo_status st = pgo_merger_new(&keep, &again, err);
-		if (!st)
-			st = pgo_merger_add(again, merged, "merged profile", err);
-		if (!st)
-			st = pgo_merger_finish(again, out, err);
-		pgo_merger_free(again);
+	if (has_zero_sample(merged))
+		st = remerge(&merged, err);
+	/* datadog-pgo renames after merging; so do we, then fold any duplicates. */
+	uint32_t renamed = 0;
+	if (!st && m->noinline)
+		st = pgo_rename_noinline(merged, m->noinline, &renamed, err);
+	bool dup = false;
+	if (!st && renamed && !(st = has_duplicate_function(merged, &dup)) && dup)
+		st = remerge(&merged, err);
+	if (st) {
+		if (st == PGO_ERR_NOMEM)
+			pgo_fail(err, st, "out of memory while merging");
 		pgo_profile_free(merged);
-		if (st)
-			return st;
-		merged = *out;
-		*out = NULL;
-	}
-	if (m->noinline) {
-		pgo_status st = pgo_rename_noinline(merged, m->noinline, NULL, err);
-		if (st) {
-			pgo_profile_free(merged);
-			return st;
-		}
+		return st;
 	}
 	*out = merged;
 	return PGO_OK;
@@ -744,7 +822,7 @@ pgo_status pgo_merge(pgo_profile *const *inputs, size_t n, const pgo_merge_optio
 	if (!order)
 		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory while merging");
 	for (size_t i = 0; i < n; i++) {
-		order[i].original = i;
+		order[i] = (ordered){.original = i};
 		if (fingerprint(inputs[i], &order[i].fp)) {
 			free(order);
 			return pgo_fail(err, PGO_ERR_NOMEM, "out of memory while merging");
@@ -752,7 +830,13 @@ pgo_status pgo_merge(pgo_profile *const *inputs, size_t n, const pgo_merge_optio
 	}
 	qsort(order, n, sizeof *order, by_fingerprint);
 	pgo_merger *m = NULL;
-	pgo_status st = pgo_merger_new(options, &m, err);
+	pgo_status st = break_ties(inputs, order, n, err);
+	for (size_t i = 0; i < n; i++) {
+		free(order[i].bytes);
+		order[i].bytes = NULL;
+	}
+	if (!st)
+		st = pgo_merger_new(options, &m, err);
 	for (size_t i = 0; i < n && !st; i++) {
 		size_t k = order[i].original;
 		st = pgo_merger_add(m, inputs[k], input_name(options, k, a, sizeof a), err);
