@@ -6,7 +6,7 @@ set -u
 : "${PGOTOOL:=$PGO_BUILD/pgotool}"
 : "${PGO_TOOLS:=$PGO_BUILD/tests}"
 SHARED_TESTDATA="$PGO_SRC/../shared/testdata"
-[ -d "$SHARED_TESTDATA" ] || SHARED_TESTDATA="$PGO_SRC/tests/data/shared"
+[ -f "$SHARED_TESTDATA/grpc-anon.pprof" ] || SHARED_TESTDATA="$PGO_SRC/examples/profiles"
 GRPC_PPROF="$SHARED_TESTDATA/grpc-anon.pprof"
 
 test_name=$(basename "$0" .sh)

@@ -1,0 +1,3 @@
+module pgotool.test/progs
+
+go 1.21
