@@ -236,6 +236,20 @@ pgo_status pgo_add_sample(pgo_profile *p, const uint32_t *locations, uint32_t n_
 pgo_status pgo_decode(const uint8_t *data, size_t size, const char *name,
                       const pgo_limits *limits, pgo_profile **out, pgo_error *err);
 
+typedef struct pgo_decode_options {
+	const pgo_limits *limits; /* NULL for the defaults */
+	/*
+	 * 0 keeps every frame of every sample. N keeps the N leaf-most frames
+	 * and skips the rest unread; the compiler reads only 2, so the edge
+	 * view decodes with 2 and goes much faster on deep stacks.
+	 */
+	uint32_t keep_frames;
+} pgo_decode_options;
+
+/* pgo_decode with options; options may be NULL. */
+pgo_status pgo_decode_with(const uint8_t *data, size_t size, const char *name,
+                           const pgo_decode_options *options, pgo_profile **out, pgo_error *err);
+
 /*
  * Encodes the profile as pprof protobuf; deterministic for a given profile.
  * gzip_level 0 writes raw protobuf, otherwise gzip at that level.

@@ -123,3 +123,75 @@ pgo_status pgo_index_insert(pgo_index *ix, uint32_t slot, uint64_t hash, uint32_
 		return rehash(ix);
 	return PGO_OK;
 }
+
+pgo_status pgo_u64map_init(pgo_u64map *m, uint32_t expected)
+{
+	uint32_t size = 16;
+	while (size < (uint64_t)expected * 2 && size < (1u << 30))
+		size *= 2;
+	m->slots = malloc((size_t)size * sizeof *m->slots);
+	if (!m->slots)
+		return PGO_ERR_NOMEM;
+	for (uint32_t i = 0; i < size; i++)
+		m->slots[i].key = UINT64_MAX;
+	m->mask = size - 1;
+	m->count = 0;
+	return PGO_OK;
+}
+
+void pgo_u64map_free(pgo_u64map *m)
+{
+	free(m->slots);
+	m->slots = NULL;
+	m->mask = m->count = 0;
+}
+
+static inline uint32_t u64_slot(uint64_t key, uint32_t mask)
+{
+	return (uint32_t)(pgo_mix(key, 0x9fb21c651e98df25ull) >> 32) & mask;
+}
+
+static pgo_status u64map_grow(pgo_u64map *m)
+{
+	uint32_t old = m->mask + 1;
+	if (old >= (1u << 31))
+		return PGO_ERR_LIMIT;
+	pgo_u64map bigger;
+	if (pgo_u64map_init(&bigger, old))
+		return PGO_ERR_NOMEM;
+	for (uint32_t i = 0; i < old; i++) {
+		if (m->slots[i].key == UINT64_MAX)
+			continue;
+		uint32_t j = u64_slot(m->slots[i].key, bigger.mask);
+		while (bigger.slots[j].key != UINT64_MAX)
+			j = (j + 1) & bigger.mask;
+		bigger.slots[j] = m->slots[i];
+	}
+	bigger.count = m->count;
+	free(m->slots);
+	*m = bigger;
+	return PGO_OK;
+}
+
+pgo_status pgo_u64map_upsert(pgo_u64map *m, uint64_t key, uint32_t fresh, uint32_t **value, bool *inserted)
+{
+	if ((uint64_t)(m->count + 1) * 2 > m->mask && u64map_grow(m))
+		return PGO_ERR_NOMEM;
+	uint32_t j = u64_slot(key, m->mask);
+	for (;; j = (j + 1) & m->mask) {
+		pgo_u64map_slot *s = &m->slots[j];
+		if (s->key == key) {
+			*value = &s->value;
+			*inserted = false;
+			return PGO_OK;
+		}
+		if (s->key == UINT64_MAX) {
+			s->key = key;
+			s->value = fresh;
+			m->count++;
+			*value = &s->value;
+			*inserted = true;
+			return PGO_OK;
+		}
+	}
+}

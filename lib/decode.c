@@ -25,6 +25,7 @@ typedef struct decoder {
 	const uint8_t *base;
 	const char *name;
 	const pgo_limits *limits;
+	uint32_t keep_frames; /* 0: all */
 	pgo_error *err;
 	pgo_profile *p;
 	pgo_str *strmap;     /* raw string index -> interned id */
@@ -34,6 +35,12 @@ typedef struct decoder {
 	uint64_t map_dense_n, fn_dense_n, loc_dense_n;
 	pgo_index map_ix, fn_ix, loc_ix;
 	int64_t *scratch;    /* one sample's values */
+	/* top-level fields found by the first pass, by the pass that decodes
+	 * them: samples and locations by the offset of their key, to stay small */
+	size_t *sample_fields, *location_fields;
+	struct field *other_fields;
+	uint32_t n_sample_fields, n_location_fields, n_other_fields;
+	uint32_t cap_sample_fields, cap_location_fields, cap_other_fields;
 	/* where each entity's message starts, for errors about its ID */
 	size_t *map_offs, *fn_offs, *loc_offs;
 	uint32_t cap_map_offs, cap_fn_offs, cap_loc_offs;
@@ -115,20 +122,22 @@ static PGO_NOINLINE pgo_status read_varint_slow(decoder *d, const uint8_t **pp, 
 	return bad(d, off(d, *pp), "varint is longer than 10 bytes");
 }
 
-/* Most varints in a profile are one or two bytes: decode those inline. */
+/* Decoded inline whenever ten bytes remain, which is nearly always. */
 static PGO_INLINE pgo_status read_varint(decoder *d, const uint8_t **pp, const uint8_t *end, uint64_t *out)
 {
 	const uint8_t *p = *pp;
-	if (PGO_LIKELY(end - p >= 2)) {
-		if (p[0] < 0x80) {
-			*out = p[0];
-			*pp = p + 1;
-			return PGO_OK;
-		}
-		if (p[1] < 0x80) {
-			*out = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
-			*pp = p + 2;
-			return PGO_OK;
+	ptrdiff_t avail = end - p;
+	if (PGO_LIKELY(avail > 0)) {
+		int n = avail < 9 ? (int)avail : 9;
+		uint64_t v = 0;
+		for (int i = 0; i < n; i++) {
+			uint8_t b = p[i];
+			v |= (uint64_t)(b & 0x7f) << (7 * i);
+			if (b < 0x80) {
+				*pp = p + i + 1;
+				*out = v;
+				return PGO_OK;
+			}
 		}
 	}
 	return read_varint_slow(d, pp, end, out);
@@ -242,10 +251,22 @@ static pgo_status scan_top(decoder *d, const uint8_t *data, size_t size, counts 
 		if ((st = read_field(d, &p, end, &f)))
 			return st;
 		switch (f.number) {
+		case F_SAMPLE:
+			if (++c->samples > d->limits->max_samples)
+				return over_limit(d, f.offset, "samples", d->limits->max_samples);
+			if (PGO_GROW(d->sample_fields, d->cap_sample_fields, c->samples))
+				return nomem(d);
+			d->sample_fields[d->n_sample_fields++] = f.offset;
+			continue;
+		case F_LOCATION:
+			if (++c->locations > d->limits->max_locations)
+				return over_limit(d, f.offset, "locations", d->limits->max_locations);
+			if (PGO_GROW(d->location_fields, d->cap_location_fields, c->locations))
+				return nomem(d);
+			d->location_fields[d->n_location_fields++] = f.offset;
+			continue;
 		case F_SAMPLE_TYPE: c->sample_types++; break;
-		case F_SAMPLE: c->samples++; break;
 		case F_MAPPING: c->mappings++; break;
-		case F_LOCATION: c->locations++; break;
 		case F_FUNCTION: c->functions++; break;
 		case F_COMMENT: c->comments++; break;
 		case F_STRING_TABLE:
@@ -260,9 +281,13 @@ static pgo_status scan_top(decoder *d, const uint8_t *data, size_t size, counts 
 			if ((st = pgo_intern(d->p, (const char *)f.data, f.len, &d->strmap[d->n_raw_strings])))
 				return st == PGO_ERR_NOMEM ? nomem(d) : over_limit(d, f.offset, "string bytes", UINT32_MAX);
 			d->n_raw_strings++;
-			break;
+			continue;
 		default: break;
 		}
+		/* everything else is decoded by the headers pass */
+		if (PGO_GROW(d->other_fields, d->cap_other_fields, (uint64_t)d->n_other_fields + 1))
+			return nomem(d);
+		d->other_fields[d->n_other_fields++] = f;
 	}
 	if (d->n_raw_strings == 0)
 		return invalid(d, 0, "the string table is empty; entry 0 must be \"\"");
@@ -498,7 +523,7 @@ static pgo_status decode_location(decoder *d, const field *outer)
 	pgo_location loc = {.mapping = PGO_NONE, .lines_at = pr->n_lines};
 	uint64_t mapping_id = 0;
 	size_t mapping_off = 0;
-	/* The id may follow the lines, so lines are decoded in a second walk. */
+	/* Writers put the id first; if one does not, messages about lines lack it. */
 	const uint8_t *p = outer->data, *end = p + outer->len;
 	while (p < end) {
 		field f;
@@ -508,18 +533,11 @@ static pgo_status decode_location(decoder *d, const field *outer)
 		case 1: st = want_type(d, &f, WT_VARINT, "location id"); loc.id = f.u; break;
 		case 2: st = want_type(d, &f, WT_VARINT, "location mapping_id"); mapping_id = f.u; mapping_off = f.offset; break;
 		case 3: st = want_type(d, &f, WT_VARINT, "location address"); loc.address = f.u; break;
+		case 4: st = decode_line(d, &f, loc.id); break;
 		case 5: st = want_type(d, &f, WT_VARINT, "location is_folded"); loc.is_folded = f.u != 0; break;
 		default: break;
 		}
 		if (st)
-			return st;
-	}
-	p = outer->data;
-	while (p < end) {
-		field f;
-		if ((st = read_field(d, &p, end, &f)))
-			return st;
-		if (f.number == 4 && (st = decode_line(d, &f, loc.id)))
 			return st;
 	}
 	loc.n_lines = pr->n_lines - loc.lines_at;
@@ -540,6 +558,7 @@ static pgo_status decode_location(decoder *d, const field *outer)
 typedef struct sample_ctx {
 	uint32_t n_values;
 	uint32_t sample_no;
+	uint32_t n_frames;   /* location ids seen, kept or not */
 } sample_ctx;
 
 static PGO_INLINE pgo_status add_location_id(decoder *d, sample_ctx *c, uint64_t id, size_t offset)
@@ -558,24 +577,39 @@ static PGO_INLINE pgo_status add_location_id(decoder *d, sample_ctx *c, uint64_t
 static pgo_status decode_location_ids(decoder *d, const field *f, sample_ctx *c)
 {
 	pgo_profile *pr = d->p;
-	/* A packed run of n bytes holds at most n ids; one id if unpacked. */
-	uint64_t most = f->type == WT_LEN ? f->len : 1;
 	if (f->type != WT_LEN && f->type != WT_VARINT)
 		return bad(d, f->offset, "sample location_id (field 1) has wire type %d, expected a varint or packed varints",
 		           f->type);
+	uint32_t keep = d->keep_frames ? d->keep_frames : UINT32_MAX;
+	if (f->type == WT_VARINT) {
+		if (c->n_frames++ >= keep)
+			return PGO_OK;
+		if (pr->n_sample_locations + 1ull > d->limits->max_sample_locations)
+			return over_limit(d, f->offset, "sample location references", d->limits->max_sample_locations);
+		if (PGO_GROW(pr->sample_locations, pr->cap_sample_locations, (uint64_t)pr->n_sample_locations + 1))
+			return nomem(d);
+		return add_location_id(d, c, f->u, f->offset);
+	}
+	/* A packed run of n bytes holds at most n ids. */
+	uint64_t most = f->len < keep ? f->len : keep;
 	if (pr->n_sample_locations + most > d->limits->max_sample_locations)
 		return over_limit(d, f->offset, "sample location references", d->limits->max_sample_locations);
 	if (PGO_GROW(pr->sample_locations, pr->cap_sample_locations, (uint64_t)pr->n_sample_locations + most))
 		return nomem(d);
-	if (f->type == WT_VARINT)
-		return add_location_id(d, c, f->u, f->offset);
 	const uint8_t *p = f->data, *end = f->data + f->len;
 	pgo_status st;
 	while (p < end) {
+		if (c->n_frames >= keep) {
+			/* Frames past those kept go unread; a run must still end on a whole varint. */
+			if (end[-1] & 0x80)
+				return bad(d, off(d, end), "packed location ids end inside a varint");
+			return PGO_OK;
+		}
 		uint64_t id = 0;
 		size_t at = off(d, p);
 		if ((st = read_varint(d, &p, end, &id)) || (st = add_location_id(d, c, id, at)))
 			return st;
+		c->n_frames++;
 	}
 	return PGO_OK;
 }
@@ -620,7 +654,7 @@ static pgo_status decode_sample(decoder *d, const field *outer)
 	if (st)
 		return st;
 	pgo_profile *pr = d->p;
-	sample_ctx c = {0, pr->n_samples + 1};
+	sample_ctx c = {0, pr->n_samples + 1, 0};
 	pgo_sample s = {.locations_at = pr->n_sample_locations, .labels_at = pr->n_labels};
 	const uint8_t *p = outer->data, *end = p + outer->len;
 	while (p < end) {
@@ -671,15 +705,12 @@ static pgo_status add_comment(decoder *d, void *vctx, uint64_t v, size_t offset)
 }
 
 /* Pass 2: headers, mappings and functions. */
-static pgo_status decode_headers(decoder *d, const uint8_t *data, size_t size)
+static pgo_status decode_headers(decoder *d)
 {
 	pgo_profile *pr = d->p;
-	const uint8_t *p = data, *end = data + size;
 	pgo_status st = PGO_OK;
-	while (p < end) {
-		field f;
-		if ((st = read_field(d, &p, end, &f)))
-			return st;
+	for (uint32_t i = 0; i < d->n_other_fields; i++) {
+		const field f = d->other_fields[i];
 		switch (f.number) {
 		case F_SAMPLE_TYPE:
 			st = decode_value_type(d, &f, "sample_type", &pr->sample_types[pr->n_sample_types]);
@@ -705,17 +736,18 @@ static pgo_status decode_headers(decoder *d, const uint8_t *data, size_t size)
 	return PGO_OK;
 }
 
-/* Passes 3 and 4: every field numbered `which`, locations or samples. */
-static pgo_status decode_all(decoder *d, const uint8_t *data, size_t size, uint32_t which,
-                             pgo_status (*fn)(decoder *, const field *))
+/* Passes 3 and 4: locations, then samples, each field read again from
+ * the offset the first pass noted. */
+static pgo_status decode_each(decoder *d, const size_t *offsets, uint32_t n, const uint8_t *end,
+                              pgo_status (*fn)(decoder *, const field *))
 {
-	const uint8_t *p = data, *end = data + size;
-	pgo_status st;
-	while (p < end) {
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *p = d->base + offsets[i];
 		field f;
-		if ((st = read_field(d, &p, end, &f)))
-			return st;
-		if (f.number == which && (st = fn(d, &f)))
+		pgo_status st = read_field(d, &p, end, &f);
+		if (!st)
+			st = fn(d, &f);
+		if (st)
 			return st;
 	}
 	return PGO_OK;
@@ -756,14 +788,14 @@ static pgo_status decode_raw(decoder *d, const uint8_t *data, size_t size)
 	    (c.functions && PGO_GROW(pr->functions, pr->cap_functions, c.functions)) ||
 	    (c.locations && PGO_GROW(pr->locations, pr->cap_locations, c.locations)))
 		return nomem(d);
-	if ((st = decode_headers(d, data, size)))
+	if ((st = decode_headers(d)))
 		return st;
 	if ((st = build_id_map(d, pr->mappings, sizeof *pr->mappings, pr->n_mappings, d->map_offs, "mapping",
 	                       &d->map_dense, &d->map_dense_n, &d->map_ix)) ||
 	    (st = build_id_map(d, pr->functions, sizeof *pr->functions, pr->n_functions, d->fn_offs, "function",
 	                       &d->fn_dense, &d->fn_dense_n, &d->fn_ix)))
 		return st;
-	if ((st = decode_all(d, data, size, F_LOCATION, decode_location)))
+	if ((st = decode_each(d, d->location_fields, d->n_location_fields, data + size, decode_location)))
 		return st;
 	if ((st = build_id_map(d, pr->locations, sizeof *pr->locations, pr->n_locations, d->loc_offs, "location",
 	                       &d->loc_dense, &d->loc_dense_n, &d->loc_ix)))
@@ -773,13 +805,21 @@ static pgo_status decode_raw(decoder *d, const uint8_t *data, size_t size)
 		return nomem(d);
 	if (c.samples && !c.sample_types)
 		return invalid(d, 0, "the profile has %" PRIu64 " samples but no sample types", c.samples);
-	return decode_all(d, data, size, F_SAMPLE, decode_sample);
+	return decode_each(d, d->sample_fields, d->n_sample_fields, data + size, decode_sample);
 }
 
 pgo_status pgo_decode(const uint8_t *data, size_t size, const char *name,
                       const pgo_limits *limits, pgo_profile **out, pgo_error *err)
 {
+	pgo_decode_options o = {.limits = limits};
+	return pgo_decode_with(data, size, name, &o, out, err);
+}
+
+pgo_status pgo_decode_with(const uint8_t *data, size_t size, const char *name,
+                           const pgo_decode_options *options, pgo_profile **out, pgo_error *err)
+{
 	pgo_limits defaults;
+	const pgo_limits *limits = options ? options->limits : NULL;
 	if (!limits) {
 		pgo_limits_default(&defaults);
 		limits = &defaults;
@@ -796,7 +836,8 @@ pgo_status pgo_decode(const uint8_t *data, size_t size, const char *name,
 		free(raw);
 		return pgo_fail(err, PGO_ERR_EMPTY, "%s: no profile data (the input is empty)", name);
 	}
-	decoder d = {.base = raw, .name = name, .limits = limits, .err = err};
+	decoder d = {.base = raw, .name = name, .limits = limits, .err = err,
+	             .keep_frames = options ? options->keep_frames : 0};
 	d.p = pgo_profile_new();
 	if (!d.p) {
 		free(raw);
@@ -809,6 +850,9 @@ pgo_status pgo_decode(const uint8_t *data, size_t size, const char *name,
 	free(d.fn_dense);
 	free(d.loc_dense);
 	free(d.scratch);
+	free(d.sample_fields);
+	free(d.location_fields);
+	free(d.other_fields);
 	free(d.map_offs);
 	free(d.fn_offs);
 	free(d.loc_offs);

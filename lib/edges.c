@@ -38,7 +38,7 @@ typedef struct graph {
 	pgo_index node_ix;
 	graph_edge *edges;
 	uint32_t n_edges, cap_edges;
-	pgo_index edge_ix;
+	pgo_u64map edge_ix; /* (src << 32 | dst) -> edge */
 } graph;
 
 static uint64_t node_hash(const node *n)
@@ -70,73 +70,134 @@ static pgo_status node_of(graph *g, const node *key, uint32_t *out)
 	return PGO_OK;
 }
 
-static bool edge_eq(const void *ctx, uint32_t e, const void *key)
-{
-	const graph_edge *a = &((const graph *)ctx)->edges[e];
-	const uint32_t *k = key;
-	return a->src == k[0] && a->dst == k[1];
-}
-
 static pgo_status edge_of(graph *g, uint32_t src, uint32_t dst, uint32_t *out)
 {
-	uint32_t k[2] = {src, dst};
-	uint64_t h = pgo_mix(src, dst);
-	uint32_t slot;
-	uint32_t found = pgo_index_find(&g->edge_ix, h, edge_eq, g, k, &slot);
-	if (found == PGO_NONE) {
+	uint32_t *v;
+	bool fresh;
+	if (pgo_u64map_upsert(&g->edge_ix, (uint64_t)src << 32 | dst, g->n_edges, &v, &fresh))
+		return PGO_ERR_NOMEM;
+	if (fresh) {
 		if (PGO_GROW(g->edges, g->cap_edges, (uint64_t)g->n_edges + 1))
 			return PGO_ERR_NOMEM;
-		found = g->n_edges;
 		g->edges[g->n_edges++] = (graph_edge){src, dst, 0, 0};
-		if (pgo_index_insert(&g->edge_ix, slot, h, found))
-			return PGO_ERR_NOMEM;
 	}
-	*out = found;
+	*out = *v;
 	return PGO_OK;
 }
 
-/* Nodes for every line of every location, indexed like p->lines. */
-static pgo_status build_nodes(const pgo_profile *p, graph *g, uint32_t *line_node)
+/* ---- walking the samples -----------------------------------------
+ *
+ * Go walks every sample. Here samples are first summed per pair of
+ * leaf-most frames, since a sample's contribution depends only on those
+ * two frames and is linear in its weight (wrapping sums distribute). A
+ * pair whose nonzero weights cancel still counts, with weight 0: in Go
+ * its samples create the edges even though they add nothing to them.
+ *
+ * Most pairs are then taken apart further. When the caller and leaf
+ * frames are at different addresses and neither repeats a node among its
+ * inlined lines, every node of the pair is distinct, so the pair adds its
+ * weight to each frame's nodes and inner edges, to the one edge between
+ * the frames, and to the leaf's flat weight. Those per-frame parts are
+ * summed per location and applied once per location, which turns random
+ * walks over the location table into one sequential pass. Other pairs
+ * (recursion through one address, repeated inlined frames) are walked
+ * node by node, as Go does.
+ */
+
+typedef struct frame_pair {
+	uint32_t frames[2]; /* caller (or PGO_NONE), leaf */
+	int64_t weight;
+} frame_pair;
+
+typedef struct frame_info {
+	uint32_t first;     /* first node in the chain pool, outermost line first */
+	uint32_t count;
+	int64_t as_caller;  /* summed weight of separable pairs with it as caller */
+	int64_t as_leaf;
+	bool used;          /* in any pair */
+	bool in_separable;  /* in a separable pair: its chain must be applied */
+	bool has_leaf_role;
+	bool simple;        /* no node repeats in its chain */
+} frame_info;
+
+typedef struct walker {
+	const pgo_profile *p;
+	graph *g;
+	frame_info *info;   /* per location */
+	uint32_t *chain;    /* node ids */
+	uint32_t n_chain, cap_chain;
+} walker;
+
+static pgo_status add_to_edge(graph *g, uint32_t src, uint32_t dst, int64_t w)
 {
-	for (uint32_t i = 0; i < p->n_locations; i++) {
-		const pgo_location *l = &p->locations[i];
-		for (uint32_t j = 0; j < l->n_lines; j++) {
-			const pgo_line *ln = &p->lines[l->lines_at + j];
-			node key = {.address = l->address};
+	uint32_t e;
+	if (edge_of(g, src, dst, &e))
+		return PGO_ERR_NOMEM;
+	g->edges[e].weight = pgo_wrap_add(g->edges[e].weight, w);
+	return PGO_OK;
+}
+
+/* The nodes of a location's lines, outermost first (one address-only node
+ * for a location without lines). */
+static pgo_status build_chain(walker *w, uint32_t loc)
+{
+	const pgo_profile *p = w->p;
+	const pgo_location *l = &p->locations[loc];
+	frame_info *fi = &w->info[loc];
+	uint32_t n = l->n_lines ? l->n_lines : 1;
+	if (PGO_GROW(w->chain, w->cap_chain, (uint64_t)w->n_chain + n))
+		return PGO_ERR_NOMEM;
+	fi->first = w->n_chain;
+	fi->count = n;
+	for (uint32_t j = 0; j < n; j++) {
+		node key = {.address = l->address};
+		if (l->n_lines) {
+			const pgo_line *ln = &p->lines[l->lines_at + (n - 1 - j)];
 			if (ln->function != PGO_NONE) {
 				const pgo_function *f = &p->functions[ln->function];
 				key.name = f->name;
 				key.start_line = f->start_line;
 				key.line = ln->line;
 			}
-			if (node_of(g, &key, &line_node[l->lines_at + j]))
-				return PGO_ERR_NOMEM;
 		}
+		if (node_of(w->g, &key, &w->chain[w->n_chain + j]))
+			return PGO_ERR_NOMEM;
 	}
+	fi->simple = true;
+	for (uint32_t a = 0; a < n && fi->simple; a++)
+		for (uint32_t b = a + 1; b < n && fi->simple; b++)
+			fi->simple = w->chain[w->n_chain + a] != w->chain[w->n_chain + b];
+	w->n_chain += n;
 	return PGO_OK;
 }
 
-/* A location with no lines still yields one address-only node. */
-static pgo_status bare_node(graph *g, const pgo_location *l, uint32_t *out)
+static bool separable(const walker *w, const frame_pair *pr)
 {
-	node key = {.address = l->address};
-	return node_of(g, &key, out);
+	const frame_info *leaf = &w->info[pr->frames[1]];
+	if (!leaf->simple)
+		return false;
+	if (pr->frames[0] == PGO_NONE)
+		return true;
+	const frame_info *caller = &w->info[pr->frames[0]];
+	return caller->simple &&
+	       w->p->locations[pr->frames[0]].address != w->p->locations[pr->frames[1]].address;
 }
 
-static pgo_status visit(graph *g, uint32_t n, uint32_t *parent, int64_t w, uint32_t sample)
+/* One node of a sample's walk: cumulative weight once per sample, and the
+ * edge from the previous node once per sample, however often it recurs. */
+static pgo_status visit(graph *g, uint32_t n, uint32_t *parent, int64_t w, uint32_t stamp)
 {
 	node *nd = &g->nodes[n];
-	if (nd->stamp != sample) {
-		nd->stamp = sample;
+	if (nd->stamp != stamp) {
+		nd->stamp = stamp;
 		nd->cum = pgo_wrap_add(nd->cum, w);
 	}
 	if (*parent != PGO_NONE && n != *parent) {
 		uint32_t e;
 		if (edge_of(g, *parent, n, &e))
 			return PGO_ERR_NOMEM;
-		/* A pair adds weight once per sample, however often it recurs. */
-		if (g->edges[e].stamp != sample) {
-			g->edges[e].stamp = sample;
+		if (g->edges[e].stamp != stamp) {
+			g->edges[e].stamp = stamp;
 			g->edges[e].weight = pgo_wrap_add(g->edges[e].weight, w);
 		}
 	}
@@ -144,32 +205,114 @@ static pgo_status visit(graph *g, uint32_t n, uint32_t *parent, int64_t w, uint3
 	return PGO_OK;
 }
 
-static pgo_status walk_samples(const pgo_profile *p, graph *g, const uint32_t *line_node, int vi)
+/* Go's walk of one sample (or pair), node by node, with its per-sample
+ * deduplication; stamp is unique per call. */
+static pgo_status walk_pair(walker *w, const frame_pair *pr, uint32_t stamp)
 {
-	for (uint32_t i = 0; i < p->n_samples; i++) {
-		const pgo_sample *s = &p->samples[i];
-		int64_t w = p->values[(size_t)i * p->n_sample_types + (uint32_t)vi];
-		if (w == 0 || s->n_locations == 0)
+	graph *g = w->g;
+	uint32_t parent = PGO_NONE;
+	for (int k = 0; k < 2; k++) {
+		if (pr->frames[k] == PGO_NONE)
 			continue;
-		uint32_t stamp = i + 1;
-		uint32_t parent = PGO_NONE;
-		/* Only the leaf and its immediate caller count as a call edge. */
-		for (int k = s->n_locations > 1 ? 1 : 0; k >= 0; k--) {
-			const pgo_location *l = &p->locations[p->sample_locations[s->locations_at + (uint32_t)k]];
-			if (l->n_lines == 0) {
-				uint32_t n;
-				if (bare_node(g, l, &n) || visit(g, n, &parent, w, stamp))
-					return PGO_ERR_NOMEM;
-				continue;
-			}
-			for (uint32_t j = l->n_lines; j-- > 0;)
-				if (visit(g, line_node[l->lines_at + j], &parent, w, stamp))
-					return PGO_ERR_NOMEM;
-		}
-		if (parent != PGO_NONE)
-			g->nodes[parent].flat = pgo_wrap_add(g->nodes[parent].flat, w);
+		const frame_info *fi = &w->info[pr->frames[k]];
+		for (uint32_t j = 0; j < fi->count; j++)
+			if (visit(g, w->chain[fi->first + j], &parent, pr->weight, stamp))
+				return PGO_ERR_NOMEM;
 	}
+	if (parent != PGO_NONE)
+		g->nodes[parent].flat = pgo_wrap_add(g->nodes[parent].flat, pr->weight);
 	return PGO_OK;
+}
+
+/* A separable location's summed part: its nodes, its inner edges, and the
+ * flat weight of its innermost node as a leaf. */
+static pgo_status apply_chain(walker *w, const frame_info *fi)
+{
+	graph *g = w->g;
+	int64_t total = pgo_wrap_add(fi->as_caller, fi->as_leaf);
+	const uint32_t *c = w->chain + fi->first;
+	for (uint32_t j = 0; j < fi->count; j++) {
+		g->nodes[c[j]].cum = pgo_wrap_add(g->nodes[c[j]].cum, total);
+		if (j && add_to_edge(g, c[j - 1], c[j], total))
+			return PGO_ERR_NOMEM;
+	}
+	if (fi->has_leaf_role)
+		g->nodes[c[fi->count - 1]].flat = pgo_wrap_add(g->nodes[c[fi->count - 1]].flat, fi->as_leaf);
+	return PGO_OK;
+}
+
+static pgo_status sum_pairs(const pgo_profile *p, int vi, frame_pair **out, uint32_t *n_out)
+{
+	frame_pair *pairs = NULL;
+	uint32_t n = 0, cap = 0;
+	pgo_u64map ix;
+	pgo_status st = pgo_u64map_init(&ix, p->n_samples / 2 + 16);
+	for (uint32_t i = 0; i < p->n_samples && !st; i++) {
+		const pgo_sample *s = &p->samples[i];
+		int64_t wt = p->values[(size_t)i * p->n_sample_types + (uint32_t)vi];
+		if (wt == 0 || s->n_locations == 0)
+			continue;
+		const uint32_t *locs = p->sample_locations + s->locations_at;
+		uint32_t caller = s->n_locations > 1 ? locs[1] : PGO_NONE;
+		uint32_t *v;
+		bool fresh;
+		if ((st = pgo_u64map_upsert(&ix, (uint64_t)caller << 32 | locs[0], n, &v, &fresh)))
+			break;
+		if (fresh) {
+			if (PGO_GROW(pairs, cap, (uint64_t)n + 1)) {
+				st = PGO_ERR_NOMEM;
+				break;
+			}
+			pairs[n++] = (frame_pair){{caller, locs[0]}, 0};
+		}
+		pairs[*v].weight = pgo_wrap_add(pairs[*v].weight, wt);
+	}
+	pgo_u64map_free(&ix);
+	*out = pairs;
+	*n_out = n;
+	return st;
+}
+
+static pgo_status walk_samples(const pgo_profile *p, graph *g, int vi)
+{
+	frame_pair *pairs = NULL;
+	uint32_t n_pairs = 0;
+	walker w = {.p = p, .g = g};
+	pgo_status st = sum_pairs(p, vi, &pairs, &n_pairs);
+	if (!st && !(w.info = calloc((size_t)p->n_locations + 1, sizeof *w.info)))
+		st = PGO_ERR_NOMEM;
+	for (uint32_t i = 0; i < n_pairs && !st; i++) {
+		if (pairs[i].frames[0] != PGO_NONE)
+			w.info[pairs[i].frames[0]].used = true;
+		w.info[pairs[i].frames[1]].used = true;
+	}
+	/* Location order keeps the walk over locations and lines sequential. */
+	for (uint32_t loc = 0; loc < p->n_locations && !st; loc++)
+		if (w.info[loc].used)
+			st = build_chain(&w, loc);
+	for (uint32_t i = 0; i < n_pairs && !st; i++) {
+		const frame_pair *pr = &pairs[i];
+		if (!separable(&w, pr)) {
+			st = walk_pair(&w, pr, i + 1);
+			continue;
+		}
+		frame_info *leaf = &w.info[pr->frames[1]];
+		leaf->as_leaf = pgo_wrap_add(leaf->as_leaf, pr->weight);
+		leaf->in_separable = leaf->has_leaf_role = true;
+		if (pr->frames[0] == PGO_NONE)
+			continue;
+		frame_info *caller = &w.info[pr->frames[0]];
+		caller->as_caller = pgo_wrap_add(caller->as_caller, pr->weight);
+		caller->in_separable = true;
+		st = add_to_edge(g, w.chain[caller->first + caller->count - 1], w.chain[leaf->first], pr->weight);
+	}
+	for (uint32_t loc = 0; loc < p->n_locations && !st; loc++)
+		if (w.info[loc].in_separable)
+			st = apply_chain(&w, &w.info[loc]);
+	free(pairs);
+	free(w.info);
+	free(w.chain);
+	return st;
 }
 
 /* ---- named edges -------------------------------------------------- */
@@ -271,12 +414,11 @@ pgo_status pgo_edges_compute(const pgo_profile *p, pgo_edges *out, pgo_error *er
 
 	graph g = {0};
 	named_map named = {0};
-	uint32_t *line_node = malloc(((size_t)p->n_lines + 1) * sizeof *line_node);
 	pgo_status st = PGO_ERR_NOMEM;
-	if (!line_node || pgo_index_init(&g.node_ix, p->n_lines + 16) || pgo_index_init(&g.edge_ix, 1024) ||
-	    pgo_index_init(&named.ix, 1024))
+	if (pgo_index_init(&g.node_ix, p->n_lines / 2 + 16) || pgo_u64map_init(&g.edge_ix, p->n_lines / 2 + 16) ||
+	    pgo_index_init(&named.ix, p->n_lines / 4 + 16))
 		goto done;
-	if (build_nodes(p, &g, line_node) || walk_samples(p, &g, line_node, vi))
+	if (walk_samples(p, &g, vi))
 		goto done;
 
 	bool seen_start_line = false;
@@ -316,12 +458,11 @@ pgo_status pgo_edges_compute(const pgo_profile *p, pgo_edges *out, pgo_error *er
 done:
 	if (st == PGO_ERR_NOMEM)
 		pgo_fail(err, st, "out of memory computing call edges");
-	free(line_node);
 	free(g.nodes);
 	free(g.edges);
 	free(named.edges);
 	pgo_index_free(&g.node_ix);
-	pgo_index_free(&g.edge_ix);
+	pgo_u64map_free(&g.edge_ix);
 	pgo_index_free(&named.ix);
 	return st;
 }

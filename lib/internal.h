@@ -62,6 +62,26 @@ uint32_t pgo_index_find(const pgo_index *ix, uint64_t hash, pgo_index_eq eq,
 /* Inserts entity at slot from a failed find; may rehash. */
 pgo_status pgo_index_insert(pgo_index *ix, uint32_t slot, uint64_t hash, uint32_t entity);
 
+/*
+ * A map from a 64-bit key to a uint32 value, the key stored in the slot:
+ * one cache line per probe, for the hot lookups of the edge graph.
+ * UINT64_MAX cannot be a key.
+ */
+typedef struct pgo_u64map_slot {
+	uint64_t key;
+	uint32_t value;
+} pgo_u64map_slot;
+
+typedef struct pgo_u64map {
+	pgo_u64map_slot *slots;
+	uint32_t mask, count;
+} pgo_u64map;
+
+pgo_status pgo_u64map_init(pgo_u64map *m, uint32_t expected);
+void pgo_u64map_free(pgo_u64map *m);
+/* Finds key, or inserts it with value `fresh`; *value points at the slot's value. */
+pgo_status pgo_u64map_upsert(pgo_u64map *m, uint64_t key, uint32_t fresh, uint32_t **value, bool *inserted);
+
 /* Wrapping int64 arithmetic, as Go does, without C's undefined overflow. */
 static inline int64_t pgo_wrap_add(int64_t a, int64_t b)
 {

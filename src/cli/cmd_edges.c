@@ -67,7 +67,9 @@ static int run(int argc, char **argv)
 		         args.items[0], raw.n);
 		goto fail;
 	}
-	pgo_status st = pgo_decode(raw.items[0].data, raw.items[0].size, raw.items[0].name, &limits, &p, &err);
+	/* The compiler reads only a sample's leaf and its caller. */
+	pgo_decode_options dopt = {.limits = &limits, .keep_frames = 2};
+	pgo_status st = pgo_decode_with(raw.items[0].data, raw.items[0].size, raw.items[0].name, &dopt, &p, &err);
 	if (st == PGO_ERR_EMPTY) {
 		/* The compiler treats an empty file as a profile with no samples. */
 		p = pgo_profile_new();

@@ -122,8 +122,7 @@ static int run(int argc, char **argv)
 		pgo_profile *p = NULL;
 		if (pgo_decode(in->data, in->size, in->name, &limits, &p, &err))
 			goto fail;
-		free(in->data);
-		in->data = NULL;
+		pgo_input_release(in);
 		pgo_status st = pgo_merger_add(merger, p, in->name, &err);
 		pgo_profile_free(p);
 		if (st)

@@ -1,3 +1,5 @@
+/* MAP_POPULATE is a Linux extension. */
+#define _DEFAULT_SOURCE
 #include "input.h"
 
 #include <errno.h>
@@ -6,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
@@ -78,7 +81,8 @@ static pgo_status read_fd(int fd, const char *name, size_t max_bytes, uint8_t **
 	return PGO_OK;
 }
 
-static pgo_status append(pgo_input_list *list, const char *name, uint8_t *data, size_t size, pgo_error *err)
+static pgo_status append(pgo_input_list *list, const char *name, uint8_t *data, size_t size, bool mapped,
+                         pgo_error *err)
 {
 	if (list->n == list->cap) {
 		size_t ncap = list->cap ? list->cap * 2 : 8;
@@ -91,7 +95,7 @@ static pgo_status append(pgo_input_list *list, const char *name, uint8_t *data, 
 	char *copy = strdup(name);
 	if (!copy)
 		return fail(err, PGO_ERR_NOMEM, "out of memory");
-	list->items[list->n++] = (pgo_input){copy, data, size};
+	list->items[list->n++] = (pgo_input){copy, data, size, mapped};
 	return PGO_OK;
 }
 
@@ -162,7 +166,7 @@ static pgo_status read_zip(const char *name, const uint8_t *data, size_t size, s
 			break;
 		}
 		zip_fclose(zf);
-		st = append(list, full, buf, zs.size, err);
+		st = append(list, full, buf, zs.size, false, err);
 		if (st)
 			free(buf);
 		else
@@ -174,6 +178,26 @@ static pgo_status read_zip(const char *name, const uint8_t *data, size_t size, s
 	return st;
 }
 
+/* Maps a regular file read-only: no copy, and the pages come in at once. */
+static bool map_file(int fd, const char *name, size_t max_bytes, uint8_t **out, size_t *out_size,
+                     pgo_status *st, pgo_error *err)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0)
+		return false;
+	if ((uint64_t)sb.st_size > max_bytes) {
+		*st = fail(err, PGO_ERR_LIMIT, "%s: larger than the %zu-byte input limit", name, max_bytes);
+		return true;
+	}
+	void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (p == MAP_FAILED)
+		return false; /* fall back to read() */
+	*out = p;
+	*out_size = (size_t)sb.st_size;
+	*st = PGO_OK;
+	return true;
+}
+
 pgo_status pgo_read_inputs(const char *path, size_t max_bytes, pgo_input_list *list, pgo_error *err)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
@@ -183,27 +207,42 @@ pgo_status pgo_read_inputs(const char *path, size_t max_bytes, pgo_input_list *l
 		return fail(err, PGO_ERR_ARGUMENT, "%s: cannot open: %s", path, strerror(errno));
 	uint8_t *data = NULL;
 	size_t size = 0;
-	pgo_status st = read_fd(fd, name, max_bytes, &data, &size, err);
+	pgo_status st = PGO_OK;
+	bool mapped = map_file(fd, name, max_bytes, &data, &size, &st, err);
+	if (!mapped)
+		st = read_fd(fd, name, max_bytes, &data, &size, err);
 	if (!is_stdin)
 		close(fd);
 	if (st)
 		return st;
 	if (!pgo_is_zip(data, size)) {
-		st = append(list, name, data, size, err);
-		if (st)
-			free(data);
+		st = append(list, name, data, size, mapped, err);
+		if (st) {
+			pgo_input tmp = {NULL, data, size, mapped};
+			pgo_input_release(&tmp);
+		}
 		return st;
 	}
 	st = read_zip(name, data, size, max_bytes, list, err);
-	free(data);
+	pgo_input tmp = {NULL, data, size, mapped};
+	pgo_input_release(&tmp);
 	return st;
+}
+
+void pgo_input_release(pgo_input *in)
+{
+	if (in->data && in->mapped)
+		munmap(in->data, in->size);
+	else
+		free(in->data);
+	in->data = NULL;
 }
 
 void pgo_input_list_free(pgo_input_list *list)
 {
 	for (size_t i = 0; i < list->n; i++) {
 		free(list->items[i].name);
-		free(list->items[i].data);
+		pgo_input_release(&list->items[i]);
 	}
 	free(list->items);
 	memset(list, 0, sizeof *list);

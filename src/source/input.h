@@ -8,6 +8,7 @@ typedef struct pgo_input {
 	char *name;      /* "file", "archive.zip:entry" or "<stdin>" */
 	uint8_t *data;
 	size_t size;
+	bool mapped;     /* data is a read-only file mapping, not malloc'd */
 } pgo_input;
 
 typedef struct pgo_input_list {
@@ -22,6 +23,8 @@ typedef struct pgo_input_list {
  */
 pgo_status pgo_read_inputs(const char *path, size_t max_bytes, pgo_input_list *list, pgo_error *err);
 void pgo_input_list_free(pgo_input_list *list);
+/* Drops one input's bytes early (they are not needed once decoded). */
+void pgo_input_release(pgo_input *in);
 
 /* True for the local-file or end-of-central-directory magic of a zip. */
 bool pgo_is_zip(const uint8_t *data, size_t size);
