@@ -31,6 +31,9 @@ static size_t initial_guess(size_t in_size, size_t claimed, size_t max_out)
 static pgo_status gunzip(const uint8_t *in, size_t size, const char *name, size_t max_out,
                          uint8_t **out, size_t *out_size, pgo_error *err)
 {
+	pgo_status blocks = pgo_gunzip_blocks(in, size, name, max_out, out, out_size, err);
+	if (blocks != PGO_ERR_ARGUMENT)
+		return blocks;
 	size_t claimed = 0;
 	if (size >= 18)
 		claimed = (size_t)in[size - 4] | (size_t)in[size - 3] << 8 |
@@ -192,22 +195,5 @@ pgo_status pgo_gzip(const uint8_t *data, size_t size, int level,
 {
 	if (level < 1 || level > 12)
 		return pgo_fail(err, PGO_ERR_ARGUMENT, "gzip level %d is outside 1..12", level);
-	struct libdeflate_compressor *c = libdeflate_alloc_compressor(level);
-	if (!c)
-		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory allocating a gzip compressor");
-	size_t bound = libdeflate_gzip_compress_bound(c, size);
-	uint8_t *buf = malloc(bound);
-	if (!buf) {
-		libdeflate_free_compressor(c);
-		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory compressing %zu bytes", size);
-	}
-	size_t n = libdeflate_gzip_compress(c, data, size, buf, bound);
-	libdeflate_free_compressor(c);
-	if (n == 0) {
-		free(buf);
-		return pgo_fail(err, PGO_ERR_COMPRESSION, "gzip compression of %zu bytes failed", size);
-	}
-	*out = buf;
-	*out_size = n;
-	return PGO_OK;
+	return pgo_gzip_blocks(data, size, level, out, out_size, err);
 }

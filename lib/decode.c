@@ -10,6 +10,7 @@
 #include "internal.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 
 /* Top-level Profile fields. */
@@ -23,6 +24,7 @@ enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
 
 typedef struct decoder {
 	const uint8_t *base;
+	size_t size;
 	const char *name;
 	const pgo_limits *limits;
 	uint32_t keep_frames; /* 0: all */
@@ -34,7 +36,6 @@ typedef struct decoder {
 	uint32_t *map_dense, *fn_dense, *loc_dense;
 	uint64_t map_dense_n, fn_dense_n, loc_dense_n;
 	pgo_index map_ix, fn_ix, loc_ix;
-	int64_t *scratch;    /* one sample's values */
 	/* top-level fields found by the first pass, by the pass that decodes
 	 * them: samples and locations by the offset of their key, to stay small */
 	size_t *sample_fields, *location_fields;
@@ -239,6 +240,7 @@ static pgo_status each_scalar(decoder *d, const field *f, const char *what, scal
 
 typedef struct counts {
 	uint64_t sample_types, samples, mappings, locations, functions, strings, comments;
+	uint64_t sample_bytes, location_bytes; /* bound the ids and lines they can hold */
 } counts;
 
 static pgo_status scan_top(decoder *d, const uint8_t *data, size_t size, counts *c)
@@ -257,6 +259,7 @@ static pgo_status scan_top(decoder *d, const uint8_t *data, size_t size, counts 
 			if (PGO_GROW(d->sample_fields, d->cap_sample_fields, c->samples))
 				return nomem(d);
 			d->sample_fields[d->n_sample_fields++] = f.offset;
+			c->sample_bytes += f.len;
 			continue;
 		case F_LOCATION:
 			if (++c->locations > d->limits->max_locations)
@@ -264,6 +267,7 @@ static pgo_status scan_top(decoder *d, const uint8_t *data, size_t size, counts 
 			if (PGO_GROW(d->location_fields, d->cap_location_fields, c->locations))
 				return nomem(d);
 			d->location_fields[d->n_location_fields++] = f.offset;
+			c->location_bytes += f.len;
 			continue;
 		case F_SAMPLE_TYPE: c->sample_types++; break;
 		case F_MAPPING: c->mappings++; break;
@@ -559,6 +563,9 @@ typedef struct sample_ctx {
 	uint32_t n_values;
 	uint32_t sample_no;
 	uint32_t n_frames;   /* location ids seen, kept or not */
+	uint32_t base;       /* this sample's first slot in sample_locations */
+	uint32_t n_locs;     /* ids stored so far */
+	bool fixed;          /* slots were reserved up front (parallel decoding) */
 } sample_ctx;
 
 static PGO_INLINE pgo_status add_location_id(decoder *d, sample_ctx *c, uint64_t id, size_t offset)
@@ -569,7 +576,7 @@ static PGO_INLINE pgo_status add_location_id(decoder *d, sample_ctx *c, uint64_t
 	if (PGO_UNLIKELY(idx == PGO_NONE))
 		return invalid(d, offset, "sample %u references location %" PRIu64 ", which does not exist",
 		               c->sample_no, id);
-	pr->sample_locations[pr->n_sample_locations++] = idx;
+	pr->sample_locations[c->base + c->n_locs++] = idx;
 	return PGO_OK;
 }
 
@@ -581,21 +588,22 @@ static pgo_status decode_location_ids(decoder *d, const field *f, sample_ctx *c)
 		return bad(d, f->offset, "sample location_id (field 1) has wire type %d, expected a varint or packed varints",
 		           f->type);
 	uint32_t keep = d->keep_frames ? d->keep_frames : UINT32_MAX;
+	/* A packed run of n bytes holds at most n ids; an unpacked one, one. */
+	uint64_t most = f->type == WT_VARINT ? 1 : f->len;
+	if (most > keep - c->n_frames)
+		most = keep - c->n_frames;
+	if (!c->fixed && most) {
+		uint64_t need = (uint64_t)c->base + c->n_locs + most;
+		if (need > d->limits->max_sample_locations)
+			return over_limit(d, f->offset, "sample location references", d->limits->max_sample_locations);
+		if (PGO_GROW(pr->sample_locations, pr->cap_sample_locations, need))
+			return nomem(d);
+	}
 	if (f->type == WT_VARINT) {
 		if (c->n_frames++ >= keep)
 			return PGO_OK;
-		if (pr->n_sample_locations + 1ull > d->limits->max_sample_locations)
-			return over_limit(d, f->offset, "sample location references", d->limits->max_sample_locations);
-		if (PGO_GROW(pr->sample_locations, pr->cap_sample_locations, (uint64_t)pr->n_sample_locations + 1))
-			return nomem(d);
 		return add_location_id(d, c, f->u, f->offset);
 	}
-	/* A packed run of n bytes holds at most n ids. */
-	uint64_t most = f->len < keep ? f->len : keep;
-	if (pr->n_sample_locations + most > d->limits->max_sample_locations)
-		return over_limit(d, f->offset, "sample location references", d->limits->max_sample_locations);
-	if (PGO_GROW(pr->sample_locations, pr->cap_sample_locations, (uint64_t)pr->n_sample_locations + most))
-		return nomem(d);
 	const uint8_t *p = f->data, *end = f->data + f->len;
 	pgo_status st;
 	while (p < end) {
@@ -614,13 +622,35 @@ static pgo_status decode_location_ids(decoder *d, const field *f, sample_ctx *c)
 	return PGO_OK;
 }
 
-static pgo_status add_value(decoder *d, void *vctx, uint64_t v, size_t offset)
+static pgo_status too_many_values(decoder *d, const sample_ctx *c, size_t offset)
 {
-	sample_ctx *c = vctx;
-	if (c->n_values >= d->p->n_sample_types)
-		return invalid(d, offset, "sample %u has more values than the %u sample types", c->sample_no,
-		               d->p->n_sample_types);
-	d->scratch[c->n_values++] = (int64_t)v;
+	return invalid(d, offset, "sample %u has more values than the %u sample types", c->sample_no,
+	               d->p->n_sample_types);
+}
+
+/* Values, packed or not, straight into the sample's row. */
+static PGO_INLINE pgo_status decode_values(decoder *d, const field *f, sample_ctx *c, int64_t *row)
+{
+	uint32_t n = d->p->n_sample_types;
+	if (f->type == WT_VARINT) {
+		if (c->n_values >= n)
+			return too_many_values(d, c, f->offset);
+		row[c->n_values++] = (int64_t)f->u;
+		return PGO_OK;
+	}
+	if (f->type != WT_LEN)
+		return bad(d, f->offset, "sample value (field 2) has wire type %d, expected a varint or packed varints",
+		           f->type);
+	const uint8_t *p = f->data, *end = f->data + f->len;
+	while (p < end) {
+		if (c->n_values >= n)
+			return too_many_values(d, c, off(d, p));
+		uint64_t v = 0;
+		pgo_status st = read_varint(d, &p, end, &v);
+		if (st)
+			return st;
+		row[c->n_values++] = (int64_t)v;
+	}
 	return PGO_OK;
 }
 
@@ -648,14 +678,22 @@ static pgo_status decode_label(decoder *d, const field *outer, pgo_label *lb)
 	return PGO_OK;
 }
 
-static pgo_status decode_sample(decoder *d, const field *outer)
+/*
+ * Decodes sample i into its slots. Sequentially, sample_locations grows as
+ * ids come; with fixed slots (parallel decoding, keep_frames set), sample i
+ * owns slots i * keep_frames onward and labels are not read.
+ */
+static pgo_status decode_sample_at(decoder *d, const field *outer, uint32_t i, uint32_t base, bool fixed,
+                                   pgo_sample *out)
 {
 	pgo_status st = want_type(d, outer, WT_LEN, "sample");
 	if (st)
 		return st;
 	pgo_profile *pr = d->p;
-	sample_ctx c = {0, pr->n_samples + 1, 0};
-	pgo_sample s = {.locations_at = pr->n_sample_locations, .labels_at = pr->n_labels};
+	sample_ctx c = {.sample_no = i + 1, .base = base, .fixed = fixed};
+	pgo_sample s = {.locations_at = base, .labels_at = fixed ? 0 : pr->n_labels};
+	/* values were preallocated for the counted samples */
+	int64_t *row = pr->values + (size_t)i * pr->n_sample_types;
 	const uint8_t *p = outer->data, *end = p + outer->len;
 	while (p < end) {
 		field f;
@@ -663,8 +701,10 @@ static pgo_status decode_sample(decoder *d, const field *outer)
 			return st;
 		switch (f.number) {
 		case 1: st = decode_location_ids(d, &f, &c); break;
-		case 2: st = each_scalar(d, &f, "sample value", add_value, &c); break;
+		case 2: st = decode_values(d, &f, &c, row); break;
 		case 3:
+			if (fixed)
+				break;
 			if (pr->n_labels >= d->limits->max_labels)
 				return over_limit(d, f.offset, "labels", d->limits->max_labels);
 			if (PGO_GROW(pr->labels, pr->cap_labels, (uint64_t)pr->n_labels + 1))
@@ -681,12 +721,90 @@ static pgo_status decode_sample(decoder *d, const field *outer)
 	if (c.n_values != pr->n_sample_types)
 		return invalid(d, outer->offset, "sample %u has %u values but the profile has %u sample types",
 		               c.sample_no, c.n_values, pr->n_sample_types);
-	s.n_locations = pr->n_sample_locations - s.locations_at;
-	s.n_labels = pr->n_labels - s.labels_at;
-	/* values were preallocated for the counted samples */
-	memcpy(pr->values + (size_t)pr->n_samples * pr->n_sample_types, d->scratch,
-	       pr->n_sample_types * sizeof *d->scratch);
-	pr->samples[pr->n_samples++] = s;
+	s.n_locations = c.n_locs;
+	s.n_labels = fixed ? 0 : pr->n_labels - s.labels_at;
+	*out = s;
+	return PGO_OK;
+}
+
+static pgo_status decode_sample(decoder *d, const field *outer)
+{
+	pgo_profile *pr = d->p;
+	pgo_status st = decode_sample_at(d, outer, pr->n_samples, pr->n_sample_locations, false,
+	                                 &pr->samples[pr->n_samples]);
+	if (st)
+		return st;
+	pr->n_sample_locations += pr->samples[pr->n_samples].n_locations;
+	pr->n_samples++;
+	return PGO_OK;
+}
+
+/* ---- parallel sample decoding (keep_frames) ----------------------- */
+
+/* Below this many samples a thread costs more than it saves. */
+#define PARALLEL_SAMPLES 20000
+
+typedef struct sample_worker {
+	decoder d;          /* a copy: the shared parts are only read */
+	pgo_error err;
+	uint32_t first, count;
+	pgo_status st;
+} sample_worker;
+
+static void *decode_sample_range(void *arg)
+{
+	sample_worker *w = arg;
+	decoder *d = &w->d;
+	const uint8_t *end = d->base + d->size;
+	uint32_t keep = d->keep_frames;
+	for (uint32_t i = w->first; i < w->first + w->count && !w->st; i++) {
+		const uint8_t *p = d->base + d->sample_fields[i];
+		field f;
+		w->st = read_field(d, &p, end, &f);
+		if (!w->st)
+			w->st = decode_sample_at(d, &f, i, i * keep, true, &d->p->samples[i]);
+	}
+	return NULL;
+}
+
+/* Two threads, each with half of the samples; the first error in sample
+ * order wins, so messages do not depend on timing. */
+static pgo_status decode_samples_parallel(decoder *d)
+{
+	pgo_profile *pr = d->p;
+	uint32_t n = d->n_sample_fields, keep = d->keep_frames;
+	uint64_t slots = (uint64_t)n * keep;
+	if (slots > d->limits->max_sample_locations)
+		return over_limit(d, 0, "sample location references", d->limits->max_sample_locations);
+	if (PGO_GROW(pr->sample_locations, pr->cap_sample_locations, slots))
+		return nomem(d);
+	sample_worker w[2];
+	for (int k = 0; k < 2; k++) {
+		w[k].d = *d;
+		w[k].d.err = &w[k].err;
+		w[k].err = (pgo_error){0};
+		w[k].st = PGO_OK;
+	}
+	w[0].first = 0;
+	w[0].count = n / 2;
+	w[1].first = n / 2;
+	w[1].count = n - n / 2;
+	pthread_t t;
+	bool threaded = pthread_create(&t, NULL, decode_sample_range, &w[1]) == 0;
+	decode_sample_range(&w[0]);
+	if (!threaded)
+		decode_sample_range(&w[1]);
+	else
+		pthread_join(t, NULL);
+	for (int k = 0; k < 2; k++) {
+		if (w[k].st) {
+			if (d->err)
+				*d->err = w[k].err;
+			return w[k].st;
+		}
+	}
+	pr->n_samples = n;
+	pr->n_sample_locations = (uint32_t)slots;
 	return PGO_OK;
 }
 
@@ -788,6 +906,20 @@ static pgo_status decode_raw(decoder *d, const uint8_t *data, size_t size)
 	    (c.functions && PGO_GROW(pr->functions, pr->cap_functions, c.functions)) ||
 	    (c.locations && PGO_GROW(pr->locations, pr->cap_locations, c.locations)))
 		return nomem(d);
+	/* Sized once from the bytes that hold them, so the arrays never move. */
+	uint64_t ids = c.sample_bytes;
+	if (d->keep_frames && ids > c.samples * d->keep_frames)
+		ids = c.samples * d->keep_frames;
+	if (ids > d->limits->max_sample_locations)
+		ids = d->limits->max_sample_locations;
+	uint64_t lines = c.location_bytes / 2;
+	if (lines > d->limits->max_lines)
+		lines = d->limits->max_lines;
+	if ((ids && PGO_GROW(pr->sample_locations, pr->cap_sample_locations, ids)) ||
+	    (lines && PGO_GROW(pr->lines, pr->cap_lines, lines)) ||
+	    (c.locations && PGO_GROW(d->loc_offs, d->cap_loc_offs, c.locations)) ||
+	    (c.functions && PGO_GROW(d->fn_offs, d->cap_fn_offs, c.functions)))
+		return nomem(d);
 	if ((st = decode_headers(d)))
 		return st;
 	if ((st = build_id_map(d, pr->mappings, sizeof *pr->mappings, pr->n_mappings, d->map_offs, "mapping",
@@ -800,11 +932,10 @@ static pgo_status decode_raw(decoder *d, const uint8_t *data, size_t size)
 	if ((st = build_id_map(d, pr->locations, sizeof *pr->locations, pr->n_locations, d->loc_offs, "location",
 	                       &d->loc_dense, &d->loc_dense_n, &d->loc_ix)))
 		return st;
-	d->scratch = malloc((pr->n_sample_types + 1) * sizeof *d->scratch);
-	if (!d->scratch)
-		return nomem(d);
 	if (c.samples && !c.sample_types)
 		return invalid(d, 0, "the profile has %" PRIu64 " samples but no sample types", c.samples);
+	if (d->keep_frames && d->n_sample_fields >= PARALLEL_SAMPLES)
+		return decode_samples_parallel(d);
 	return decode_each(d, d->sample_fields, d->n_sample_fields, data + size, decode_sample);
 }
 
@@ -836,7 +967,7 @@ pgo_status pgo_decode_with(const uint8_t *data, size_t size, const char *name,
 		free(raw);
 		return pgo_fail(err, PGO_ERR_EMPTY, "%s: no profile data (the input is empty)", name);
 	}
-	decoder d = {.base = raw, .name = name, .limits = limits, .err = err,
+	decoder d = {.base = raw, .size = raw_size, .name = name, .limits = limits, .err = err,
 	             .keep_frames = options ? options->keep_frames : 0};
 	d.p = pgo_profile_new();
 	if (!d.p) {
@@ -849,7 +980,6 @@ pgo_status pgo_decode_with(const uint8_t *data, size_t size, const char *name,
 	free(d.map_dense);
 	free(d.fn_dense);
 	free(d.loc_dense);
-	free(d.scratch);
 	free(d.sample_fields);
 	free(d.location_fields);
 	free(d.other_fields);

@@ -344,47 +344,81 @@ static pgo_status add_named(named_map *m, pgo_edge key)
 	return pgo_index_insert(&m->ix, slot, h, m->n++);
 }
 
-/* qsort has no context argument, so each entry carries its strings. */
-typedef struct sortable {
-	pgo_edge edge;
-	const char *caller, *callee;
-	size_t caller_len, callee_len;
-} sortable;
+/*
+ * Sorting compares names bytewise. The names in use are ranked once, so
+ * the edge sort itself compares integers. qsort has no context argument,
+ * so each entry carries what it is compared by.
+ */
+typedef struct named_string {
+	const char *s;
+	size_t len;
+	pgo_str id;
+} named_string;
 
-static int bytes_cmp(const char *a, size_t al, const char *b, size_t bl)
+static int by_bytes(const void *a, const void *b)
 {
-	int c = memcmp(a, b, al < bl ? al : bl);
-	return c ? c : (al > bl) - (al < bl);
+	const named_string *x = a, *y = b;
+	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+	return c ? c : (x->len > y->len) - (x->len < y->len);
 }
+
+typedef struct sortable {
+	int64_t weight, offset;
+	uint32_t caller_rank, callee_rank;
+	uint32_t index;
+} sortable;
 
 static int by_weight(const void *a, const void *b)
 {
 	const sortable *x = a, *y = b;
-	if (x->edge.weight != y->edge.weight)
-		return x->edge.weight > y->edge.weight ? -1 : 1;
-	int c = bytes_cmp(x->caller, x->caller_len, y->caller, y->caller_len);
-	if (c)
-		return c;
-	c = bytes_cmp(x->callee, x->callee_len, y->callee, y->callee_len);
-	if (c)
-		return c;
-	return (x->edge.offset > y->edge.offset) - (x->edge.offset < y->edge.offset);
+	if (x->weight != y->weight)
+		return x->weight > y->weight ? -1 : 1;
+	if (x->caller_rank != y->caller_rank)
+		return x->caller_rank < y->caller_rank ? -1 : 1;
+	if (x->callee_rank != y->callee_rank)
+		return x->callee_rank < y->callee_rank ? -1 : 1;
+	return (x->offset > y->offset) - (x->offset < y->offset);
 }
 
 static pgo_status sort_edges(const pgo_profile *p, pgo_edge *edges, uint32_t n)
 {
+	uint32_t n_strings = p->strings.count;
+	uint32_t *rank = malloc(((size_t)n_strings + 1) * sizeof *rank);
+	named_string *names = malloc(((size_t)2 * n + 1) * sizeof *names);
 	sortable *tmp = malloc(((size_t)n + 1) * sizeof *tmp);
-	if (!tmp)
+	pgo_edge *copy = malloc(((size_t)n + 1) * sizeof *copy);
+	if (!rank || !names || !tmp || !copy) {
+		free(rank);
+		free(names);
+		free(tmp);
+		free(copy);
 		return PGO_ERR_NOMEM;
-	for (uint32_t i = 0; i < n; i++) {
-		tmp[i].edge = edges[i];
-		tmp[i].caller = pgo_string(p, edges[i].caller, &tmp[i].caller_len);
-		tmp[i].callee = pgo_string(p, edges[i].callee, &tmp[i].callee_len);
 	}
-	qsort(tmp, n, sizeof *tmp, by_weight);
+	memset(rank, 0xff, (size_t)n_strings * sizeof *rank);
+	uint32_t n_names = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		pgo_str ids[2] = {edges[i].caller, edges[i].callee};
+		for (int k = 0; k < 2; k++) {
+			if (rank[ids[k]] != PGO_NONE)
+				continue;
+			rank[ids[k]] = 0;
+			names[n_names].s = pgo_string(p, ids[k], &names[n_names].len);
+			names[n_names++].id = ids[k];
+		}
+	}
+	qsort(names, n_names, sizeof *names, by_bytes);
+	for (uint32_t i = 0; i < n_names; i++)
+		rank[names[i].id] = i;
 	for (uint32_t i = 0; i < n; i++)
-		edges[i] = tmp[i].edge;
+		tmp[i] = (sortable){edges[i].weight, edges[i].offset, rank[edges[i].caller], rank[edges[i].callee], i};
+	qsort(tmp, n, sizeof *tmp, by_weight);
+	memcpy(copy, edges, (size_t)n * sizeof *edges);
+	for (uint32_t i = 0; i < n; i++)
+		edges[i] = copy[tmp[i].index];
+	free(rank);
+	free(names);
 	free(tmp);
+	free(copy);
 	return PGO_OK;
 }
 

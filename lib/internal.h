@@ -82,6 +82,15 @@ void pgo_u64map_free(pgo_u64map *m);
 /* Finds key, or inserts it with value `fresh`; *value points at the slot's value. */
 pgo_status pgo_u64map_upsert(pgo_u64map *m, uint64_t key, uint32_t fresh, uint32_t **value, bool *inserted);
 
+/* Block gzip (gzip_blocks.c): members of at most 1 MiB of input, each
+ * recording its size, so that they can be inflated in parallel. The
+ * reader returns PGO_ERR_ARGUMENT, filling nothing, for input that is not
+ * block gzip or too small to gain from threads. */
+pgo_status pgo_gzip_blocks(const uint8_t *data, size_t size, int level, uint8_t **out, size_t *out_size,
+                           pgo_error *err);
+pgo_status pgo_gunzip_blocks(const uint8_t *in, size_t size, const char *name, size_t max_out,
+                             uint8_t **out, size_t *out_size, pgo_error *err);
+
 /* Wrapping int64 arithmetic, as Go does, without C's undefined overflow. */
 static inline int64_t pgo_wrap_add(int64_t a, int64_t b)
 {

@@ -1,0 +1,183 @@
+/*
+ * Block gzip: a large output is written as a series of gzip members of
+ * up to 1 MiB of input each, and every member carries its own compressed
+ * size in an extra field (subfield "PG"), as BGZF does with "BC". Any
+ * gzip reader takes it as one stream (Go's does), while pgotool can find
+ * the members without inflating them and inflate them on both cores.
+ */
+#include "internal.h"
+
+#include <libdeflate.h>
+#include <pthread.h>
+
+#define BLOCK_INPUT (1u << 20)
+/* header: magic, CM, FLG=FEXTRA, MTIME, XFL, OS, XLEN, then 'P' 'G' SLEN size32 */
+#define HEADER_SIZE 20
+#define TRAILER_SIZE 8
+/* Threads pay off only when there is enough to inflate. */
+#define PARALLEL_MIN (4u << 20)
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+pgo_status pgo_gzip_blocks(const uint8_t *data, size_t size, int level, uint8_t **out, size_t *out_size,
+                           pgo_error *err)
+{
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(level);
+	if (!c)
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory allocating a gzip compressor");
+	size_t n_blocks = size ? (size + BLOCK_INPUT - 1) / BLOCK_INPUT : 1;
+	size_t bound = 0;
+	for (size_t i = 0; i < n_blocks; i++) {
+		size_t in = size - i * BLOCK_INPUT < BLOCK_INPUT ? size - i * BLOCK_INPUT : BLOCK_INPUT;
+		bound += HEADER_SIZE + TRAILER_SIZE + libdeflate_deflate_compress_bound(c, in);
+	}
+	uint8_t *buf = malloc(bound);
+	if (!buf) {
+		libdeflate_free_compressor(c);
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory compressing %zu bytes", size);
+	}
+	size_t used = 0;
+	for (size_t i = 0; i < n_blocks; i++) {
+		const uint8_t *in = data + i * BLOCK_INPUT;
+		size_t in_size = size - i * BLOCK_INPUT < BLOCK_INPUT ? size - i * BLOCK_INPUT : BLOCK_INPUT;
+		uint8_t *h = buf + used;
+		size_t n = libdeflate_deflate_compress(c, in, in_size, h + HEADER_SIZE, bound - used - HEADER_SIZE - TRAILER_SIZE);
+		if (n == 0) {
+			free(buf);
+			libdeflate_free_compressor(c);
+			return pgo_fail(err, PGO_ERR_COMPRESSION, "gzip compression of %zu bytes failed", size);
+		}
+		uint32_t member = (uint32_t)(HEADER_SIZE + n + TRAILER_SIZE);
+		static const uint8_t fixed[] = {0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 255, 8, 0, 'P', 'G', 4, 0};
+		memcpy(h, fixed, sizeof fixed);
+		put32(h + 16, member);
+		put32(h + HEADER_SIZE + n, libdeflate_crc32(0, in, in_size));
+		put32(h + HEADER_SIZE + n + 4, (uint32_t)in_size);
+		used += member;
+	}
+	libdeflate_free_compressor(c);
+	*out = buf;
+	*out_size = used;
+	return PGO_OK;
+}
+
+typedef struct block {
+	size_t in_at, in_size;   /* the deflate data */
+	size_t out_at, out_size;
+	uint32_t crc;
+} block;
+
+/* Lists the members if every one is a "PG" block; false otherwise. */
+static bool list_blocks(const uint8_t *in, size_t size, size_t max_out, block **out, size_t *n_out, size_t *total)
+{
+	static const uint8_t fixed[] = {0x1f, 0x8b, 8, 4};
+	block *blocks = NULL;
+	size_t n = 0, cap = 0, pos = 0, out_at = 0;
+	while (pos < size) {
+		const uint8_t *h = in + pos;
+		if (size - pos < HEADER_SIZE + TRAILER_SIZE || memcmp(h, fixed, sizeof fixed) != 0 ||
+		    h[10] != 8 || h[11] != 0 || h[12] != 'P' || h[13] != 'G' || h[14] != 4 || h[15] != 0)
+			goto no;
+		uint32_t member = get32(h + 16);
+		if (member < HEADER_SIZE + TRAILER_SIZE || member > size - pos)
+			goto no;
+		uint32_t isize = get32(h + member - 4);
+		if (isize > max_out - out_at)
+			goto no; /* the sequential path reports the limit */
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			block *nb = realloc(blocks, ncap * sizeof *nb);
+			if (!nb)
+				goto no;
+			blocks = nb;
+			cap = ncap;
+		}
+		blocks[n++] = (block){pos + HEADER_SIZE, member - HEADER_SIZE - TRAILER_SIZE, out_at, isize,
+		                      get32(h + member - 8)};
+		out_at += isize;
+		pos += member;
+	}
+	*out = blocks;
+	*n_out = n;
+	*total = out_at;
+	return n > 0;
+no:
+	free(blocks);
+	return false;
+}
+
+typedef struct worker {
+	const uint8_t *in;
+	uint8_t *out;
+	const block *blocks;
+	size_t first, count;
+	size_t failed_at; /* index of the first bad block, or SIZE_MAX */
+} worker;
+
+static void *inflate_blocks(void *arg)
+{
+	worker *w = arg;
+	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+	for (size_t i = w->first; i < w->first + w->count && w->failed_at == SIZE_MAX; i++) {
+		const block *b = &w->blocks[i];
+		size_t got = 0;
+		if (!d || libdeflate_deflate_decompress(d, w->in + b->in_at, b->in_size, w->out + b->out_at,
+		                                        b->out_size, &got) != LIBDEFLATE_SUCCESS ||
+		    got != b->out_size || libdeflate_crc32(0, w->out + b->out_at, got) != b->crc)
+			w->failed_at = i;
+	}
+	libdeflate_free_decompressor(d);
+	return NULL;
+}
+
+pgo_status pgo_gunzip_blocks(const uint8_t *in, size_t size, const char *name, size_t max_out,
+                             uint8_t **out, size_t *out_size, pgo_error *err)
+{
+	block *blocks = NULL;
+	size_t n = 0, total = 0;
+	if (size < PARALLEL_MIN / 8 || !list_blocks(in, size, max_out, &blocks, &n, &total) || total < PARALLEL_MIN) {
+		free(blocks);
+		return PGO_ERR_ARGUMENT; /* not for this path */
+	}
+	uint8_t *buf = malloc(total ? total : 1);
+	if (!buf) {
+		free(blocks);
+		return pgo_fail(err, PGO_ERR_NOMEM, "%s: out of memory decompressing gzip", name);
+	}
+	/* Two halves by output size: this thread takes the second. */
+	size_t split = 0, acc = 0;
+	while (split < n && acc + blocks[split].out_size <= total / 2)
+		acc += blocks[split++].out_size;
+	worker w[2] = {{in, buf, blocks, 0, split, SIZE_MAX}, {in, buf, blocks, split, n - split, SIZE_MAX}};
+	pthread_t t;
+	bool threaded = pthread_create(&t, NULL, inflate_blocks, &w[0]) == 0;
+	if (!threaded)
+		inflate_blocks(&w[0]);
+	inflate_blocks(&w[1]);
+	if (threaded)
+		pthread_join(t, NULL);
+	size_t bad = w[0].failed_at != SIZE_MAX ? w[0].failed_at : w[1].failed_at;
+	pgo_status st = PGO_OK;
+	if (bad != SIZE_MAX)
+		st = pgo_fail(err, PGO_ERR_COMPRESSION, "%s: offset %zu: gzip member is corrupt or truncated", name,
+		              blocks[bad].in_at - HEADER_SIZE);
+	free(blocks);
+	if (st) {
+		free(buf);
+		return st;
+	}
+	*out = buf;
+	*out_size = total;
+	return PGO_OK;
+}
