@@ -26,14 +26,14 @@ endif
 
 test-sanitize: deps
 	@cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DPGO_SANITIZE=ON >/dev/null
-	@cmake --build $(BUILD_SAN) -j $(JOBS)
+	@cmake --build $(BUILD_SAN) -j $(JOBS) -- --no-print-directory
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --test-dir $(BUILD_SAN) --output-on-failure -j $(JOBS)
 
 fuzz: deps
 	@cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
 		-DPGO_FUZZ=ON >/dev/null
-	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_decode
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_decode -- --no-print-directory
 	tests/fuzz/run.sh $(BUILD_FUZZ)/tests/fuzz/fuzz_decode $(FUZZ_SECONDS)
 
 demo: build

@@ -58,7 +58,7 @@ typedef struct pgo_limits {
 	uint32_t max_labels;           /* labels over all samples */
 } pgo_limits;
 
-/* Generous defaults: 1 GiB decompressed, 2^27 entities of each kind. */
+/* Defaults: 1 GiB decompressed; 2^24 samples, locations and strings. */
 void pgo_limits_default(pgo_limits *limits);
 
 /* ------------------------------------------------------------------ */

@@ -25,6 +25,7 @@ enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
 typedef struct decoder {
 	const uint8_t *base;
 	size_t size;
+	bool values_reserved; /* values[] already holds a row for every sample */
 	const char *name;
 	const pgo_limits *limits;
 	uint32_t keep_frames; /* 0: all */
@@ -207,8 +208,8 @@ static pgo_status str_at(decoder *d, const field *f, const char *what, pgo_str *
 	if (st)
 		return st;
 	if (f->u >= d->n_raw_strings)
-		return invalid(d, f->offset, "%s: string index %" PRId64 " is outside the string table of %u entries",
-		               what, (int64_t)f->u, d->n_raw_strings);
+		return invalid(d, f->offset, "%s: string index %" PRIu64 " is outside the string table of %u entries",
+		               what, f->u, d->n_raw_strings);
 	*out = d->strmap[f->u];
 	return PGO_OK;
 }
@@ -440,6 +441,8 @@ static pgo_status decode_mapping(decoder *d, const field *outer)
 			return st;
 	}
 	pgo_profile *pr = d->p;
+	if (m.id == 0)
+		return invalid(d, outer->offset, "mapping %u has the reserved ID 0", pr->n_mappings + 1);
 	if (PGO_GROW(pr->mappings, pr->cap_mappings, (uint64_t)pr->n_mappings + 1) ||
 	    note_offset(d, &d->map_offs, &d->cap_map_offs, pr->n_mappings, outer->offset))
 		return nomem(d);
@@ -470,6 +473,8 @@ static pgo_status decode_function(decoder *d, const field *outer)
 			return st;
 	}
 	pgo_profile *pr = d->p;
+	if (fn.id == 0)
+		return invalid(d, outer->offset, "function %u has the reserved ID 0", pr->n_functions + 1);
 	if (PGO_GROW(pr->functions, pr->cap_functions, (uint64_t)pr->n_functions + 1) ||
 	    note_offset(d, &d->fn_offs, &d->cap_fn_offs, pr->n_functions, outer->offset))
 		return nomem(d);
@@ -545,6 +550,8 @@ static pgo_status decode_location(decoder *d, const field *outer)
 			return st;
 	}
 	loc.n_lines = pr->n_lines - loc.lines_at;
+	if (loc.id == 0)
+		return invalid(d, outer->offset, "location %u has the reserved ID 0", pr->n_locations + 1);
 	if (mapping_id) {
 		loc.mapping = lookup_id(d->map_dense, d->map_dense_n, &d->map_ix, pr->mappings,
 		                        sizeof *pr->mappings, mapping_id);
@@ -730,6 +737,9 @@ static pgo_status decode_sample_at(decoder *d, const field *outer, uint32_t i, u
 static pgo_status decode_sample(decoder *d, const field *outer)
 {
 	pgo_profile *pr = d->p;
+	if (!d->values_reserved &&
+	    PGO_GROW(pr->values, pr->cap_values, ((uint64_t)pr->n_samples + 1) * pr->n_sample_types + 1))
+		return nomem(d);
 	pgo_status st = decode_sample_at(d, outer, pr->n_samples, pr->n_sample_locations, false,
 	                                 &pr->samples[pr->n_samples]);
 	if (st)
@@ -812,8 +822,8 @@ static pgo_status add_comment(decoder *d, void *vctx, uint64_t v, size_t offset)
 {
 	pgo_profile *pr = d->p;
 	if (v >= d->n_raw_strings)
-		return invalid(d, offset, "comment: string index %" PRId64 " is outside the string table of %u entries",
-		               (int64_t)v, d->n_raw_strings);
+		return invalid(d, offset, "comment: string index %" PRIu64 " is outside the string table of %u entries",
+		               v, d->n_raw_strings);
 	if (pr->n_comments >= d->limits->max_strings)
 		return over_limit(d, offset, "comments", d->limits->max_strings);
 	if (PGO_GROW(pr->comments, pr->cap_comments, (uint64_t)pr->n_comments + 1))
@@ -873,16 +883,19 @@ static pgo_status decode_each(decoder *d, const size_t *offsets, uint32_t n, con
 
 void pgo_limits_default(pgo_limits *l)
 {
+	/* Far above any real profile (a merge of fifty production profiles
+	 * holds ~150k samples), and small enough that a hostile input cannot
+	 * make a decode allocate more than a few GiB. */
 	l->max_decompressed_bytes = (size_t)1 << 30;
-	l->max_strings = 1u << 27;
-	l->max_sample_types = 1u << 10;
-	l->max_samples = 1u << 27;
-	l->max_locations = 1u << 27;
-	l->max_functions = 1u << 27;
-	l->max_mappings = 1u << 20;
-	l->max_lines = 1u << 28;
-	l->max_sample_locations = 1u << 30;
-	l->max_labels = 1u << 28;
+	l->max_strings = 1u << 24;
+	l->max_sample_types = 1u << 8;
+	l->max_samples = 1u << 24;
+	l->max_locations = 1u << 24;
+	l->max_functions = 1u << 22;
+	l->max_mappings = 1u << 16;
+	l->max_lines = 1u << 25;
+	l->max_sample_locations = 1u << 28;
+	l->max_labels = 1u << 26;
 }
 
 static pgo_status decode_raw(decoder *d, const uint8_t *data, size_t size)
@@ -898,9 +911,13 @@ static pgo_status decode_raw(decoder *d, const uint8_t *data, size_t size)
 			return nomem(d);
 		pr->cap_sample_types = cap;
 	}
+	/* Each value takes at least a byte, so the values are allocated up front
+	 * only when the sample bytes can hold them; otherwise a sample is short
+	 * of values, and they grow until decoding finds which. */
 	uint64_t n_values = c.samples * c.sample_types;
+	d->values_reserved = n_values <= c.sample_bytes;
 	if (c.samples && (PGO_GROW(pr->samples, pr->cap_samples, c.samples) ||
-	                  (n_values && PGO_GROW(pr->values, pr->cap_values, n_values))))
+	                  (n_values && d->values_reserved && PGO_GROW(pr->values, pr->cap_values, n_values))))
 		return nomem(d);
 	if ((c.mappings && PGO_GROW(pr->mappings, pr->cap_mappings, c.mappings)) ||
 	    (c.functions && PGO_GROW(pr->functions, pr->cap_functions, c.functions)) ||
@@ -934,7 +951,7 @@ static pgo_status decode_raw(decoder *d, const uint8_t *data, size_t size)
 		return st;
 	if (c.samples && !c.sample_types)
 		return invalid(d, 0, "the profile has %" PRIu64 " samples but no sample types", c.samples);
-	if (d->keep_frames && d->n_sample_fields >= PARALLEL_SAMPLES)
+	if (d->keep_frames && d->values_reserved && d->n_sample_fields >= PARALLEL_SAMPLES)
 		return decode_samples_parallel(d);
 	return decode_each(d, d->sample_fields, d->n_sample_fields, data + size, decode_sample);
 }

@@ -425,10 +425,12 @@ static pgo_status sort_edges(const pgo_profile *p, pgo_edge *edges, uint32_t n)
 static int find_value_index(const pgo_profile *p)
 {
 	for (uint32_t i = 0; i < p->n_sample_types; i++) {
-		const char *t = pgo_string(p, p->sample_types[i].type, NULL);
-		const char *u = pgo_string(p, p->sample_types[i].unit, NULL);
-		if ((strcmp(t, "samples") == 0 && strcmp(u, "count") == 0) ||
-		    (strcmp(t, "cpu") == 0 && strcmp(u, "nanoseconds") == 0))
+		size_t tl, ul;
+		const char *t = pgo_string(p, p->sample_types[i].type, &tl);
+		const char *u = pgo_string(p, p->sample_types[i].unit, &ul);
+		/* lengths too: a name with a NUL inside must not match */
+		if ((tl == 7 && ul == 5 && !memcmp(t, "samples", 7) && !memcmp(u, "count", 5)) ||
+		    (tl == 3 && ul == 11 && !memcmp(t, "cpu", 3) && !memcmp(u, "nanoseconds", 11)))
 			return (int)i;
 	}
 	return -1;

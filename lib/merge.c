@@ -209,6 +209,8 @@ static bool location_eq(const void *ctx, uint32_t e, const void *key)
 	if (l->mapping != k->mapping || l->is_folded != k->is_folded || l->n_lines != k->n_lines ||
 	    relative_address(p, l) != k->rel_address)
 		return false;
+	if (k->n_lines == 0)
+		return true;
 	const pgo_line *a = p->lines + l->lines_at;
 	for (uint32_t i = 0; i < k->n_lines; i++)
 		if (a[i].function != k->lines[i].function || a[i].line != k->lines[i].line ||

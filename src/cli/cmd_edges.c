@@ -59,11 +59,11 @@ static int run(int argc, char **argv)
 	}
 	pgo_limits limits;
 	pgo_limits_default(&limits);
-	if (pgo_read_inputs(args.items[0], limits.max_decompressed_bytes, &raw, &err))
+	if (pgo_read_inputs(args.items[0], limits.max_decompressed_bytes, true, &raw, &err))
 		goto fail;
 	if (raw.n != 1) {
 		err.status = PGO_ERR_ARGUMENT;
-		snprintf(err.message, sizeof err.message, "%s: a zip archive holds %zu profiles; merge them first",
+		snprintf(err.message, sizeof err.message, "%s: a zip archive of %zu profiles; merge them first",
 		         args.items[0], raw.n);
 		goto fail;
 	}

@@ -95,7 +95,7 @@ static int run(int argc, char **argv)
 	pgo_limits limits;
 	pgo_limits_default(&limits);
 	for (size_t i = 0; i < inputs.n; i++)
-		if (pgo_read_inputs(inputs.items[i], limits.max_decompressed_bytes, &raw, &err))
+		if (pgo_read_inputs(inputs.items[i], limits.max_decompressed_bytes, true, &raw, &err))
 			goto fail;
 
 	/* Merge in an order fixed by the inputs' bytes, so that the output does

@@ -115,8 +115,21 @@ static pgo_status read_zip(const char *name, const uint8_t *data, size_t size, s
 	}
 	zip_error_fini(&ze);
 	zip_int64_t n = zip_get_num_entries(za, 0);
-	size_t added = 0;
+	size_t added = 0, total = 0;
 	pgo_status st = PGO_OK;
+	/* The sizes the archive declares, before anything is inflated: a zip
+	 * bomb is refused at once. Reading still stops at each declared size. */
+	uint64_t declared = 0;
+	for (zip_int64_t i = 0; i < n; i++) {
+		zip_stat_t zs;
+		if (zip_stat_index(za, (zip_uint64_t)i, 0, &zs) == 0 && (zs.valid & ZIP_STAT_SIZE))
+			declared += zs.size;
+		if (declared > max_bytes) {
+			zip_discard(za);
+			return fail(err, PGO_ERR_LIMIT, "%s: the archive's entries add up to more than the %zu-byte input limit",
+			            name, max_bytes);
+		}
+	}
 	for (zip_int64_t i = 0; i < n && !st; i++) {
 		zip_stat_t zs;
 		if (zip_stat_index(za, (zip_uint64_t)i, 0, &zs) != 0) {
@@ -130,10 +143,12 @@ static pgo_status read_zip(const char *name, const uint8_t *data, size_t size, s
 			continue; /* a directory */
 		char full[1024];
 		snprintf(full, sizeof full, "%s:%s", name, entry);
-		if (!(zs.valid & ZIP_STAT_SIZE) || zs.size > max_bytes) {
-			st = fail(err, PGO_ERR_LIMIT, "%s: entry is larger than the %zu-byte input limit", full, max_bytes);
+		if (!(zs.valid & ZIP_STAT_SIZE) || zs.size > max_bytes - total) {
+			st = fail(err, PGO_ERR_LIMIT, "%s: the archive's entries add up to more than the %zu-byte input limit",
+			          full, max_bytes);
 			break;
 		}
+		total += (size_t)zs.size;
 		zip_file_t *zf = zip_fopen_index(za, (zip_uint64_t)i, 0);
 		if (!zf) {
 			st = fail(err, PGO_ERR_FORMAT, "%s: cannot open entry: %s", full, zip_strerror(za));
@@ -198,7 +213,8 @@ static bool map_file(int fd, const char *name, size_t max_bytes, uint8_t **out, 
 	return true;
 }
 
-pgo_status pgo_read_inputs(const char *path, size_t max_bytes, pgo_input_list *list, pgo_error *err)
+pgo_status pgo_read_inputs(const char *path, size_t max_bytes, bool allow_zip, pgo_input_list *list,
+                           pgo_error *err)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
 	const char *name = is_stdin ? "<stdin>" : path;
@@ -223,7 +239,10 @@ pgo_status pgo_read_inputs(const char *path, size_t max_bytes, pgo_input_list *l
 		}
 		return st;
 	}
-	st = read_zip(name, data, size, max_bytes, list, err);
+	if (allow_zip)
+		st = read_zip(name, data, size, max_bytes, list, err);
+	else
+		st = fail(err, PGO_ERR_ARGUMENT, "%s: a zip archive, but this command reads one profile; merge it first", name);
 	pgo_input tmp = {NULL, data, size, mapped};
 	pgo_input_release(&tmp);
 	return st;

@@ -18,10 +18,13 @@ typedef struct pgo_input_list {
 
 /*
  * Reads path ("-" for standard input) and appends one input per profile:
- * the file itself, or every file entry of a zip archive. No input may be
- * larger than max_bytes. Profile bytes are not decoded here.
+ * the file itself, or every file entry of a zip archive (when allow_zip;
+ * otherwise an archive is an error, before any entry is inflated). No
+ * file, and no archive's entries together, may exceed max_bytes. Profile
+ * bytes are not decoded here.
  */
-pgo_status pgo_read_inputs(const char *path, size_t max_bytes, pgo_input_list *list, pgo_error *err);
+pgo_status pgo_read_inputs(const char *path, size_t max_bytes, bool allow_zip, pgo_input_list *list,
+                           pgo_error *err);
 void pgo_input_list_free(pgo_input_list *list);
 /* Drops one input's bytes early (they are not needed once decoded). */
 void pgo_input_release(pgo_input *in);

@@ -1114,8 +1114,8 @@ static void test_limits(void)
 	pgo_limits d;
 	pgo_limits_default(&d);
 	CHECK(d.max_decompressed_bytes == (size_t)1 << 30);
-	CHECK(d.max_samples == 1u << 27 && d.max_locations == 1u << 27 && d.max_functions == 1u << 27);
-	CHECK(d.max_strings == 1u << 27);
+	CHECK(d.max_samples == 1u << 24 && d.max_locations == 1u << 24 && d.max_functions == 1u << 22);
+	CHECK(d.max_strings == 1u << 24);
 }
 
 /* ------------------------------------------------------------------ */

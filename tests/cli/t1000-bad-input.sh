@@ -1,0 +1,315 @@
+#!/usr/bin/env bash
+# Bad inputs. For each malformed, hostile or incompatible input,
+# `pgotool merge -o OUT` must exit 1 with exactly one line on stderr,
+# "pgotool merge: error: NAME: [offset N: ]RULE", naming the input (and the
+# byte offset where mkbad knows one), print nothing on stdout, leave an
+# existing OUT byte for byte as it was, not create a missing OUT, and leave
+# no temporary file in OUT's directory. `pgotool edges` must fail the same
+# way, except on an empty file (an empty profile: only the header, as
+# `go tool preprofile` prints). A valid merge must still work afterwards.
+# The inputs are made at test time by tests/tools/mkbad.c (mkbad KIND OUT).
+# Diagnostics for failures go to stderr, prefixed "# ".
+. "$(dirname "$0")/lib.sh"
+
+P=$PGOTOOL
+MKBAD=$PGO_TOOLS/mkbad
+if [ ! -x "$MKBAD" ]; then
+	echo "FATAL: $MKBAD is not built (tests/tools/mkbad.c)"
+	exit 1
+fi
+
+say() { sed 's/^/# /' >&2; }
+
+mkdir in out fresh eout
+declare -A OFFSET
+STDIN_FROM=/dev/null   # what merge_fails feeds pgotool on standard input
+
+# make KIND FILE: writes FILE with mkbad and records the defect's offset, if any.
+make_input() {
+	local out
+	if ! out=$("$MKBAD" "$1" "$2" 2>&1); then
+		echo "mkbad $1 failed: $out" | say
+		fail "mkbad $1"
+		return 1
+	fi
+	OFFSET[$2]=${out#offset }
+}
+
+for k in good good-gzip good-zstd other-types other-period; do
+	make_input "$k" "in/$k.pprof"
+done
+make_input good-zip in/good.zip
+make_input good-zip2 in/good2.zip
+
+# A previous default.pgo that failed merges must not touch.
+if ! "$P" merge -o out/default.pgo in/good.pprof 2>err.txt || [ -s err.txt ]; then
+	fail "a valid merge works before the bad inputs"
+	say <err.txt
+	done_testing
+fi
+cp out/default.pgo prev.pgo
+"$P" edges in/good.pprof >good.edges 2>/dev/null
+
+# err_line FILE PREFIX [OFFSET] [KEYWORD]: FILE is exactly one
+# newline-terminated line that starts with PREFIX ": " (PREFIX ": offset N: "
+# when OFFSET is given) and matches the extended regex KEYWORD (any case).
+err_line() {
+	local file=$1 prefix=$2 offset=${3:-} keyword=${4:-}
+	[ "$(wc -l <"$file")" -eq 1 ] && [ "$(awk 'END { print NR }' "$file")" -eq 1 ] || {
+		why="stderr is not exactly one line"
+		return 1
+	}
+	local line
+	line=$(cat "$file")
+	[ -n "$offset" ] && prefix="$prefix: offset $offset"
+	case "$line" in
+	"$prefix: "*) ;;
+	*)
+		why="stderr does not start with '$prefix: '"
+		return 1
+		;;
+	esac
+	if [ -n "$keyword" ] && ! grep -Eqi -- "$keyword" "$file"; then
+		why="stderr does not match /$keyword/"
+		return 1
+	fi
+	return 0
+}
+
+# no_stray DIR EXPECTED: DIR holds exactly the files listed in EXPECTED.
+no_stray() {
+	local have
+	have=$(cd "$1" && ls -A | tr '\n' ' ')
+	[ "$have" = "$2" ] || {
+		why="$1 holds [$have], expected [$2]"
+		return 1
+	}
+}
+
+# merge_fails DESC NAME KEYWORD INPUT...: the merge of INPUT... fails,
+# blaming NAME (with the offset mkbad reported for it, if any).
+merge_fails() {
+	local desc=$1 name=$2 keyword=$3 rc
+	shift 3
+	why=
+	local offset=${OFFSET[$name]:-}
+	# an existing OUT stays as it was
+	"$P" merge -o out/default.pgo "$@" <"$STDIN_FROM" >stdout.txt 2>stderr.txt
+	rc=$?
+	if [ "$rc" -ne 1 ]; then
+		why="exit status $rc, expected 1"
+	elif [ -s stdout.txt ]; then
+		why="output on stdout"
+	elif ! err_line stderr.txt "pgotool merge: error: $name" "$offset" "$keyword"; then
+		:
+	elif ! cmp -s out/default.pgo prev.pgo; then
+		why="OUT was changed"
+	elif ! no_stray out "default.pgo "; then
+		:
+	else
+		# a missing OUT is not created
+		"$P" merge -o fresh/default.pgo "$@" <"$STDIN_FROM" >stdout.txt 2>stderr2.txt
+		rc=$?
+		if [ "$rc" -ne 1 ]; then
+			why="exit status $rc without OUT, expected 1"
+		elif ! cmp -s stderr.txt stderr2.txt; then
+			why="a different message when OUT is missing"
+		else
+			no_stray fresh ""
+		fi
+	fi
+	if [ -z "$why" ]; then
+		pass "merge: $desc"
+	else
+		fail "merge: $desc: $why"
+		{ echo "command: pgotool merge -o OUT $*"; head -c 2000 stderr.txt; } | say
+		rm -f out/* fresh/*
+		cp prev.pgo out/default.pgo
+	fi
+}
+
+# edges_fails DESC NAME INPUT: pgotool edges fails on INPUT, naming NAME,
+# and leaves an existing -o file alone.
+edges_fails() {
+	local desc=$1 name=$2 input=$3 rc
+	why=
+	echo "previous edges" >eout/edges.txt
+	"$P" edges -o eout/edges.txt "$input" >stdout.txt 2>stderr.txt
+	rc=$?
+	if [ "$rc" -ne 1 ]; then
+		why="exit status $rc, expected 1"
+	elif [ -s stdout.txt ]; then
+		why="output on stdout"
+	elif ! err_line stderr.txt "pgotool edges: error: $name" "${OFFSET[$name]:-}"; then
+		:
+	elif [ "$(cat eout/edges.txt)" != "previous edges" ]; then
+		why="the -o file was changed"
+	else
+		no_stray eout "edges.txt "
+	fi
+	if [ -z "$why" ]; then
+		pass "edges: $desc"
+	else
+		fail "edges: $desc: $why"
+		{ echo "command: pgotool edges -o OUT $input"; head -c 2000 stderr.txt; } | say
+		rm -f eout/*
+	fi
+}
+
+# bad KIND KEYWORD DESC: one bad input, after a good one (and alone for edges).
+bad() {
+	local kind=$1 keyword=$2 desc=$3 f="in/$1.pprof"
+	make_input "$kind" "$f" || return
+	merge_fails "$desc" "$f" "$keyword" in/good.pprof "$f"
+	edges_fails "$desc" "$f" "$f"
+}
+
+# --- compression
+bad trunc-gzip     'gzip'                  "truncated gzip"
+bad gzip-crc       'gzip'                  "gzip with a bad CRC"
+bad gzip-trailing  'gzip|trailing'         "gzip followed by garbage"
+bad trunc-zstd     'zstd'                  "truncated zstd"
+bad gzip-bomb      'limit'                 "gzip bomb (1.1 GiB of zeros in 1.1 MB)"
+bad zstd-bomb      'limit'                 "zstd bomb (1.1 GiB of zeros in 35 KB)"
+
+# --- the protobuf wire format
+bad varint-11         'varint'                 "11-byte varint"
+bad varint-eof        'varint'                 "varint running past the end of the file"
+bad varint-11-nested  'varint'                 "11-byte varint inside a Line"
+bad varint-eof-nested 'varint'                 "varint running past the end of a Line"
+bad len-overrun       'byte|length|remain'     "length-delimited field longer than the file"
+bad group             'wire type|group'        "group wire type (3) at the top level"
+bad group-nested      'wire type|group'        "group wire type inside a Function"
+bad wire-type-7       'wire type'              "wire type 7"
+bad field-zero        'field'                  "field number 0"
+
+# --- pprof validity
+bad string0            'string'                "string_table[0] is not empty"
+bad string-index       'string'                "out-of-range string index"
+bad string-index-huge  'string'                "string index of 2^63"
+bad label-string-index 'string'                "out-of-range string index in a label"
+bad zero-id-location   'location.*ID|ID.*location' "location with ID 0"
+bad zero-id-function   'function.*ID|ID.*function' "function with ID 0"
+bad zero-id-mapping    'mapping.*ID|ID.*mapping'   "mapping with ID 0"
+bad dup-id-location    'location.*ID|ID.*location' "two locations with one ID"
+bad dup-id-location-sparse 'location.*ID|ID.*location' "two locations with one sparse ID"
+bad dup-id-function    'function.*ID|ID.*function' "two functions with one ID"
+bad dup-id-mapping     'mapping.*ID|ID.*mapping'   "two mappings with one ID"
+bad missing-function   'function 9'            "location referencing a missing function"
+bad missing-mapping    'mapping 7'             "location referencing a missing mapping"
+bad missing-location   'location 99'           "sample referencing a missing location"
+bad missing-location-sparse 'location'         "sample referencing a missing sparse location"
+bad missing-location-unpacked 'location 55'    "sample referencing a missing location (unpacked ids)"
+bad values-few         'value'                 "sample with fewer values than sample types"
+bad values-many        'value'                 "sample with more values than sample types"
+bad samples-no-types   'sample type'           "samples without sample types"
+
+# --- not a profile at all
+bad script  ''  "a shell script"
+bad text    ''  "a line of text"
+bad random  ''  "4 KiB of random bytes"
+
+# --- zip archives
+# zipbad KIND NAME EDGES-NAME KEYWORD DESC: NAME is what merge blames
+# (archive:entry for a bad entry), EDGES-NAME what edges blames (edges
+# takes one profile, so it refuses an archive of two before decoding).
+zipbad() {
+	local kind=$1 name=$2 ename=$3 keyword=$4 desc=$5 f="in/$1.zip"
+	make_input "$kind" "$f" || return
+	merge_fails "$desc" "$name" "$keyword" in/good.pprof "$f"
+	edges_fails "$desc" "$ename" "$f"
+}
+Z=in/zip
+zipbad zip-empty     $Z-empty.zip               $Z-empty.zip               'zip|no profile' "empty zip archive"
+zipbad zip-dir-only  $Z-dir-only.zip            $Z-dir-only.zip            'zip|no profile' "zip archive holding only a directory"
+zipbad zip-truncated $Z-truncated.zip           $Z-truncated.zip           'zip'            "truncated zip archive"
+zipbad zip-corrupt   $Z-corrupt.zip:cpu.pprof   $Z-corrupt.zip:cpu.pprof   'crc|corrupt'    "zip entry with a bad CRC"
+zipbad zip-bad-entry $Z-bad-entry.zip:bad.pprof $Z-bad-entry.zip           'gzip'           "zip archive with a truncated gzip entry"
+
+# eight 1000 MiB entries of zeros in an 8 MB archive: refused from the sizes
+# the archive declares, before anything is inflated
+zipbad zip-bomb      $Z-bomb.zip                $Z-bomb.zip                'limit'          "zip bomb (8 x 1000 MiB in 8 MB)"
+
+# --- empty inputs: merge fails, edges prints the bare header like go tool preprofile
+for kind in empty empty-gzip; do
+	f="in/$kind.pprof"
+	make_input "$kind" "$f" || continue
+	merge_fails "$kind file" "$f" 'empty|no profile' in/good.pprof "$f"
+	"$P" edges "$f" >stdout.txt 2>stderr.txt
+	rc=$?
+	if [ "$rc" -eq 0 ] && [ ! -s stderr.txt ] && cmp -s stdout.txt <(printf 'GO PREPROFILE V1\n'); then
+		pass "edges: $kind file is an empty profile"
+	else
+		fail "edges: $kind file is an empty profile (exit $rc)"
+		head -c 2000 stderr.txt | say
+	fi
+done
+
+# --- standard input is named <stdin>
+stdin_name="<stdin>"
+make_input varint-11 in/stdin.pprof
+OFFSET[$stdin_name]=${OFFSET[in/stdin.pprof]}
+STDIN_FROM=in/stdin.pprof
+merge_fails "bad input on stdin" "$stdin_name" 'varint' -
+STDIN_FROM=/dev/null
+"$P" edges - <in/stdin.pprof >stdout.txt 2>stderr.txt
+rc=$?
+why=
+if [ "$rc" -eq 1 ] && [ ! -s stdout.txt ] &&
+	err_line stderr.txt "pgotool edges: error: $stdin_name" "${OFFSET[$stdin_name]}" varint; then
+	pass "edges: bad input on stdin"
+else
+	fail "edges: bad input on stdin (exit $rc) $why"
+	head -c 2000 stderr.txt | say
+fi
+
+# --- valid profiles that cannot be merged with each other
+for other in other-types:'sample type' other-period:'period'; do
+	kind=${other%%:*} keyword=${other#*:}
+	for order in 1 2; do
+		if [ $order = 1 ]; then set -- in/good.pprof "in/$kind.pprof"; else set -- "in/$kind.pprof" in/good.pprof; fi
+		"$P" merge -o out/default.pgo "$@" >stdout.txt 2>stderr.txt
+		rc=$?
+		why=
+		# the message names one input and compares it with the other
+		if [ "$rc" -ne 1 ]; then
+			why="exit status $rc, expected 1"
+		elif err_line stderr.txt "pgotool merge: error: in/$kind.pprof" "" "$keyword" ||
+			err_line stderr.txt "pgotool merge: error: in/good.pprof" "" "$keyword"; then
+			why=
+			if ! grep -qF "in/good.pprof" stderr.txt || ! grep -qF "in/$kind.pprof" stderr.txt; then
+				why="stderr does not name both inputs"
+			elif ! cmp -s out/default.pgo prev.pgo; then
+				why="OUT was changed"
+			else
+				no_stray out "default.pgo "
+			fi
+		fi
+		if [ -z "$why" ]; then
+			pass "merge: incompatible $kind ($order)"
+		else
+			fail "merge: incompatible $kind ($order): $why"
+			head -c 2000 stderr.txt | say
+			rm -f out/* && cp prev.pgo out/default.pgo
+		fi
+	done
+	check "edges: $kind alone is fine" bash -c "'$P' edges in/$kind.pprof >/dev/null"
+done
+
+# --- after all that, a valid merge still works and replaces OUT
+"$P" merge -o out/default.pgo in/good.pprof in/good-gzip.pprof in/good-zstd.pprof in/good2.zip \
+	>stdout.txt 2>stderr.txt
+rc=$?
+check "a valid merge afterwards exits 0 quietly" bash -c "[ $rc -eq 0 ] && [ ! -s stdout.txt ] && [ ! -s stderr.txt ]"
+check "and replaces OUT" bash -c "! cmp -s out/default.pgo prev.pgo"
+why=
+check "and leaves no temporary file" no_stray out "default.pgo "
+# five copies of one profile: every edge weighs five times as much
+awk 'NR > 1 && (NR - 1) % 3 == 0 { $2 *= 5 } { print }' good.edges >want.edges
+"$P" edges out/default.pgo >got.edges 2>stderr.txt
+check "and its edges are five times those of one copy" cmp -s got.edges want.edges
+check "the good profile has edges at all" bash -c "[ \$(wc -l <good.edges) -ge 4 ]"
+"$P" edges in/good.zip >zip.edges 2>/dev/null
+check "edges of a one-profile zip archive" cmp -s zip.edges good.edges
+
+done_testing

@@ -1,0 +1,3 @@
+#!/bin/sh
+# not a profile
+exec go tool pprof -proto "$@"

@@ -1,0 +1,241 @@
+/*
+ * libFuzzer target: pgo_decode on arbitrary bytes (raw, gzip or zstd), under
+ * tight limits, and on success every other entry point of libpgo, with
+ * properties that must hold for any profile the decoder accepts:
+ *
+ *  - a failed decode leaves no profile and one line that names the input;
+ *  - encode succeeds, and decode(encode(p)) succeeds and encodes to the very
+ *    same bytes (raw and through gzip);
+ *  - the edge map of p and of decode(encode(p)) print the same text, with
+ *    a header and three lines per edge;
+ *  - pgo_compact(p) has the same edge map as p (it claims to be lossless);
+ *  - merging p with itself works, merging a merge changes nothing, and
+ *    merge(p, merge(p)) gives the same bytes as merge(merge(p), p).
+ *
+ * Any broken property calls abort(), which libFuzzer reports as a crash.
+ * tests/unit/test_fuzz_corpus.c runs this same function over the seed
+ * corpus in every ctest run, without libFuzzer.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgo.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define NAME "fuzz-input"
+
+static void require(bool ok, const char *what, const pgo_error *err)
+{
+	if (ok)
+		return;
+	fprintf(stderr, "fuzz_decode: property broken: %s\n", what);
+	if (err && err->message[0])
+		fprintf(stderr, "fuzz_decode: last error: %s\n", err->message);
+	abort();
+}
+
+/* An error message is one nonempty line; decode errors name the input. */
+static void check_message(const pgo_error *err, pgo_status st, bool names_input)
+{
+	require(err->status == st, "err->status equals the returned status", err);
+	require(err->message[0] != '\0', "an error has a message", err);
+	require(strchr(err->message, '\n') == NULL, "an error message is one line", err);
+	if (names_input)
+		require(strncmp(err->message, NAME ": ", sizeof NAME + 1) == 0, "a decode error names the input", err);
+}
+
+static void tight_limits(pgo_limits *l)
+{
+	pgo_limits_default(l);
+	l->max_decompressed_bytes = 8u << 20;
+	l->max_strings = 1u << 14;
+	l->max_sample_types = 16;
+	l->max_samples = 1u << 14;
+	l->max_locations = 1u << 14;
+	l->max_functions = 1u << 14;
+	l->max_mappings = 1u << 10;
+	l->max_lines = 1u << 16;
+	l->max_sample_locations = 1u << 18;
+	l->max_labels = 1u << 16;
+}
+
+/* The edge map as text; NULL (and *st set) when the profile has none to give. */
+static char *edges_text(const pgo_profile *p, pgo_status *st, pgo_error *err)
+{
+	pgo_edges e;
+	char *text = NULL;
+	size_t len = 0;
+	*st = pgo_edges_compute(p, &e, err);
+	if (*st) {
+		check_message(err, *st, false);
+		require(*st == PGO_ERR_NO_VALUE || *st == PGO_ERR_NO_START_LINE || *st == PGO_ERR_NOMEM,
+		        "edges fail only for a missing value column or start lines", err);
+		return NULL;
+	}
+	*st = pgo_edges_format(p, &e, &text, &len, err);
+	require(*st == PGO_OK, "edges format", err);
+	require(len >= 17 && memcmp(text, "GO PREPROFILE V1\n", 17) == 0, "edges text starts with the header", err);
+	size_t lines = 0;
+	for (size_t i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	/* names may hold newlines themselves; only count when none do */
+	bool plain = true;
+	for (size_t i = 0; i < e.n_edges && plain; i++) {
+		size_t a, b;
+		const char *x = pgo_string(p, e.edges[i].caller, &a);
+		const char *y = pgo_string(p, e.edges[i].callee, &b);
+		plain = !memchr(x, '\n', a) && !memchr(y, '\n', b);
+	}
+	if (plain)
+		require(lines == 1 + 3 * e.n_edges, "edges text has three lines per edge", err);
+	require(len > 0 && text[len - 1] == '\n', "edges text ends with a newline", err);
+	/* edges come heaviest first */
+	for (size_t i = 1; i < e.n_edges; i++)
+		require(e.edges[i - 1].weight >= e.edges[i].weight, "edges are sorted by weight", err);
+	char *z = realloc(text, len + 1);
+	require(z != NULL, "realloc", NULL);
+	z[len] = '\0';
+	pgo_edges_free(&e);
+	return z;
+}
+
+static void merge_checks(const pgo_profile *p, pgo_error *err)
+{
+	const pgo_profile *two[2] = {p, p};
+	pgo_profile *m = NULL, *mm = NULL;
+	pgo_merge_options opts = {0};
+	pgo_status st = pgo_merge((pgo_profile *const *)two, 2, &opts, &m, err);
+	if (st == PGO_ERR_NOMEM || st == PGO_ERR_LIMIT)
+		return;
+	require(st == PGO_OK, "a profile merges with itself", err);
+
+	/* merging a merge changes nothing */
+	/* the result depends on the set of inputs, not their order */
+	const pgo_profile *pm[2] = {p, m}, *mp[2] = {m, p};
+	pgo_profile *r1 = NULL, *r2 = NULL;
+	pgo_status s1 = pgo_merge((pgo_profile *const *)pm, 2, &opts, &r1, err);
+	pgo_status s2 = pgo_merge((pgo_profile *const *)mp, 2, &opts, &r2, err);
+	require(s1 == s2, "merge succeeds or fails alike in either order", err);
+	if (s1 == PGO_OK) {
+		uint8_t *a = NULL, *b = NULL;
+		size_t na = 0, nb = 0;
+		require(pgo_encode(r1, 0, &a, &na, err) == PGO_OK && pgo_encode(r2, 0, &b, &nb, err) == PGO_OK,
+		        "encode merges", err);
+		require(na == nb && memcmp(a, b, na) == 0, "merge(p, q) == merge(q, p)", err);
+		free(a);
+		free(b);
+	}
+	pgo_profile_free(r1);
+	pgo_profile_free(r2);
+
+	st = pgo_merge(&m, 1, &opts, &mm, err);
+	if (st == PGO_OK) {
+		uint8_t *a = NULL, *b = NULL;
+		size_t na = 0, nb = 0;
+		require(pgo_encode(m, 0, &a, &na, err) == PGO_OK, "encode a merge", err);
+		require(pgo_encode(mm, 0, &b, &nb, err) == PGO_OK, "encode a merge of a merge", err);
+		require(na == nb && memcmp(a, b, na) == 0, "merge is idempotent", err);
+		/* the merge decodes again */
+		pgo_profile *back = NULL;
+		require(pgo_decode(a, na, NAME, NULL, &back, err) == PGO_OK, "a merge decodes", err);
+		pgo_profile_free(back);
+		free(a);
+		free(b);
+	} else {
+		require(st == PGO_ERR_NOMEM || st == PGO_ERR_LIMIT, "a merge merges again", err);
+	}
+	pgo_profile_free(mm);
+	pgo_profile_free(m);
+
+	/* labels kept and the default noinline renames */
+	opts.keep_labels = true;
+	opts.noinline = pgo_default_noinline;
+	st = pgo_merge((pgo_profile *const *)&p, 1, &opts, &m, err);
+	require(st == PGO_OK || st == PGO_ERR_NOMEM || st == PGO_ERR_LIMIT, "merge with labels and noinline", err);
+	pgo_profile_free(m);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	pgo_limits limits;
+	tight_limits(&limits);
+	pgo_error err = {0};
+	pgo_profile *p = (pgo_profile *)(uintptr_t)1; /* must be reset to NULL */
+	pgo_status st = pgo_decode(data, size, NAME, &limits, &p, &err);
+	if (st) {
+		require(p == NULL, "a failed decode gives no profile", &err);
+		check_message(&err, st, true);
+		return 0;
+	}
+	require(p != NULL, "a decode gives a profile", &err);
+
+	/* round trip: encode, decode, encode again */
+	uint8_t *enc = NULL, *enc2 = NULL, *gz = NULL;
+	size_t n_enc = 0, n_enc2 = 0, n_gz = 0;
+	pgo_profile *p2 = NULL, *p3 = NULL;
+	require(pgo_encode(p, 0, &enc, &n_enc, &err) == PGO_OK, "encode", &err);
+	require(pgo_decode(enc, n_enc, NAME, NULL, &p2, &err) == PGO_OK, "decode(encode(p))", &err);
+	require(pgo_encode(p2, 0, &enc2, &n_enc2, &err) == PGO_OK, "encode(decode(encode(p)))", &err);
+	require(n_enc == n_enc2 && memcmp(enc, enc2, n_enc) == 0, "encode(decode(encode(p))) == encode(p)", &err);
+	require(p2->n_samples == p->n_samples && p2->n_locations == p->n_locations &&
+	        p2->n_functions == p->n_functions && p2->n_mappings == p->n_mappings &&
+	        p2->n_sample_types == p->n_sample_types && p2->n_lines == p->n_lines &&
+	        p2->n_labels == p->n_labels && p2->n_sample_locations == p->n_sample_locations,
+	        "decode(encode(p)) has p's entity counts", &err);
+	free(enc2);
+	enc2 = NULL;
+	require(pgo_encode(p, 1, &gz, &n_gz, &err) == PGO_OK, "encode gzip", &err);
+	require(pgo_sniff(gz, n_gz) == PGO_COMPRESSION_GZIP, "gzip output has the gzip magic", &err);
+	require(pgo_decode(gz, n_gz, NAME, NULL, &p3, &err) == PGO_OK, "decode(gzip(encode(p)))", &err);
+	require(pgo_encode(p3, 0, &enc2, &n_enc2, &err) == PGO_OK, "encode after gzip", &err);
+	require(n_enc == n_enc2 && memcmp(enc, enc2, n_enc) == 0, "gzip round trip", &err);
+	free(gz);
+	free(enc2);
+	free(enc);
+	pgo_profile_free(p3);
+
+	/* the compiler's view, before and after the round trip, and of the compact profile */
+	pgo_status est, est2;
+	char *text = edges_text(p, &est, &err);
+	char *text2 = edges_text(p2, &est2, &err);
+	require(est == est2, "edges succeed or fail alike after a round trip", &err);
+	require((!text && !text2) || (text && text2 && strcmp(text, text2) == 0),
+	        "edges are the same after a round trip", &err);
+	pgo_profile_free(p2);
+
+	pgo_profile *c = NULL;
+	st = pgo_compact(p, &c, &err);
+	if (est == PGO_OK) {
+		require(st == PGO_OK || st == PGO_ERR_NOMEM || st == PGO_ERR_LIMIT, "compact works when edges do", &err);
+		if (st == PGO_OK) {
+			pgo_status cst;
+			char *ctext = edges_text(c, &cst, &err);
+			require(cst == PGO_OK && ctext, "edges of the compact profile", &err);
+			if (strcmp(text, ctext) != 0) {
+				fprintf(stderr, "--- edges of the input\n%s--- edges of its compact profile\n%s", text, ctext);
+				require(false, "compact keeps the edge map", &err);
+			}
+			free(ctext);
+			/* compacting twice changes nothing */
+			pgo_profile *cc = NULL;
+			require(pgo_compact(c, &cc, &err) == PGO_OK, "compact of a compact profile", &err);
+			char *cctext = edges_text(cc, &cst, &err);
+			require(cst == PGO_OK && cctext && strcmp(cctext, text) == 0, "compact twice keeps the edge map", &err);
+			free(cctext);
+			pgo_profile_free(cc);
+		}
+	} else {
+		require(st != PGO_OK, "compact fails when edges fail", &err);
+	}
+	pgo_profile_free(c);
+	free(text);
+	free(text2);
+
+	merge_checks(p, &err);
+	pgo_profile_free(p);
+	return 0;
+}
