@@ -118,6 +118,8 @@ typedef struct frame_info {
 	bool in_separable;  /* in a separable pair: its chain must be applied */
 	bool has_leaf_role;
 	bool simple;        /* no node repeats in its chain */
+	bool shared_address; /* another used location has its address */
+	uint64_t address;
 } frame_info;
 
 typedef struct walker {
@@ -139,6 +141,24 @@ static pgo_status add_to_edge(graph *g, uint32_t src, uint32_t dst, int64_t w)
 
 /* The nodes of a location's lines, outermost first (one address-only node
  * for a location without lines). */
+/* Longest chain whose repeats are found by comparing every pair. */
+#define SHORT_CHAIN 64
+
+static pgo_status new_node(graph *g, const node *key, uint32_t *out)
+{
+	if (PGO_GROW(g->nodes, g->cap_nodes, (uint64_t)g->n_nodes + 1))
+		return PGO_ERR_NOMEM;
+	*out = g->n_nodes;
+	g->nodes[g->n_nodes++] = *key;
+	return PGO_OK;
+}
+
+/*
+ * The nodes of a location's lines, outermost first (one address-only node
+ * for a location without lines). A node's key holds the address, so when
+ * no other location in use has this one's address, its nodes can only
+ * repeat among themselves: they are made without the global hash.
+ */
 static pgo_status build_chain(walker *w, uint32_t loc)
 {
 	const pgo_profile *p = w->p;
@@ -147,8 +167,11 @@ static pgo_status build_chain(walker *w, uint32_t loc)
 	uint32_t n = l->n_lines ? l->n_lines : 1;
 	if (PGO_GROW(w->chain, w->cap_chain, (uint64_t)w->n_chain + n))
 		return PGO_ERR_NOMEM;
+	uint32_t *chain = w->chain + w->n_chain;
+	bool local = !fi->shared_address && n <= SHORT_CHAIN;
 	fi->first = w->n_chain;
 	fi->count = n;
+	fi->simple = true;
 	for (uint32_t j = 0; j < n; j++) {
 		node key = {.address = l->address};
 		if (l->n_lines) {
@@ -160,14 +183,57 @@ static pgo_status build_chain(walker *w, uint32_t loc)
 				key.line = ln->line;
 			}
 		}
-		if (node_of(w->g, &key, &w->chain[w->n_chain + j]))
+		if (!local) {
+			if (node_of(w->g, &key, &chain[j]))
+				return PGO_ERR_NOMEM;
+			continue;
+		}
+		uint32_t found = PGO_NONE;
+		for (uint32_t k = 0; k < j && found == PGO_NONE; k++)
+			if (node_eq(w->g, chain[k], &key))
+				found = chain[k];
+		if (found != PGO_NONE)
+			chain[j] = found;
+		else if (new_node(w->g, &key, &chain[j]))
 			return PGO_ERR_NOMEM;
 	}
-	fi->simple = true;
 	for (uint32_t a = 0; a < n && fi->simple; a++)
-		for (uint32_t b = a + 1; b < n && fi->simple; b++)
-			fi->simple = w->chain[w->n_chain + a] != w->chain[w->n_chain + b];
+		for (uint32_t b = a + 1; b < n && fi->simple && (local || n <= SHORT_CHAIN); b++)
+			fi->simple = chain[a] != chain[b];
+	if (!local && n > SHORT_CHAIN)
+		fi->simple = false; /* too long to check; walked node by node */
 	w->n_chain += n;
+	return PGO_OK;
+}
+
+/* Marks used locations that share their address with another one. */
+static pgo_status mark_shared_addresses(walker *w)
+{
+	const pgo_profile *p = w->p;
+	pgo_u64map seen;
+	uint32_t used = 0;
+	for (uint32_t loc = 0; loc < p->n_locations; loc++)
+		used += w->info[loc].used;
+	if (pgo_u64map_init(&seen, used + 16))
+		return PGO_ERR_NOMEM;
+	for (uint32_t loc = 0; loc < p->n_locations; loc++) {
+		if (!w->info[loc].used)
+			continue;
+		uint64_t a = w->info[loc].address = p->locations[loc].address;
+		if (a == UINT64_MAX) { /* the map's empty key: take the slow path */
+			w->info[loc].shared_address = true;
+			continue;
+		}
+		uint32_t *v;
+		bool fresh;
+		if (pgo_u64map_upsert(&seen, a, loc, &v, &fresh)) {
+			pgo_u64map_free(&seen);
+			return PGO_ERR_NOMEM;
+		}
+		if (!fresh)
+			w->info[loc].shared_address = w->info[*v].shared_address = true;
+	}
+	pgo_u64map_free(&seen);
 	return PGO_OK;
 }
 
@@ -179,8 +245,7 @@ static bool separable(const walker *w, const frame_pair *pr)
 	if (pr->frames[0] == PGO_NONE)
 		return true;
 	const frame_info *caller = &w->info[pr->frames[0]];
-	return caller->simple &&
-	       w->p->locations[pr->frames[0]].address != w->p->locations[pr->frames[1]].address;
+	return caller->simple && caller->address != leaf->address;
 }
 
 /* One node of a sample's walk: cumulative weight once per sample, and the
@@ -286,6 +351,8 @@ static pgo_status walk_samples(const pgo_profile *p, graph *g, int vi)
 			w.info[pairs[i].frames[0]].used = true;
 		w.info[pairs[i].frames[1]].used = true;
 	}
+	if (!st)
+		st = mark_shared_addresses(&w);
 	/* Location order keeps the walk over locations and lines sequential. */
 	for (uint32_t loc = 0; loc < p->n_locations && !st; loc++)
 		if (w.info[loc].used)
@@ -368,16 +435,39 @@ typedef struct sortable {
 	uint32_t index;
 } sortable;
 
-static int by_weight(const void *a, const void *b)
+static inline bool before(const sortable *x, const sortable *y)
 {
-	const sortable *x = a, *y = b;
 	if (x->weight != y->weight)
-		return x->weight > y->weight ? -1 : 1;
+		return x->weight > y->weight;
 	if (x->caller_rank != y->caller_rank)
-		return x->caller_rank < y->caller_rank ? -1 : 1;
+		return x->caller_rank < y->caller_rank;
 	if (x->callee_rank != y->callee_rank)
-		return x->callee_rank < y->callee_rank ? -1 : 1;
-	return (x->offset > y->offset) - (x->offset < y->offset);
+		return x->callee_rank < y->callee_rank;
+	return x->offset < y->offset;
+}
+
+/* A bottom-up merge sort with the comparison inlined: qsort's indirect
+ * calls cost more than the sort itself here. Keys are unique, so
+ * stability does not matter. */
+static sortable *sort_run(sortable *a, sortable *tmp, uint32_t n)
+{
+	for (uint32_t width = 1; width < n; width *= 2) {
+		for (uint32_t lo = 0; lo < n; lo += 2 * width) {
+			uint32_t mid = lo + width < n ? lo + width : n;
+			uint32_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+			uint32_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi)
+				tmp[k++] = before(&a[j], &a[i]) ? a[j++] : a[i++];
+			while (i < mid)
+				tmp[k++] = a[i++];
+			while (j < hi)
+				tmp[k++] = a[j++];
+		}
+		sortable *t = a;
+		a = tmp;
+		tmp = t;
+	}
+	return a;
 }
 
 static pgo_status sort_edges(const pgo_profile *p, pgo_edge *edges, uint32_t n)
@@ -386,11 +476,13 @@ static pgo_status sort_edges(const pgo_profile *p, pgo_edge *edges, uint32_t n)
 	uint32_t *rank = malloc(((size_t)n_strings + 1) * sizeof *rank);
 	named_string *names = malloc(((size_t)2 * n + 1) * sizeof *names);
 	sortable *tmp = malloc(((size_t)n + 1) * sizeof *tmp);
+	sortable *spare = malloc(((size_t)n + 1) * sizeof *spare);
 	pgo_edge *copy = malloc(((size_t)n + 1) * sizeof *copy);
-	if (!rank || !names || !tmp || !copy) {
+	if (!rank || !names || !tmp || !spare || !copy) {
 		free(rank);
 		free(names);
 		free(tmp);
+		free(spare);
 		free(copy);
 		return PGO_ERR_NOMEM;
 	}
@@ -411,13 +503,14 @@ static pgo_status sort_edges(const pgo_profile *p, pgo_edge *edges, uint32_t n)
 		rank[names[i].id] = i;
 	for (uint32_t i = 0; i < n; i++)
 		tmp[i] = (sortable){edges[i].weight, edges[i].offset, rank[edges[i].caller], rank[edges[i].callee], i};
-	qsort(tmp, n, sizeof *tmp, by_weight);
+	sortable *sorted = sort_run(tmp, spare, n);
 	memcpy(copy, edges, (size_t)n * sizeof *edges);
 	for (uint32_t i = 0; i < n; i++)
-		edges[i] = copy[tmp[i].index];
+		edges[i] = copy[sorted[i].index];
 	free(rank);
 	free(names);
 	free(tmp);
+	free(spare);
 	free(copy);
 	return PGO_OK;
 }

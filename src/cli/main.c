@@ -1,8 +1,12 @@
 /* pgotool: the command table and top-level options. */
+/* madvise and MADV_HUGEPAGE are outside strict POSIX. */
+#define _DEFAULT_SOURCE
 #include <stdlib.h>
 #include <string.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #endif
 
 #include "cli.h"
@@ -64,15 +68,27 @@ int cli_fail_in(const command *cmd, const char *context, const pgo_error *err)
 /*
  * A run allocates and frees a few large buffers in turn (the decompressed
  * input, the decoded profile, the edge graph). glibc would hand each one
- * back to the kernel and fault fresh pages in for the next; keeping freed
- * memory in the heap saves a third of the time of `pgotool edges`.
+ * back to the kernel and fault fresh pages in for the next, one 4 KiB page
+ * at a time, which is slow in a VM. Instead the heap keeps freed memory,
+ * and its first 192 MiB of address space is reserved up front and marked
+ * for transparent huge pages: nothing is touched until used, and then a
+ * fault brings in 2 MiB. This halves the system time of `pgotool edges`.
  */
 static void tune_allocator(void)
 {
 #if defined(__GLIBC__)
+	const size_t reserve = (size_t)192 << 20, huge = (size_t)2 << 20;
 	mallopt(M_MMAP_THRESHOLD, 256 << 20);
-	mallopt(M_TRIM_THRESHOLD, 512 << 20);
+	mallopt(M_TRIM_THRESHOLD, 1 << 30);
 	mallopt(M_TOP_PAD, 16 << 20);
+	char *p = malloc(reserve);
+	if (!p)
+		return;
+	uintptr_t start = ((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1);
+	uintptr_t end = ((uintptr_t)p + reserve) & ~(uintptr_t)(huge - 1);
+	if (end > start)
+		madvise((void *)start, end - start, MADV_HUGEPAGE);
+	free(p);
 #endif
 }
 
