@@ -15,7 +15,7 @@
 # 3. Runs bench/gzip_compare (zlib vs libdeflate) on a profile.
 # 4. Prints a table and writes docs/benchmarks.md.
 #
-# Environment: BENCH_REPEATS (3), BENCH_SEED (20241125), BENCH_DOC (docs/benchmarks.md),
+# Environment: BENCH_REPEATS (5), BENCH_SEED (20241125), BENCH_DOC (docs/benchmarks.md),
 # GENPROFILES and GZIP_COMPARE (default: next to PGOTOOL in the build tree).
 set -euo pipefail
 export LC_ALL=C # decimal points in $EPOCHREALTIME and awk
@@ -30,7 +30,7 @@ PGOTOOL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 BUILD=$(dirname "$PGOTOOL")
 GEN=${GENPROFILES:-$BUILD/bench/genprofiles}
 GZC=${GZIP_COMPARE:-$BUILD/bench/gzip_compare}
-REPS=${BENCH_REPEATS:-3}
+REPS=${BENCH_REPEATS:-5}
 SEED=${BENCH_SEED:-20241125}
 DOC=${BENCH_DOC:-$ROOT/docs/benchmarks.md}
 TIME=/usr/bin/time
@@ -155,7 +155,7 @@ run_all() {
 		echo "  round $r of $REPS done"
 	done
 	for name in "${ORDER[@]}"; do
-		SEC[$name]=$(printf '%s\n' ${RUNS[$name]} | median | awk -v o="$OVERHEAD" '{ v = $1 - o; printf "%.4f", v > 0 ? v : 0 }')
+		SEC[$name]=$(printf '%s\n' ${RUNS[$name]} | median | awk -v o="$OVERHEAD" '{ v = $1 - o; printf "%.4f", (v > 0 ? v : 0) }')
 		KB[$name]=$(printf '%s\n' ${RUNS_KB[$name]} | median)
 		printf '  %-22s %8.3f s %10d KB   (runs: %ss)\n' "$name" "${SEC[$name]}" "${KB[$name]}" "${RUNS[$name]}"
 	done
@@ -422,7 +422,7 @@ EOF
 make bench
 \`\`\`
 
-BENCH_REPEATS (default 3) and BENCH_SEED (default 20241125) change the number of timed runs and the
+BENCH_REPEATS (default 5) and BENCH_SEED (default 20241125) change the number of timed runs and the
 generated profiles. Generated profiles are cached in bench/data/ (regenerated when genprofiles.c,
 the count or the seed changes); outputs of the last run are in bench/work/. Both are gitignored.
 
