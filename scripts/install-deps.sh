@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
 	build-essential cmake pkg-config
 	zlib1g-dev libdeflate-dev libzstd-dev libzip-dev
+	libsqlite3-dev libmicrohttpd-dev libjansson-dev   # pgotool serve
+	openssl curl     # serve tests: a test CA and certificates, HTTP requests
 	clang            # libFuzzer targets
 	zip unzip zstd   # shell tests build zip and zstd inputs
 	time             # peak-memory figures in the benchmark

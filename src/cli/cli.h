@@ -20,6 +20,7 @@ typedef struct command {
 
 extern const command cmd_merge;
 extern const command cmd_edges;
+extern const command cmd_serve;
 
 /* Prints "pgotool CMD: message" and a usage hint; returns EXIT_USAGE. */
 int cli_usage_error(const command *cmd, const char *message);

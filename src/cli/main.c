@@ -15,6 +15,7 @@
 static const command *const commands[] = {
 	&cmd_merge,
 	&cmd_edges,
+	&cmd_serve,
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)
 

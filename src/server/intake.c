@@ -1,0 +1,316 @@
+/*
+ * Profile intake: the multipart upload that dd-trace-go sends to an agent
+ * (an "event" part with event.json, and one file part per attachment),
+ * parsed with libmicrohttpd's post processor, stored durably before 200.
+ */
+#define _DEFAULT_SOURCE
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "pgo.h"
+#include "timefmt.h"
+
+#define MAX_PARTS 32
+#define MAX_TAGS 256
+
+typedef struct part {
+	char *name;
+	char *data;
+	size_t len, cap;
+} part;
+
+typedef struct upload_parts {
+	part parts[MAX_PARTS];
+	int n;
+	bool too_many;
+	bool oom;
+} upload_parts;
+
+void intake_free(request *r)
+{
+	if (r->post)
+		MHD_destroy_post_processor(r->post);
+	r->post = NULL;
+	if (!r->parts)
+		return;
+	for (int i = 0; i < r->parts->n; i++) {
+		free(r->parts->parts[i].name);
+		free(r->parts->parts[i].data);
+	}
+	free(r->parts);
+	r->parts = NULL;
+}
+
+static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+                               const char *content_type, const char *transfer_encoding, const char *data,
+                               uint64_t off, size_t size)
+{
+	(void)kind;
+	(void)filename;
+	(void)content_type;
+	(void)transfer_encoding;
+	upload_parts *u = cls;
+	if (!key)
+		return MHD_YES;
+	part *p = NULL;
+	/* A part arrives in pieces; off 0 starts a new one. */
+	if (off == 0 || u->n == 0 || strcmp(u->parts[u->n - 1].name, key) != 0) {
+		if (u->n == MAX_PARTS) {
+			u->too_many = true;
+			return MHD_NO;
+		}
+		p = &u->parts[u->n];
+		if (!(p->name = strdup(key))) {
+			u->oom = true;
+			return MHD_NO;
+		}
+		u->n++;
+	} else {
+		p = &u->parts[u->n - 1];
+	}
+	if (p->len + size > p->cap) {
+		size_t cap = p->cap ? p->cap : 4096;
+		while (cap < p->len + size)
+			cap *= 2;
+		char *d = realloc(p->data, cap + 1);
+		if (!d) {
+			u->oom = true;
+			return MHD_NO;
+		}
+		p->data = d;
+		p->cap = cap;
+	}
+	if (size)
+		memcpy(p->data + p->len, data, size);
+	p->len += size;
+	p->data[p->len] = '\0';
+	return MHD_YES;
+}
+
+static const part *find_part(const upload_parts *u, const char *name)
+{
+	for (int i = 0; i < u->n; i++)
+		if (strcmp(u->parts[i].name, name) == 0)
+			return &u->parts[i];
+	return NULL;
+}
+
+typedef struct tag_list {
+	char *items[MAX_TAGS];
+	size_t n;
+} tag_list;
+
+static bool has_key(const tag_list *t, const char *key)
+{
+	size_t n = strlen(key);
+	for (size_t i = 0; i < t->n; i++)
+		if (strncmp(t->items[i], key, n) == 0 && t->items[i][n] == ':')
+			return true;
+	return false;
+}
+
+static const char *value_of(const tag_list *t, const char *key)
+{
+	size_t n = strlen(key);
+	for (size_t i = 0; i < t->n; i++)
+		if (strncmp(t->items[i], key, n) == 0 && t->items[i][n] == ':')
+			return t->items[i] + n + 1;
+	return NULL;
+}
+
+static int add_tag(tag_list *t, const char *s, size_t len)
+{
+	while (len && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	if (!len)
+		return 0;
+	if (t->n == MAX_TAGS)
+		return 0; /* extra tags are dropped, not an error */
+	for (size_t i = 0; i < t->n; i++)
+		if (strlen(t->items[i]) == len && strncmp(t->items[i], s, len) == 0)
+			return 0; /* the agent repeats host: and the like */
+	if (!(t->items[t->n] = strndup(s, len)))
+		return -1;
+	t->n++;
+	return 0;
+}
+
+static int split_tags(tag_list *t, const char *text)
+{
+	while (text && *text) {
+		size_t n = strcspn(text, ",");
+		if (add_tag(t, text, n))
+			return -1;
+		text += n + (text[n] == ',');
+	}
+	return 0;
+}
+
+/* CPU seconds used per second: the sum of cpu/nanoseconds over the
+ * profile's duration, as Datadog computes core_cpu_cores. */
+static int cpu_metrics(const part *cpu, store_upload *u, char *err, size_t n)
+{
+	pgo_profile *p = NULL;
+	pgo_error e = {0};
+	if (pgo_decode((const uint8_t *)cpu->data, cpu->len, "cpu.pprof", NULL, &p, &e)) {
+		snprintf(err, n, "%s", e.message);
+		return -1;
+	}
+	int col = -1;
+	for (uint32_t i = 0; i < p->n_sample_types && col < 0; i++)
+		if (!strcmp(pgo_string(p, p->sample_types[i].type, NULL), "cpu") &&
+		    !strcmp(pgo_string(p, p->sample_types[i].unit, NULL), "nanoseconds"))
+			col = (int)i;
+	int64_t total = 0;
+	for (uint32_t i = 0; col >= 0 && i < p->n_samples; i++)
+		total += p->values[(size_t)i * p->n_sample_types + (uint32_t)col];
+	if (p->duration_nanos > 0)
+		u->duration_nanos = p->duration_nanos;
+	pgo_profile_free(p);
+	u->core_cpu_time_total = total;
+	u->core_cpu_cores = u->duration_nanos > 0 ? (double)total / (double)u->duration_nanos : 0;
+	return 0;
+}
+
+static bool valid_attachment_name(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 0 && n <= 128 && !strchr(name, '/') && !strchr(name, '\\') && strcmp(name, ".") && strcmp(name, "..");
+}
+
+enum MHD_Result handle_intake(request *r, struct MHD_Connection *c)
+{
+	const char *ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (!ctype || strncasecmp(ctype, "multipart/form-data", 19) != 0)
+		return respond_error(r, c, MHD_HTTP_BAD_REQUEST, "%s: expected Content-Type multipart/form-data, got %s",
+		                     r->path, ctype ? ctype : "none");
+	r->parts = calloc(1, sizeof *r->parts);
+	if (!r->parts)
+		return respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	r->post = MHD_create_post_processor(c, 64 * 1024, on_part, r->parts);
+	if (!r->post)
+		return respond_error(r, c, MHD_HTTP_BAD_REQUEST, "%s: the multipart body has no usable boundary", r->path);
+	enum MHD_Result pr = r->len ? MHD_post_process(r->post, r->body, r->len) : MHD_YES;
+	upload_parts *up = r->parts;
+	if (up->oom)
+		return respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory reading the upload");
+	if (up->too_many)
+		return respond_error(r, c, MHD_HTTP_BAD_REQUEST, "%s: more than %d parts", r->path, MAX_PARTS);
+	if (pr != MHD_YES)
+		return respond_error(r, c, MHD_HTTP_BAD_REQUEST, "%s: malformed multipart body", r->path);
+	/* A body cut short leaves the post processor mid-part: insist on its end. */
+	if (MHD_destroy_post_processor(r->post) != MHD_YES) {
+		r->post = NULL;
+		return respond_error(r, c, MHD_HTTP_BAD_REQUEST, "%s: the multipart body is truncated", r->path);
+	}
+	r->post = NULL;
+
+	const part *event = find_part(up, "event");
+	if (!event)
+		return respond_error(r, c, MHD_HTTP_BAD_REQUEST, "%s: no 'event' part (event.json)", r->path);
+	json_error_t jerr;
+	json_t *ev = json_loadb(event->data, event->len, 0, &jerr);
+	if (!ev || !json_is_object(ev)) {
+		json_decref(ev);
+		return respond_error(r, c, MHD_HTTP_BAD_REQUEST, "event.json: not a JSON object (line %d: %s)", jerr.line,
+		                     jerr.text);
+	}
+	store_upload u = {0};
+	tag_list tags = {0};
+	store_attachment atts[MAX_PARTS];
+	size_t n_atts = 0;
+	enum MHD_Result ret;
+	char err[512];
+	const char *start = json_string_value(json_object_get(ev, "start"));
+	const char *end = json_string_value(json_object_get(ev, "end"));
+	if (!start || !end || rfc3339_parse(start, &u.start_ns) || rfc3339_parse(end, &u.end_ns)) {
+		ret = respond_error(r, c, MHD_HTTP_BAD_REQUEST, "event.json: 'start' and 'end' must be RFC 3339 times");
+		goto done;
+	}
+	u.duration_nanos = u.end_ns > u.start_ns ? u.end_ns - u.start_ns : 0;
+
+	json_t *tp = json_object_get(ev, "tags_profiler");
+	if (tp && !json_is_string(tp)) {
+		ret = respond_error(r, c, MHD_HTTP_BAD_REQUEST, "event.json: 'tags_profiler' must be a string");
+		goto done;
+	}
+	tag_list extra = {0};
+	if (split_tags(&tags, json_string_value(tp)) ||
+	    split_tags(&extra, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Datadog-Additional-Tags"))) {
+		for (size_t i = 0; i < extra.n; i++)
+			free(extra.items[i]);
+		ret = respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		goto done;
+	}
+	/* The agent's tags come after the profiler's; default_env stands in for env. */
+	const char *default_env = value_of(&extra, "default_env");
+	char env_tag[256] = "";
+	if (!has_key(&tags, "env") && default_env)
+		snprintf(env_tag, sizeof env_tag, "env:%s", default_env);
+	bool fail = false;
+	for (size_t i = 0; i < extra.n; i++) {
+		fail |= add_tag(&tags, extra.items[i], strlen(extra.items[i])) != 0;
+		free(extra.items[i]);
+	}
+	if (env_tag[0])
+		fail |= add_tag(&tags, env_tag, strlen(env_tag)) != 0;
+	const char *family = json_string_value(json_object_get(ev, "family"));
+	if (family && !has_key(&tags, "language")) {
+		char t[128];
+		snprintf(t, sizeof t, "language:%s", family);
+		fail |= add_tag(&tags, t, strlen(t)) != 0;
+	}
+
+	for (int i = 0; i < up->n; i++) {
+		const part *p = &up->parts[i];
+		if (!strcmp(p->name, "event"))
+			continue;
+		if (!valid_attachment_name(p->name)) {
+			ret = respond_error(r, c, MHD_HTTP_BAD_REQUEST, "attachment name '%.64s' is not a plain file name",
+			                    p->name);
+			goto done;
+		}
+		atts[n_atts++] = (store_attachment){p->name, (uint8_t *)p->data, p->len};
+	}
+	const part *cpu = find_part(up, "cpu.pprof");
+	if (cpu && cpu_metrics(cpu, &u, err, sizeof err)) {
+		ret = respond_error(r, c, MHD_HTTP_BAD_REQUEST, "%s", err);
+		goto done;
+	}
+
+	/* Ids first, so that profile-id is a tag searches can use. */
+	store_new_id(u.profile_id);
+	store_new_id(u.event_id);
+	char pid_tag[64];
+	snprintf(pid_tag, sizeof pid_tag, "profile-id:%s", u.profile_id);
+	fail |= add_tag(&tags, pid_tag, strlen(pid_tag)) != 0;
+	if (fail) {
+		ret = respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		goto done;
+	}
+	u.tags = tags.items;
+	u.n_tags = tags.n;
+	u.event_json = event->data;
+	u.attachments = atts;
+	u.n_attachments = n_atts;
+	if (store_put(r->srv->store, &u, err, sizeof err)) {
+		ret = respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "storing the upload failed: %s", err);
+		goto done;
+	}
+	char body[160];
+	int len = snprintf(body, sizeof body, "{\"profile_id\":\"%s\",\"event_id\":\"%s\"}", u.profile_id, u.event_id);
+	char *copy = strdup(body);
+	ret = respond(r, c, MHD_HTTP_OK, "application/json", copy, copy ? (size_t)len : 0);
+done:
+	for (size_t i = 0; i < tags.n; i++)
+		free(tags.items[i]);
+	json_decref(ev);
+	return ret;
+}

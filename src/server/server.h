@@ -1,0 +1,32 @@
+/*
+ * pgotool serve: a self-hosted profile store. Go services upload to it as
+ * to a Datadog agent; pgotool fetch and datadog-pgo query it with the
+ * Datadog API. One process, one data directory.
+ */
+#ifndef PGO_SERVER_H
+#define PGO_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct serve_options {
+	const char *listen;        /* "127.0.0.1:8126" */
+	const char *data_dir;
+	const char *api_key;       /* NULL: from the key file */
+	const char *app_key;
+	bool intake_key;           /* intake requires DD-API-KEY too */
+	const char *tls_cert;      /* PEM files; both or neither */
+	const char *tls_key;
+	bool json_logs;
+	int64_t retention_ns;
+	size_t max_body;           /* bytes */
+	unsigned max_connections;
+	unsigned timeout_s;        /* per connection, idle */
+} serve_options;
+
+/* Runs until SIGINT or SIGTERM; returns a process exit status. Errors go
+ * to stderr as one line. */
+int serve_run(const serve_options *o);
+
+#endif

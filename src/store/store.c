@@ -1,0 +1,759 @@
+/*
+ * The profile store on SQLite. One writer thread owns the write connection
+ * and commits queued jobs in batches (group commit); readers take
+ * connections from a small pool; searches run on an in-memory copy of the
+ * metadata, guarded by a read-write lock.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define READ_POOL 8
+#define BATCH_MAX 256
+
+typedef enum job_kind { JOB_PUT, JOB_PURGE } job_kind;
+
+typedef struct job {
+	job_kind kind;
+	store_upload *upload;   /* JOB_PUT */
+	int64_t cutoff_ns;      /* JOB_PURGE */
+	size_t deleted;
+	int rc;
+	bool done;
+	char err[256];
+	struct job *next;
+} job;
+
+/* One upload's metadata in memory. */
+typedef struct entry {
+	int64_t rowid;
+	store_hit hit;          /* owns service and tags */
+	const char **tag_ptrs;  /* the tags again, as const for the query */
+	query_attribute attrs[3];
+	bool deleted;
+} entry;
+
+struct pgo_store {
+	char *path;
+	sqlite3 *writer;
+	sqlite3_stmt *ins_upload, *ins_attachment;
+
+	pthread_mutex_t pool_lock;
+	sqlite3 *pool[READ_POOL];
+	int pool_n;
+
+	pthread_mutex_t queue_lock;
+	pthread_cond_t queue_work, queue_done;
+	job *head, *tail;
+	bool stopping;
+	pthread_t thread;
+	bool thread_started;
+
+	pthread_rwlock_t index_lock;
+	entry *entries;
+	size_t n_entries, cap_entries, n_live;
+};
+
+static void set_err(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t n, const char *fmt, ...)
+{
+	if (!err || !n)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
+	va_end(ap);
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void store_new_id(char out[40])
+{
+	uint8_t b[16];
+	size_t got = 0;
+	while (got < sizeof b) {
+		ssize_t n = getrandom(b + got, sizeof b - got, 0);
+		if (n > 0)
+			got += (size_t)n;
+		else if (errno != EINTR)
+			break;
+	}
+	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+	         b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+static const char schema[] =
+	"PRAGMA journal_mode=WAL;"
+	"PRAGMA synchronous=FULL;"
+	"CREATE TABLE IF NOT EXISTS uploads("
+	"  id INTEGER PRIMARY KEY,"
+	"  profile_id TEXT NOT NULL UNIQUE,"
+	"  event_id TEXT NOT NULL UNIQUE,"
+	"  start_ns INTEGER NOT NULL,"
+	"  end_ns INTEGER NOT NULL,"
+	"  received_ns INTEGER NOT NULL,"
+	"  duration_nanos INTEGER NOT NULL,"
+	"  core_cpu_cores REAL NOT NULL,"
+	"  core_cpu_time_total INTEGER NOT NULL,"
+	"  tags TEXT NOT NULL,"          /* one tag a line */
+	"  event_json TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS uploads_start ON uploads(start_ns);"
+	"CREATE TABLE IF NOT EXISTS attachments("
+	"  upload_id INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  data BLOB NOT NULL,"
+	"  PRIMARY KEY(upload_id, name));";
+
+static int open_db(const char *path, int flags, sqlite3 **out, char *err, size_t n)
+{
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		set_err(err, n, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	*out = db;
+	return 0;
+}
+
+/* ---- the in-memory index ------------------------------------------ */
+
+static void entry_free(entry *e)
+{
+	free(e->hit.service);
+	for (size_t i = 0; i < e->hit.n_tags; i++)
+		free(e->hit.tags[i]);
+	free(e->hit.tags);
+	free(e->tag_ptrs);
+}
+
+/* Splits "a\nb\n..." into tags; service is the value of service:. */
+static int entry_fill(entry *e, const char *tags_text)
+{
+	size_t n = 0, cap = 8;
+	char **tags = malloc(cap * sizeof *tags);
+	if (!tags)
+		return -1;
+	const char *p = tags_text;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len) {
+			if (n == cap) {
+				char **nt = realloc(tags, (cap *= 2) * sizeof *nt);
+				if (!nt)
+					goto fail;
+				tags = nt;
+			}
+			if (!(tags[n] = strndup(p, len)))
+				goto fail;
+			if (!e->hit.service && len > 8 && strncmp(p, "service:", 8) == 0 && !(e->hit.service = strdup(tags[n] + 8))) {
+				n++;
+				goto fail;
+			}
+			n++;
+		}
+		p += len + (nl ? 1 : 0);
+	}
+	e->hit.tags = tags;
+	e->hit.n_tags = n;
+	e->tag_ptrs = malloc((n ? n : 1) * sizeof *e->tag_ptrs);
+	if (!e->tag_ptrs)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		e->tag_ptrs[i] = tags[i];
+	e->attrs[0] = (query_attribute){"metrics.core_cpu_cores", e->hit.core_cpu_cores};
+	e->attrs[1] = (query_attribute){"metrics.core_cpu_time_total", (double)e->hit.core_cpu_time_total};
+	e->attrs[2] = (query_attribute){"duration_nanos", (double)e->hit.duration_nanos};
+	return 0;
+fail:
+	for (size_t i = 0; i < n; i++)
+		free(tags[i]);
+	free(tags);
+	return -1;
+}
+
+/* Appends under the index write lock, which the caller holds. */
+static int index_add(pgo_store *s, entry *e)
+{
+	if (s->n_entries == s->cap_entries) {
+		size_t cap = s->cap_entries ? s->cap_entries * 2 : 1024;
+		entry *ne = realloc(s->entries, cap * sizeof *ne);
+		if (!ne)
+			return -1;
+		s->entries = ne;
+		s->cap_entries = cap;
+	}
+	/* tag_ptrs point into hit.tags, which move with nothing */
+	s->entries[s->n_entries++] = *e;
+	s->n_live++;
+	return 0;
+}
+
+static char *join_tags(char *const *tags, size_t n)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(tags[i]) + 1;
+	char *out = malloc(len), *p = out;
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(tags[i]);
+		memcpy(p, tags[i], l);
+		p += l;
+		*p++ = '\n';
+	}
+	*p = '\0';
+	return out;
+}
+
+static int load_index(pgo_store *s, char *err, size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(s->writer,
+	                       "SELECT id, profile_id, event_id, start_ns, end_ns, duration_nanos, core_cpu_cores,"
+	                       " core_cpu_time_total, tags FROM uploads ORDER BY id",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		set_err(err, n, "%s: cannot read the index: %s", s->path, sqlite3_errmsg(s->writer));
+		return -1;
+	}
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		entry e = {0};
+		e.rowid = sqlite3_column_int64(st, 0);
+		snprintf(e.hit.profile_id, sizeof e.hit.profile_id, "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(e.hit.event_id, sizeof e.hit.event_id, "%s", (const char *)sqlite3_column_text(st, 2));
+		e.hit.start_ns = sqlite3_column_int64(st, 3);
+		e.hit.end_ns = sqlite3_column_int64(st, 4);
+		e.hit.duration_nanos = sqlite3_column_int64(st, 5);
+		e.hit.core_cpu_cores = sqlite3_column_double(st, 6);
+		e.hit.core_cpu_time_total = sqlite3_column_int64(st, 7);
+		const char *tags = (const char *)sqlite3_column_text(st, 8);
+		if (entry_fill(&e, tags ? tags : "") || index_add(s, &e)) {
+			entry_free(&e);
+			sqlite3_finalize(st);
+			set_err(err, n, "%s: out of memory loading the index", s->path);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		set_err(err, n, "%s: cannot read the index: %s", s->path, sqlite3_errmsg(s->writer));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the writer --------------------------------------------------- */
+
+static int insert_upload(pgo_store *s, job *j)
+{
+	store_upload *u = j->upload;
+	char *tags = join_tags(u->tags, u->n_tags);
+	if (!tags) {
+		set_err(j->err, sizeof j->err, "out of memory");
+		return -1;
+	}
+	sqlite3_stmt *st = s->ins_upload;
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, u->profile_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, u->event_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, u->start_ns);
+	sqlite3_bind_int64(st, 4, u->end_ns);
+	sqlite3_bind_int64(st, 5, now_ns());
+	sqlite3_bind_int64(st, 6, u->duration_nanos);
+	sqlite3_bind_double(st, 7, u->core_cpu_cores);
+	sqlite3_bind_int64(st, 8, u->core_cpu_time_total);
+	sqlite3_bind_text(st, 9, tags, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, u->event_json ? u->event_json : "{}", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	free(tags);
+	if (rc != SQLITE_DONE) {
+		set_err(j->err, sizeof j->err, "storing upload: %s", sqlite3_errmsg(s->writer));
+		return -1;
+	}
+	int64_t id = sqlite3_last_insert_rowid(s->writer);
+	for (size_t i = 0; i < u->n_attachments; i++) {
+		st = s->ins_attachment;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, u->attachments[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_blob64(st, 3, u->attachments[i].data, u->attachments[i].size, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			set_err(j->err, sizeof j->err, "storing attachment %s: %s", u->attachments[i].name,
+			        sqlite3_errmsg(s->writer));
+			return -1;
+		}
+	}
+	j->deleted = (size_t)id; /* the row id, for the index (no purge here) */
+	return 0;
+}
+
+static int run_purge(pgo_store *s, job *j)
+{
+	sqlite3_stmt *st = NULL;
+	const char *sql[] = {
+		"DELETE FROM attachments WHERE upload_id IN (SELECT id FROM uploads WHERE start_ns < ?1)",
+		"DELETE FROM uploads WHERE start_ns < ?1",
+	};
+	for (int k = 0; k < 2; k++) {
+		if (sqlite3_prepare_v2(s->writer, sql[k], -1, &st, NULL) != SQLITE_OK) {
+			set_err(j->err, sizeof j->err, "purge: %s", sqlite3_errmsg(s->writer));
+			return -1;
+		}
+		sqlite3_bind_int64(st, 1, j->cutoff_ns);
+		int rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			set_err(j->err, sizeof j->err, "purge: %s", sqlite3_errmsg(s->writer));
+			return -1;
+		}
+		if (k == 1)
+			j->deleted = (size_t)sqlite3_changes(s->writer);
+	}
+	return 0;
+}
+
+static bool exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+}
+
+/* Applies a committed batch to the in-memory index. */
+static void index_apply(pgo_store *s, job *batch)
+{
+	pthread_rwlock_wrlock(&s->index_lock);
+	for (job *j = batch; j; j = j->next) {
+		if (j->rc)
+			continue;
+		if (j->kind == JOB_PURGE) {
+			for (size_t i = 0; i < s->n_entries; i++) {
+				if (!s->entries[i].deleted && s->entries[i].hit.start_ns < j->cutoff_ns) {
+					s->entries[i].deleted = true;
+					s->n_live--;
+				}
+			}
+			continue;
+		}
+		store_upload *u = j->upload;
+		entry e = {.rowid = (int64_t)j->deleted};
+		memcpy(e.hit.profile_id, u->profile_id, sizeof e.hit.profile_id);
+		memcpy(e.hit.event_id, u->event_id, sizeof e.hit.event_id);
+		e.hit.start_ns = u->start_ns;
+		e.hit.end_ns = u->end_ns;
+		e.hit.duration_nanos = u->duration_nanos;
+		e.hit.core_cpu_cores = u->core_cpu_cores;
+		e.hit.core_cpu_time_total = u->core_cpu_time_total;
+		char *tags = join_tags(u->tags, u->n_tags);
+		/* The upload is durable already; a failure here only hides it until restart. */
+		if (!tags || entry_fill(&e, tags) || index_add(s, &e))
+			entry_free(&e);
+		free(tags);
+	}
+	/* Compact once a quarter of the index is purged rows. */
+	if (s->n_entries > 1024 && s->n_live < s->n_entries * 3 / 4) {
+		size_t k = 0;
+		for (size_t i = 0; i < s->n_entries; i++) {
+			if (s->entries[i].deleted)
+				entry_free(&s->entries[i]);
+			else
+				s->entries[k++] = s->entries[i];
+		}
+		s->n_entries = k;
+	}
+	pthread_rwlock_unlock(&s->index_lock);
+}
+
+static void *writer_main(void *arg)
+{
+	pgo_store *s = arg;
+	for (;;) {
+		pthread_mutex_lock(&s->queue_lock);
+		while (!s->head && !s->stopping)
+			pthread_cond_wait(&s->queue_work, &s->queue_lock);
+		if (!s->head && s->stopping) {
+			pthread_mutex_unlock(&s->queue_lock);
+			return NULL;
+		}
+		/* Everything queued so far becomes one transaction. */
+		job *batch = s->head, *last = batch;
+		int n = 1;
+		while (last->next && n < BATCH_MAX) {
+			last = last->next;
+			n++;
+		}
+		s->head = last->next;
+		if (!s->head)
+			s->tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&s->queue_lock);
+
+		bool ok = exec(s->writer, "BEGIN IMMEDIATE");
+		for (job *j = batch; j; j = j->next) {
+			j->rc = -1;
+			if (!ok) {
+				set_err(j->err, sizeof j->err, "cannot begin a transaction: %s", sqlite3_errmsg(s->writer));
+				continue;
+			}
+			/* A savepoint each, so that one bad upload does not sink the batch. */
+			exec(s->writer, "SAVEPOINT one");
+			j->rc = j->kind == JOB_PUT ? insert_upload(s, j) : run_purge(s, j);
+			exec(s->writer, j->rc ? "ROLLBACK TO one" : "RELEASE one");
+		}
+		if (ok && !exec(s->writer, "COMMIT")) {
+			for (job *j = batch; j; j = j->next) {
+				if (!j->rc)
+					set_err(j->err, sizeof j->err, "commit failed: %s", sqlite3_errmsg(s->writer));
+				j->rc = -1;
+			}
+			exec(s->writer, "ROLLBACK");
+		}
+		index_apply(s, batch);
+
+		pthread_mutex_lock(&s->queue_lock);
+		for (job *j = batch; j;) {
+			job *next = j->next;
+			j->done = true;
+			j = next;
+		}
+		pthread_cond_broadcast(&s->queue_done);
+		pthread_mutex_unlock(&s->queue_lock);
+	}
+}
+
+static int submit(pgo_store *s, job *j)
+{
+	pthread_mutex_lock(&s->queue_lock);
+	if (s->stopping) {
+		pthread_mutex_unlock(&s->queue_lock);
+		set_err(j->err, sizeof j->err, "the store is closing");
+		return -1;
+	}
+	j->next = NULL;
+	if (s->tail)
+		s->tail->next = j;
+	else
+		s->head = j;
+	s->tail = j;
+	pthread_cond_signal(&s->queue_work);
+	while (!j->done)
+		pthread_cond_wait(&s->queue_done, &s->queue_lock);
+	pthread_mutex_unlock(&s->queue_lock);
+	return j->rc;
+}
+
+/* ---- public ------------------------------------------------------- */
+
+int store_open(const char *dir, pgo_store **out, char *err, size_t n)
+{
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		set_err(err, n, "%s: cannot create the data directory: %s", dir, strerror(errno));
+		return -1;
+	}
+	pgo_store *s = calloc(1, sizeof *s);
+	if (!s) {
+		set_err(err, n, "out of memory");
+		return -1;
+	}
+	size_t len = strlen(dir) + sizeof "/profiles.db";
+	s->path = malloc(len);
+	if (!s->path) {
+		free(s);
+		set_err(err, n, "out of memory");
+		return -1;
+	}
+	snprintf(s->path, len, "%s/profiles.db", dir);
+	pthread_mutex_init(&s->pool_lock, NULL);
+	pthread_mutex_init(&s->queue_lock, NULL);
+	pthread_cond_init(&s->queue_work, NULL);
+	pthread_cond_init(&s->queue_done, NULL);
+	pthread_rwlock_init(&s->index_lock, NULL);
+	if (open_db(s->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &s->writer, err, n))
+		goto fail;
+	char *msg = NULL;
+	if (sqlite3_exec(s->writer, schema, NULL, NULL, &msg) != SQLITE_OK) {
+		set_err(err, n, "%s: cannot set up the database: %s", s->path, msg ? msg : "?");
+		sqlite3_free(msg);
+		goto fail;
+	}
+	if (sqlite3_prepare_v2(s->writer,
+	                       "INSERT INTO uploads(profile_id, event_id, start_ns, end_ns, received_ns, duration_nanos,"
+	                       " core_cpu_cores, core_cpu_time_total, tags, event_json) VALUES(?,?,?,?,?,?,?,?,?,?)",
+	                       -1, &s->ins_upload, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->writer, "INSERT INTO attachments(upload_id, name, data) VALUES(?,?,?)", -1,
+	                       &s->ins_attachment, NULL) != SQLITE_OK) {
+		set_err(err, n, "%s: %s", s->path, sqlite3_errmsg(s->writer));
+		goto fail;
+	}
+	if (load_index(s, err, n))
+		goto fail;
+	if (pthread_create(&s->thread, NULL, writer_main, s) != 0) {
+		set_err(err, n, "cannot start the writer thread");
+		goto fail;
+	}
+	s->thread_started = true;
+	*out = s;
+	return 0;
+fail:
+	store_close(s);
+	return -1;
+}
+
+void store_close(pgo_store *s)
+{
+	if (!s)
+		return;
+	if (s->thread_started) {
+		pthread_mutex_lock(&s->queue_lock);
+		s->stopping = true;
+		pthread_cond_broadcast(&s->queue_work);
+		pthread_mutex_unlock(&s->queue_lock);
+		pthread_join(s->thread, NULL);
+	}
+	sqlite3_finalize(s->ins_upload);
+	sqlite3_finalize(s->ins_attachment);
+	sqlite3_close(s->writer);
+	for (int i = 0; i < s->pool_n; i++)
+		sqlite3_close(s->pool[i]);
+	for (size_t i = 0; i < s->n_entries; i++)
+		entry_free(&s->entries[i]);
+	free(s->entries);
+	pthread_mutex_destroy(&s->pool_lock);
+	pthread_mutex_destroy(&s->queue_lock);
+	pthread_cond_destroy(&s->queue_work);
+	pthread_cond_destroy(&s->queue_done);
+	pthread_rwlock_destroy(&s->index_lock);
+	free(s->path);
+	free(s);
+}
+
+int store_put(pgo_store *s, store_upload *u, char *err, size_t n)
+{
+	if (!u->profile_id[0])
+		store_new_id(u->profile_id);
+	if (!u->event_id[0])
+		store_new_id(u->event_id);
+	job j = {.kind = JOB_PUT, .upload = u};
+	int rc = submit(s, &j);
+	if (rc)
+		set_err(err, n, "%s", j.err);
+	return rc;
+}
+
+int store_purge(pgo_store *s, int64_t cutoff_ns, size_t *deleted, char *err, size_t n)
+{
+	job j = {.kind = JOB_PURGE, .cutoff_ns = cutoff_ns};
+	int rc = submit(s, &j);
+	if (rc)
+		set_err(err, n, "%s", j.err);
+	else if (deleted)
+		*deleted = j.deleted;
+	return rc;
+}
+
+size_t store_count(pgo_store *s)
+{
+	pthread_rwlock_rdlock(&s->index_lock);
+	size_t n = s->n_live;
+	pthread_rwlock_unlock(&s->index_lock);
+	return n;
+}
+
+static bool hit_before(const store_hit *a, const store_hit *b, store_sort sort, bool desc)
+{
+	double x = sort == SORT_CPU_CORES ? a->core_cpu_cores : (double)a->start_ns;
+	double y = sort == SORT_CPU_CORES ? b->core_cpu_cores : (double)b->start_ns;
+	if (x != y)
+		return desc ? x > y : x < y;
+	return strcmp(a->profile_id, b->profile_id) < 0; /* a stable, total order */
+}
+
+static int copy_hit(store_hit *dst, const store_hit *src)
+{
+	*dst = *src;
+	dst->service = src->service ? strdup(src->service) : NULL;
+	dst->tags = malloc((src->n_tags ? src->n_tags : 1) * sizeof *dst->tags);
+	if (!dst->tags)
+		return -1;
+	for (size_t i = 0; i < src->n_tags; i++)
+		if (!(dst->tags[i] = strdup(src->tags[i]))) {
+			dst->n_tags = i;
+			return -1;
+		}
+	return 0;
+}
+
+int store_search(pgo_store *s, const store_search_request *req, store_hit **out, size_t *n_out, char *err,
+                 size_t n)
+{
+	*out = NULL;
+	*n_out = 0;
+	size_t limit = req->limit ? req->limit : 1;
+	/* The best `limit` matches, kept sorted by insertion: limits are small. */
+	const store_hit **best = calloc(limit, sizeof *best);
+	if (!best) {
+		set_err(err, n, "out of memory");
+		return -1;
+	}
+	size_t kept = 0;
+	pthread_rwlock_rdlock(&s->index_lock);
+	for (size_t i = 0; i < s->n_entries; i++) {
+		const entry *e = &s->entries[i];
+		if (e->deleted || e->hit.start_ns < req->from_ns || e->hit.start_ns > req->to_ns)
+			continue;
+		if (kept == limit && !hit_before(&e->hit, best[kept - 1], req->sort, req->descending))
+			continue;
+		query_subject subj = {e->tag_ptrs, e->hit.n_tags, e->attrs, 3};
+		if (req->query && !query_match(req->query, &subj))
+			continue;
+		size_t at = kept < limit ? kept++ : limit - 1;
+		while (at > 0 && hit_before(&e->hit, best[at - 1], req->sort, req->descending)) {
+			best[at] = best[at - 1];
+			at--;
+		}
+		best[at] = &e->hit;
+	}
+	store_hit *hits = calloc(kept ? kept : 1, sizeof *hits);
+	int rc = hits ? 0 : -1;
+	for (size_t i = 0; i < kept && !rc; i++)
+		rc = copy_hit(&hits[i], best[i]);
+	pthread_rwlock_unlock(&s->index_lock);
+	free(best);
+	if (rc) {
+		store_hits_free(hits, kept);
+		set_err(err, n, "out of memory");
+		return -1;
+	}
+	*out = hits;
+	*n_out = kept;
+	return 0;
+}
+
+void store_hits_free(store_hit *hits, size_t n)
+{
+	for (size_t i = 0; hits && i < n; i++) {
+		free(hits[i].service);
+		for (size_t k = 0; hits[i].tags && k < hits[i].n_tags; k++)
+			free(hits[i].tags[k]);
+		free(hits[i].tags);
+	}
+	free(hits);
+}
+
+static sqlite3 *pool_take(pgo_store *s, char *err, size_t n)
+{
+	sqlite3 *db = NULL;
+	pthread_mutex_lock(&s->pool_lock);
+	if (s->pool_n > 0)
+		db = s->pool[--s->pool_n];
+	pthread_mutex_unlock(&s->pool_lock);
+	if (!db && open_db(s->path, SQLITE_OPEN_READONLY, &db, err, n))
+		return NULL;
+	return db;
+}
+
+static void pool_give(pgo_store *s, sqlite3 *db)
+{
+	pthread_mutex_lock(&s->pool_lock);
+	if (s->pool_n < READ_POOL) {
+		s->pool[s->pool_n++] = db;
+		db = NULL;
+	}
+	pthread_mutex_unlock(&s->pool_lock);
+	sqlite3_close(db);
+}
+
+int store_attachments(pgo_store *s, const char *profile_id, const char *event_id, const char *name,
+                      store_attachment **out, size_t *n_out, char *err, size_t n)
+{
+	*out = NULL;
+	*n_out = 0;
+	sqlite3 *db = pool_take(s, err, n);
+	if (!db)
+		return -1;
+	sqlite3_stmt *st = NULL;
+	const char *sql = "SELECT a.name, a.data FROM attachments a JOIN uploads u ON u.id = a.upload_id"
+	                  " WHERE u.profile_id = ?1 AND (?2 IS NULL OR u.event_id = ?2) AND (?3 IS NULL OR a.name = ?3)"
+	                  " ORDER BY a.name";
+	int rc = -1;
+	store_attachment *list = NULL;
+	size_t count = 0, cap = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		set_err(err, n, "%s", sqlite3_errmsg(db));
+		goto done;
+	}
+	sqlite3_bind_text(st, 1, profile_id, -1, SQLITE_STATIC);
+	if (event_id)
+		sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
+	if (name)
+		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 8;
+			store_attachment *nl = realloc(list, cap * sizeof *nl);
+			if (!nl) {
+				set_err(err, n, "out of memory");
+				goto done;
+			}
+			list = nl;
+		}
+		const void *blob = sqlite3_column_blob(st, 1);
+		size_t size = (size_t)sqlite3_column_bytes(st, 1);
+		store_attachment *a = &list[count];
+		a->name = strdup((const char *)sqlite3_column_text(st, 0));
+		a->data = malloc(size ? size : 1);
+		a->size = size;
+		if (!a->name || !a->data) {
+			free(a->name);
+			free(a->data);
+			set_err(err, n, "out of memory");
+			goto done;
+		}
+		if (size)
+			memcpy(a->data, blob, size);
+		count++;
+	}
+	if (step != SQLITE_DONE) {
+		set_err(err, n, "reading attachments: %s", sqlite3_errmsg(db));
+		goto done;
+	}
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	pool_give(s, db);
+	if (rc) {
+		store_attachments_free(list, count);
+		return rc;
+	}
+	*out = list;
+	*n_out = count;
+	return 0;
+}
+
+void store_attachments_free(store_attachment *a, size_t n)
+{
+	for (size_t i = 0; a && i < n; i++) {
+		free(a[i].name);
+		free(a[i].data);
+	}
+	free(a);
+}

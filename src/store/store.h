@@ -1,0 +1,90 @@
+/*
+ * The profile store: uploads kept in SQLite (WAL), with their metadata
+ * also held in memory so that searches never touch the disk.
+ *
+ * store_put returns only once the upload is durable (its transaction has
+ * committed with synchronous=FULL). Concurrent puts are committed together
+ * by one writer thread, so durability costs one fsync per batch, not per
+ * upload.
+ */
+#ifndef PGO_STORE_H
+#define PGO_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "query.h"
+
+typedef struct pgo_store pgo_store;
+
+typedef struct store_attachment {
+	char *name;        /* "cpu.pprof", "metrics.json", ... */
+	uint8_t *data;     /* as uploaded (gzip, zstd or raw) */
+	size_t size;
+} store_attachment;
+
+/* One upload as stored. Strings are owned by whoever built the struct. */
+typedef struct store_upload {
+	char profile_id[40];
+	char event_id[40];
+	int64_t start_ns, end_ns;
+	int64_t duration_nanos;
+	double core_cpu_cores;
+	int64_t core_cpu_time_total;
+	char **tags;       /* "key:value" */
+	size_t n_tags;
+	char *event_json;  /* the event part, as sent */
+	store_attachment *attachments;
+	size_t n_attachments;
+} store_upload;
+
+/* Search results: metadata only, copied out of the store. */
+typedef struct store_hit {
+	char profile_id[40];
+	char event_id[40];
+	int64_t start_ns, end_ns;
+	int64_t duration_nanos;
+	double core_cpu_cores;
+	int64_t core_cpu_time_total;
+	char *service;
+	char **tags;
+	size_t n_tags;
+} store_hit;
+
+typedef enum store_sort { SORT_CPU_CORES, SORT_TIMESTAMP } store_sort;
+
+typedef struct store_search_request {
+	int64_t from_ns, to_ns;   /* start time in [from, to] */
+	const pgo_query *query;
+	store_sort sort;
+	bool descending;
+	size_t limit;
+} store_search_request;
+
+/* Opens (creating if needed) DIR/profiles.db. err gets one line. */
+int store_open(const char *dir, pgo_store **out, char *err, size_t err_size);
+void store_close(pgo_store *s);
+
+/* A fresh random id (a version-4 UUID): opaque, unique without coordination. */
+void store_new_id(char out[40]);
+
+/* Stores an upload durably. Ids left empty are filled in. */
+int store_put(pgo_store *s, store_upload *u, char *err, size_t err_size);
+
+int store_search(pgo_store *s, const store_search_request *req, store_hit **hits, size_t *n_hits,
+                 char *err, size_t err_size);
+void store_hits_free(store_hit *hits, size_t n);
+
+/* The attachments of one upload; name NULL for all of them. Returns 0 and
+ * *n = 0 if the upload does not exist. */
+int store_attachments(pgo_store *s, const char *profile_id, const char *event_id, const char *name,
+                      store_attachment **out, size_t *n, char *err, size_t err_size);
+void store_attachments_free(store_attachment *a, size_t n);
+
+/* Deletes uploads that started before cutoff_ns; the retention purge. */
+int store_purge(pgo_store *s, int64_t cutoff_ns, size_t *deleted, char *err, size_t err_size);
+
+size_t store_count(pgo_store *s);
+
+#endif
