@@ -6,7 +6,7 @@ BUILD_FUZZ ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test test-sanitize fuzz demo bench clean
+.PHONY: all deps build test test-sanitize fuzz demo bench bench-serve clean
 
 all: build
 
@@ -41,6 +41,9 @@ demo: build
 
 bench: build
 	@bench/run.sh $(BUILD)/pgotool
+
+bench-serve: build
+	@bench/serve.sh $(BUILD)/pgotool
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ)

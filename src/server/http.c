@@ -237,9 +237,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			url++;
 		snprintf(r->path, sizeof r->path, "%s", url);
 		*con_cls = r;
+		/* Refused before a byte of it is read: MHD sends the 413 and closes. */
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && strtoull(cl, NULL, 10) > srv->o->max_body)
-			r->too_big = true; /* answered with 413 once MHD asks for the body */
+		if (cl && strtoull(cl, NULL, 10) > srv->o->max_body) {
+			r->too_big = true;
+			return dispatch(r, c);
+		}
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
