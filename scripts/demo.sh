@@ -37,6 +37,41 @@ step "the datadog-pgo inlining guard on a real gRPC service profile"
 renamed=$("$pgotool" edges "$out/grpc.pgo" | sed -n '2,$p' | paste - - - | awk -F'\t' '$2 ~ /^DO NOT INLINE: /' | wc -l)
 echo "  $renamed call edges now lead to 'DO NOT INLINE: ...(*loopyWriter).processData', which the compiler cannot inline"
 
+step "the embedded store: upload as a Go service's profiler would, fetch as datadog-pgo would"
+data=$(mktemp -d "${TMPDIR:-/tmp}/pgotool-demo.XXXXXX")
+"$pgotool" serve --listen 127.0.0.1:0 --data "$data" --api-key demo-api --app-key demo-app >"$data/log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$data"' EXIT
+port=""
+for _ in $(seq 50); do
+	port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$data/log")
+	[ -n "$port" ] && break
+	sleep 0.1
+done
+[ -n "$port" ] || { cat "$data/log" >&2; exit 1; }
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+for f in examples/profiles/burn-1.pprof examples/profiles/burn-2.pprof; do
+	printf '{"start":"%s","end":"%s","attachments":["cpu.pprof"],"tags_profiler":"service:burn,env:demo,runtime:go,pgo:false","family":"go","version":"4"}' \
+		"$now" "$now" >"$data/event.json"
+	curl -sf -o /dev/null -F "event=@$data/event.json;filename=event.json;type=application/json" \
+		-F "cpu.pprof=@$f;filename=cpu.pprof;type=application/octet-stream" \
+		"http://127.0.0.1:$port/profiling/v1/input"
+done
+echo "  uploaded 2 profiles to http://127.0.0.1:$port/profiling/v1/input"
+from=$(date -u -d '-72 hours' +%Y-%m-%dT%H:%M:%SZ)
+to=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+curl -sf -o "$data/profiles.zip" -H "DD-API-KEY: demo-api" -H "DD-APPLICATION-KEY: demo-app" \
+	-H "Content-Type: application/json" \
+	-d "{\"queries\":[{\"filter\":{\"from\":\"$from\",\"to\":\"$to\",\"query\":\"service:burn env:demo runtime:go\"},\"sort\":{\"order\":\"desc\",\"field\":\"@metrics.core_cpu_cores\"},\"limit\":5}]}" \
+	"http://127.0.0.1:$port/api/unstable/profiles/gopgo"
+"$pgotool" merge -o "$out/fetched.pgo" "$data/profiles.zip"
+if cmp -s <("$pgotool" edges "$out/fetched.pgo") <("$pgotool" edges "$out/default.pgo"); then
+	echo "  gopgo returned both; their merge ($out/fetched.pgo) has the same edges as the local merge"
+else
+	echo "  the fetched profiles merge to different edges than the local ones" >&2
+	exit 1
+fi
+
 if command -v go >/dev/null 2>&1; then
 	step "go build -pgo with the merged profile ($(go version | awk '{print $3}'))"
 	if cmp -s <("$pgotool" edges "$out/default.pgo") <(go tool preprofile -i "$out/default.pgo"); then
