@@ -33,8 +33,9 @@ test-sanitize: deps
 fuzz: deps
 	@cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
 		-DPGO_FUZZ=ON >/dev/null
-	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_decode -- --no-print-directory
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_decode fuzz_query -- --no-print-directory
 	tests/fuzz/run.sh $(BUILD_FUZZ)/tests/fuzz/fuzz_decode $(FUZZ_SECONDS)
+	tests/fuzz/run.sh $(BUILD_FUZZ)/tests/fuzz/fuzz_query $(FUZZ_SECONDS)
 
 demo: build
 	@scripts/demo.sh $(BUILD)/pgotool

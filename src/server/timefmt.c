@@ -1,6 +1,7 @@
 #include "timefmt.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -71,6 +72,9 @@ int rfc3339_parse(const char *text, int64_t *ns)
 	if (*p)
 		return -1;
 	int64_t secs = days_from_civil(Y, M, D) * 86400 + h * 3600 + m * 60 + s - offset;
+	/* Nanoseconds in an int64 reach from 1677 to 2262. */
+	if (secs <= INT64_MIN / 1000000000 + 1 || secs >= INT64_MAX / 1000000000 - 1)
+		return -1;
 	*ns = secs * 1000000000 + frac;
 	return 0;
 }

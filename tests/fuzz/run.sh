@@ -26,7 +26,10 @@ mkdir -p "$artifacts"
 work=$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus"
-cp "$here/corpus/"* "$work/corpus/" 2>/dev/null
+# Each target has its seeds in corpus-NAME; the decoder's are in corpus.
+seeds="$here/corpus-$name"
+[ -d "$seeds" ] || seeds="$here/corpus"
+cp "$seeds/"* "$work/corpus/" 2>/dev/null
 n_seeds=$(ls "$work/corpus" | wc -l)
 
 dict=()
