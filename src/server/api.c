@@ -201,25 +201,40 @@ static int build_zip(const zip_entry *e, size_t n, char **out, size_t *out_size,
 	return 0;
 }
 
-/* Datadog serves gopgo profiles as gzip or raw pprof, never zstd: a zstd
- * upload is recompressed, anything else goes as uploaded. */
-static int gopgo_bytes(store_attachment *a, char *err, size_t n)
+/*
+ * Datadog serves profiles as gzip or raw pprof, never zstd, which its
+ * clients (google/pprof's parser) cannot read. Since dd-trace-go v2.4
+ * uploads every attachment as zstd, such an attachment is given back as a
+ * pprof's usual gzip, or decompressed when it is not a pprof (metrics.json,
+ * go.trace); anything else goes out as uploaded.
+ */
+static int served_bytes(store_attachment *a, char *err, size_t n)
 {
 	if (pgo_sniff(a->data, a->size) != PGO_COMPRESSION_ZSTD)
 		return 0;
-	uint8_t *raw = NULL, *gz = NULL;
-	size_t raw_n = 0, gz_n = 0;
+	uint8_t *raw = NULL, *out = NULL;
+	size_t raw_n = 0, out_n = 0;
 	pgo_error e;
-	if (pgo_decompress(a->data, a->size, "cpu.pprof", (size_t)1 << 30, &raw, &raw_n, &e) ||
-	    pgo_gzip(raw, raw_n, 6, &gz, &gz_n, &e)) {
-		free(raw);
+	if (pgo_decompress(a->data, a->size, a->name, (size_t)1 << 30, &raw, &raw_n, &e)) {
 		snprintf(err, n, "%.200s", e.message);
 		return -1;
 	}
-	free(raw);
+	size_t len = strlen(a->name);
+	bool pprof = len > 6 && strcmp(a->name + len - 6, ".pprof") == 0;
+	if (pprof) {
+		if (pgo_gzip(raw, raw_n, 6, &out, &out_n, &e)) {
+			free(raw);
+			snprintf(err, n, "%.200s", e.message);
+			return -1;
+		}
+		free(raw);
+	} else {
+		out = raw;
+		out_n = raw_n;
+	}
 	free(a->data);
-	a->data = gz;
-	a->size = gz_n;
+	a->data = out;
+	a->size = out_n;
 	return 0;
 }
 
@@ -276,7 +291,7 @@ enum MHD_Result handle_gopgo(request *r, struct MHD_Connection *c)
 			}
 			if (na == 0)
 				continue; /* purged meanwhile, or an upload without a CPU profile */
-			if (gopgo_bytes(&a[0], err, sizeof err)) {
+			if (served_bytes(&a[0], err, sizeof err)) {
 				store_attachments_free(a, na);
 				ret = respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "gopgo: profile %s: %s",
 				                    hits[i].profile_id, err);
@@ -343,6 +358,14 @@ enum MHD_Result handle_download(request *r, struct MHD_Connection *c, const char
 	if (n == 0)
 		return respond_error(r, c, MHD_HTTP_NOT_FOUND, "profile %s%s%s not found", profile_id,
 		                     event_id ? " with event " : "", event_id ? event_id : "");
+	for (size_t i = 0; i < n; i++) {
+		if (served_bytes(&a[i], err, sizeof err)) {
+			enum MHD_Result bad = respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "download: %s: %s",
+			                                    a[i].name, err);
+			store_attachments_free(a, n);
+			return bad;
+		}
+	}
 	zip_entry *entries = calloc(n, sizeof *entries);
 	enum MHD_Result ret;
 	char *zip = NULL;
