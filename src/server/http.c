@@ -79,8 +79,12 @@ static void log_request(const request *r)
 	const serve_options *o = r->srv->o;
 	double ms = (monotonic() - r->started) * 1000;
 	if (!o->json_logs) {
-		log_line(o, "INFO", "%s %s %d in=%zu out=%zu %.1fms", r->method, r->path, r->status, r->len,
-		         r->bytes_out, ms);
+		if (r->status)
+			log_line(o, "INFO", "%s %s %d in=%zu out=%zu %.1fms", r->method, r->path, r->status, r->len,
+			         r->bytes_out, ms);
+		else
+			log_line(o, "INFO", "%s %s refused by the HTTP layer (malformed or oversized headers) %.1fms",
+			         r->method, r->path, ms);
 		return;
 	}
 	char when[48];
@@ -225,12 +229,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	(void)version;
 	server *srv = cls;
 	request *r = *con_cls;
-	if (!r) {
-		r = calloc(1, sizeof *r);
-		if (!r)
+	if (!r || !r->begun) {
+		if (!r && !(r = calloc(1, sizeof *r)))
 			return MHD_NO;
-		r->srv = srv;
-		r->started = monotonic();
+		if (!r->srv) {
+			r->srv = srv;
+			r->started = monotonic();
+		}
+		r->begun = true;
 		snprintf(r->method, sizeof r->method, "%s", method);
 		/* A doubled leading slash comes from agent URLs with a trailing one. */
 		while (url[0] == '/' && url[1] == '/')
@@ -271,14 +277,35 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return dispatch(r, c);
 }
 
+/* Called before MHD parses the headers, so that even a request it refuses
+ * itself (a header too large, a bad Content-Length) gets a log line. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	(void)c;
+	request *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	r->srv = cls;
+	r->started = monotonic();
+	snprintf(r->method, sizeof r->method, "-");
+	size_t n = strcspn(uri, "?");
+	snprintf(r->path, sizeof r->path, "%.*s", (int)(n < sizeof r->path ? n : sizeof r->path - 1), uri);
+	return r;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
-	(void)c;
 	request *r = *con_cls;
 	if (!r)
 		return;
-	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !r->status)
+	if (!r->status) {
+		/* MHD answered by itself (431, 413, 400) before the handler ran. */
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS);
+		if (ci && ci->http_status)
+			r->status = (int)ci->http_status;
+	}
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !r->status && r->begun)
 		r->status = 499; /* the client went away, or a timeout */
 	log_request(r);
 	intake_free(r);
@@ -534,6 +561,7 @@ int serve_run(const serve_options *o)
 		MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, &srv,
 		MHD_OPTION_ARRAY, cert ? tls_opts : (struct MHD_OptionItem[]){{MHD_OPTION_END, 0, NULL}},
 		MHD_OPTION_END);
 	if (!d) {

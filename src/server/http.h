@@ -22,7 +22,8 @@ typedef struct request {
 	char *body;
 	size_t len, cap;
 	bool too_big;
-	int status;               /* set when a response is queued, for the log */
+	bool begun;               /* the access handler has seen this request */
+	int status;               /* set when a response is queued, for the log; 0: refused by MHD */
 	size_t bytes_out;
 	double started;           /* monotonic seconds */
 	char method[16];

@@ -14,6 +14,9 @@
 #include "timefmt.h"
 
 #define MAX_PARTS 32
+/* A CPU profile decompresses to a few MB; far more is a bomb, and every
+ * connection may hold one at a time. */
+#define INTAKE_MAX_PROFILE ((size_t)64 << 20)
 #define MAX_TAGS 256
 
 typedef struct part {
@@ -121,6 +124,9 @@ static const char *value_of(const tag_list *t, const char *key)
 	return NULL;
 }
 
+/* Set while the store adds its own profile-id tag. */
+static _Thread_local bool allow_profile_id;
+
 static int add_tag(tag_list *t, const char *s, size_t len)
 {
 	while (len && (*s == ' ' || *s == '\t')) {
@@ -133,6 +139,13 @@ static int add_tag(tag_list *t, const char *s, size_t len)
 		return 0;
 	if (t->n == MAX_TAGS)
 		return 0; /* extra tags are dropped, not an error */
+	/* Control characters would forge tags in storage (one tag a line), and
+	 * profile-id is the store's to give. */
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	if (len >= 11 && strncmp(s, "profile-id:", 11) == 0 && !allow_profile_id)
+		return 0;
 	for (size_t i = 0; i < t->n; i++)
 		if (strlen(t->items[i]) == len && strncmp(t->items[i], s, len) == 0)
 			return 0; /* the agent repeats host: and the like */
@@ -159,7 +172,10 @@ static int cpu_metrics(const part *cpu, store_upload *u, char *err, size_t n)
 {
 	pgo_profile *p = NULL;
 	pgo_error e = {0};
-	if (pgo_decode((const uint8_t *)cpu->data, cpu->len, "cpu.pprof", NULL, &p, &e)) {
+	pgo_limits limits;
+	pgo_limits_default(&limits);
+	limits.max_decompressed_bytes = INTAKE_MAX_PROFILE;
+	if (pgo_decode((const uint8_t *)cpu->data, cpu->len, "cpu.pprof", &limits, &p, &e)) {
 		snprintf(err, n, "%s", e.message);
 		return -1;
 	}
@@ -270,6 +286,11 @@ enum MHD_Result handle_intake(request *r, struct MHD_Connection *c)
 
 	for (int i = 0; i < up->n; i++) {
 		const part *p = &up->parts[i];
+		for (int k = 0; k < i; k++)
+			if (!strcmp(up->parts[k].name, p->name)) {
+				ret = respond_error(r, c, MHD_HTTP_BAD_REQUEST, "part '%.64s' appears twice", p->name);
+				goto done;
+			}
 		if (!strcmp(p->name, "event"))
 			continue;
 		if (!valid_attachment_name(p->name)) {
@@ -290,7 +311,9 @@ enum MHD_Result handle_intake(request *r, struct MHD_Connection *c)
 	store_new_id(u.event_id);
 	char pid_tag[64];
 	snprintf(pid_tag, sizeof pid_tag, "profile-id:%s", u.profile_id);
+	allow_profile_id = true;
 	fail |= add_tag(&tags, pid_tag, strlen(pid_tag)) != 0;
+	allow_profile_id = false;
 	if (fail) {
 		ret = respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 		goto done;

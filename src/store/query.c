@@ -187,7 +187,8 @@ static int read_number(parser *p, double *out)
 	buf[n] = '\0';
 	char *end = NULL;
 	double v = n ? strtod(buf, &end) : 0;
-	if (!n || !end || *end || !isfinite(v))
+	char next = peek(p);
+	if (!n || !end || *end || !isfinite(v) || !(ends_word(next) || next == ']' || next == '}'))
 		return fail(p, start, "expected a number");
 	*out = v;
 	return 0;
@@ -414,13 +415,17 @@ static node *parse_unary(parser *p)
 	skip_space(p);
 	if (keyword(p, "NOT")) {
 		p->pos += 3;
+		skip_space(p);
+		if (at_end(p) || peek(p) == ')')
+			return fail(p, p->pos, "'NOT' needs a term after it"), NULL;
 		node *a = parse_unary(p);
 		node *n = a ? new_node(N_NOT, a, NULL) : NULL;
 		if (a && !n)
 			node_free(a);
 		return n;
 	}
-	if (peek(p) == '-' && p->pos + 1 < p->len && !ends_word(p->s[p->pos + 1])) {
+	if (peek(p) == '-' && p->pos + 1 < p->len &&
+	    (!ends_word(p->s[p->pos + 1]) || p->s[p->pos + 1] == '(')) {
 		p->pos++;
 		node *a = parse_unary(p);
 		node *n = a ? new_node(N_NOT, a, NULL) : NULL;
