@@ -265,79 +265,7 @@ bad:
 	return NULL;
 }
 
-static node *parse_values_or(parser *p, const char *key, size_t key_at);
-
-/* Inside key:( ... ): values combined by AND, OR, NOT and parentheses. */
-static node *parse_values_unary(parser *p, const char *key, size_t key_at)
-{
-	skip_space(p);
-	if (keyword(p, "NOT")) {
-		p->pos += 3;
-		node *a = parse_values_unary(p, key, key_at);
-		node *n = a ? new_node(N_NOT, a, NULL) : NULL;
-		if (a && !n)
-			node_free(a);
-		return n;
-	}
-	if (peek(p) == '(') {
-		size_t open = p->pos++;
-		if (++p->depth > MAX_DEPTH)
-			return fail(p, open, "parentheses nest deeper than %d", MAX_DEPTH), NULL;
-		node *n = parse_values_or(p, key, key_at);
-		p->depth--;
-		if (!n)
-			return NULL;
-		skip_space(p);
-		if (peek(p) != ')') {
-			node_free(n);
-			return fail(p, p->pos, "expected ')' to close the '(' at %zu", open), NULL;
-		}
-		p->pos++;
-		return n;
-	}
-	return parse_value(p, key, key_at);
-}
-
-static node *parse_values_and(parser *p, const char *key, size_t key_at)
-{
-	node *left = parse_values_unary(p, key, key_at);
-	while (left) {
-		skip_space(p);
-		if (at_end(p) || peek(p) == ')' || keyword(p, "OR"))
-			break;
-		if (keyword(p, "AND"))
-			p->pos += 3;
-		node *right = parse_values_unary(p, key, key_at);
-		node *n = right ? new_node(N_AND, left, right) : NULL;
-		if (!n) {
-			node_free(left);
-			node_free(right);
-			return NULL;
-		}
-		left = n;
-	}
-	return left;
-}
-
-static node *parse_values_or(parser *p, const char *key, size_t key_at)
-{
-	node *left = parse_values_and(p, key, key_at);
-	while (left) {
-		skip_space(p);
-		if (!keyword(p, "OR"))
-			break;
-		p->pos += 2;
-		node *right = parse_values_and(p, key, key_at);
-		node *n = right ? new_node(N_OR, left, right) : NULL;
-		if (!n) {
-			node_free(left);
-			node_free(right);
-			return NULL;
-		}
-		left = n;
-	}
-	return left;
-}
+static node *parse_or(parser *p, const char *key, size_t key_at);
 
 /* key:value, key:(values), or free text. */
 static node *parse_term(parser *p)
@@ -387,7 +315,7 @@ static node *parse_term(parser *p)
 	node *n;
 	if (peek(p) == '(') {
 		size_t open = p->pos++;
-		n = parse_values_or(p, key, at);
+		n = parse_or(p, key, at);
 		if (n) {
 			skip_space(p);
 			if (peek(p) != ')') {
@@ -408,9 +336,21 @@ static node *parse_term(parser *p)
 	return n;
 }
 
-static node *parse_or(parser *p);
+/*
+ * Boolean structure, the same at the top level and inside key:( ... ):
+ * OR of ANDs of unary terms. key is NULL at the top level; inside
+ * key:( ... ) the terms are values of that key.
+ */
 
-static node *parse_unary(parser *p)
+static node *negate(node *a)
+{
+	node *n = a ? new_node(N_NOT, a, NULL) : NULL;
+	if (a && !n)
+		node_free(a);
+	return n;
+}
+
+static node *parse_unary(parser *p, const char *key, size_t key_at)
 {
 	skip_space(p);
 	if (keyword(p, "NOT")) {
@@ -418,26 +358,18 @@ static node *parse_unary(parser *p)
 		skip_space(p);
 		if (at_end(p) || peek(p) == ')')
 			return fail(p, p->pos, "'NOT' needs a term after it"), NULL;
-		node *a = parse_unary(p);
-		node *n = a ? new_node(N_NOT, a, NULL) : NULL;
-		if (a && !n)
-			node_free(a);
-		return n;
+		return negate(parse_unary(p, key, key_at));
 	}
-	if (peek(p) == '-' && p->pos + 1 < p->len &&
+	if (!key && peek(p) == '-' && p->pos + 1 < p->len &&
 	    (!ends_word(p->s[p->pos + 1]) || p->s[p->pos + 1] == '(')) {
 		p->pos++;
-		node *a = parse_unary(p);
-		node *n = a ? new_node(N_NOT, a, NULL) : NULL;
-		if (a && !n)
-			node_free(a);
-		return n;
+		return negate(parse_unary(p, key, key_at));
 	}
 	if (peek(p) == '(') {
 		size_t open = p->pos++;
 		if (++p->depth > MAX_DEPTH)
 			return fail(p, open, "parentheses nest deeper than %d", MAX_DEPTH), NULL;
-		node *n = parse_or(p);
+		node *n = parse_or(p, key, key_at);
 		p->depth--;
 		if (!n)
 			return NULL;
@@ -449,6 +381,8 @@ static node *parse_unary(parser *p)
 		p->pos++;
 		return n;
 	}
+	if (key)
+		return parse_value(p, key, key_at);
 	if (peek(p) == ')')
 		return fail(p, p->pos, "unexpected ')'"), NULL;
 	if (keyword(p, "AND") || keyword(p, "OR"))
@@ -456,9 +390,9 @@ static node *parse_unary(parser *p)
 	return parse_term(p);
 }
 
-static node *parse_and(parser *p)
+static node *parse_and(parser *p, const char *key, size_t key_at)
 {
-	node *left = parse_unary(p);
+	node *left = parse_unary(p, key, key_at);
 	while (left) {
 		skip_space(p);
 		if (at_end(p) || peek(p) == ')' || keyword(p, "OR"))
@@ -471,7 +405,7 @@ static node *parse_and(parser *p)
 				return fail(p, p->pos, "'AND' needs a term after it"), NULL;
 			}
 		}
-		node *right = parse_unary(p);
+		node *right = parse_unary(p, key, key_at);
 		node *n = right ? new_node(N_AND, left, right) : NULL;
 		if (!n) {
 			node_free(left);
@@ -483,20 +417,21 @@ static node *parse_and(parser *p)
 	return left;
 }
 
-static node *parse_or(parser *p)
+static node *parse_or(parser *p, const char *key, size_t key_at)
 {
-	node *left = parse_and(p);
+	node *left = parse_and(p, key, key_at);
 	while (left) {
 		skip_space(p);
 		if (!keyword(p, "OR"))
 			break;
 		p->pos += 2;
 		skip_space(p);
-		if (at_end(p) || peek(p) == ')') {
+		/* (inside key:( ... ) the value parser names what is missing) */
+		if (!key && (at_end(p) || peek(p) == ')')) {
 			node_free(left);
 			return fail(p, p->pos, "'OR' needs a term after it"), NULL;
 		}
-		node *right = parse_and(p);
+		node *right = parse_and(p, key, key_at);
 		node *n = right ? new_node(N_OR, left, right) : NULL;
 		if (!n) {
 			node_free(left);
@@ -529,7 +464,7 @@ int query_parse(const char *text, pgo_query **out, query_error *err)
 		*out = q;
 		return 0;
 	}
-	q->root = parse_or(&p);
+	q->root = parse_or(&p, NULL, 0);
 	if (q->root) {
 		skip_space(&p);
 		if (!at_end(&p)) {
