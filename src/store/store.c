@@ -81,17 +81,23 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-void store_new_id(char out[40])
+void store_random(void *buf, size_t size)
 {
-	uint8_t b[16];
+	uint8_t *b = buf;
 	size_t got = 0;
-	while (got < sizeof b) {
-		ssize_t n = getrandom(b + got, sizeof b - got, 0);
+	while (got < size) {
+		ssize_t n = getrandom(b + got, size - got, 0);
 		if (n > 0)
 			got += (size_t)n;
 		else if (errno != EINTR)
 			break;
 	}
+}
+
+void store_new_id(char out[40])
+{
+	uint8_t b[16];
+	store_random(b, sizeof b);
 	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
 	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
 	snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],

@@ -66,6 +66,9 @@ typedef struct store_search_request {
 int store_open(const char *dir, pgo_store **out, char *err, size_t err_size);
 void store_close(pgo_store *s);
 
+/* Bytes from the kernel's random source (getrandom). */
+void store_random(void *buf, size_t n);
+
 /* A fresh random id (a version-4 UUID): opaque, unique without coordination. */
 void store_new_id(char out[40]);
 
