@@ -433,6 +433,10 @@ the count or the seed changes); outputs of the last run are in bench/work/. Both
 $(for name in "${ORDER[@]}"; do printf '| %s | %s| %s|\n' "$name" "${RUNS[$name]}" "${RUNS_KB[$name]}"; done)
 EOF
 } >"$TMP_DOC"
+# Keep the section bench/serve.sh writes.
+awk '/^<!-- serve:begin -->$/{o=1} o{print} /^<!-- serve:end -->$/{o=0}' "$DOC" 2>/dev/null >"$TMP_DOC.s" || true
+if [ -s "$TMP_DOC.s" ]; then { echo; cat "$TMP_DOC.s"; } >>"$TMP_DOC"; fi
+rm -f "$TMP_DOC.s"
 mv "$TMP_DOC" "$DOC"
 
 echo

@@ -22,13 +22,17 @@
 #    (service:X env:prod runtime:go, the last 72 h, top 5 by
 #    @metrics.core_cpu_cores), gopgo of the same query (a 5-profile zip), list with
 #    OR / NOT / wildcards / a numeric range, and list of 100 newest first.
-# 3. Prints a table and replaces the "## pgotool serve" section of docs/benchmarks.md
+# 3. Uploads while list requests run: on that store, SERVE_CONNS upload connections for
+#    SERVE_MIX_SECONDS (at most SERVE_MIX_MAX uploads) while each count of
+#    SERVE_MIX_CLIENTS ("0 2 4") list clients sends requests back to back.
+# 4. Prints a table and replaces the "## pgotool serve" section of docs/benchmarks.md
 #    (between <!-- serve:begin --> and <!-- serve:end -->; appended if absent; the
 #    rest of the file, which bench/run.sh writes, is left alone).
 #
 # Environment: SERVE_SECONDS (20), SERVE_CONNS (16), SERVE_SWEEP ("8 32"),
 # SERVE_SWEEP_SECONDS (10), SERVE_INTAKE_MAX (18000), SERVE_PROFILES (100000),
-# SERVE_REQUESTS (200), SERVE_SEED (20261125), SERVE_QUIET_WAIT (30), SERVE_RETRIES (1),
+# SERVE_REQUESTS (200), SERVE_MIX_CLIENTS ("0 2 4"), SERVE_MIX_SECONDS (8), SERVE_MIX_MAX (4000),
+# SERVE_SEED (20261125), SERVE_QUIET_WAIT (30), SERVE_RETRIES (1),
 # BENCH_DOC (docs/benchmarks.md), GENPROFILES and SERVELOAD (default: next to PGOTOOL
 # in the build tree).
 #
@@ -60,6 +64,9 @@ SWEEP_SECONDS=${SERVE_SWEEP_SECONDS:-10}
 INTAKE_MAX=${SERVE_INTAKE_MAX:-18000}
 PROFILES=${SERVE_PROFILES:-100000}
 REQUESTS=${SERVE_REQUESTS:-200}
+MIX_CLIENTS=${SERVE_MIX_CLIENTS-0 2 4}
+MIX_SECONDS=${SERVE_MIX_SECONDS:-8}
+MIX_MAX=${SERVE_MIX_MAX:-4000}
 SEED=${SERVE_SEED:-20261125}
 DOC=${BENCH_DOC:-$ROOT/docs/benchmarks.md}
 API_KEY=bench-api-key
@@ -258,6 +265,27 @@ put q.server_cpu_s "$(awk -v a="$cpu0" -v b="$(server_cpu)" 'BEGIN { printf "%.2
 put q.other_cpu_s "$(others "${R[q.query_machine_cpu_s]}" "${R[q.server_cpu_s]}" "${R[q.query_client_cpu_s]}")"
 put q.server_rss_mb "$(server_rss_mb)"
 put q.disk_mb "$(du -sm "$data" | cut -f1)"
+
+# 3. Uploads while list requests run, on the same store: 0, 2 and 4 clients sending
+# list requests back to back (half datadog-pgo's, half a page of 100 newest first).
+MIX_RUNS=()
+for nq in $MIX_CLIENTS; do
+	name=mix$nq
+	MIX_RUNS+=("$name")
+	say "intake with $nq list clients running: $CONNS connections, $MIX_SECONDS s (at most $MIX_MAX uploads) ..."
+	wait_quiet
+	cpu0=$(server_cpu)
+	"$LOAD" intake "127.0.0.1:$PORT" --src "$SRC" --conns "$CONNS" --seconds "$MIX_SECONDS" --count "$MIX_MAX" \
+		--seed "$SEED" --query-clients "$nq" --api-key "$API_KEY" --app-key "$APP_KEY" \
+		>"$WORK/serve-result-$name.txt" 2>"$WORK/serve-load-$name.err" ||
+		die "serveload intake failed: $(cat "$WORK/serve-load-$name.err")"
+	load_results "$name" "$WORK/serve-result-$name.txt"
+	put "$name.server_cpu_s" "$(awk -v a="$cpu0" -v b="$(server_cpu)" 'BEGIN { printf "%.2f", b - a }')"
+	put "$name.other_cpu_s" "$(others "${R[$name.intake_machine_cpu_s]}" "${R[$name.server_cpu_s]}" \
+		"${R[$name.intake_client_cpu_s]}")"
+	say "  ${R[$name.intake_per_s]} uploads/s, p99 ${R[$name.intake_p99_ms]} ms, max ${R[$name.intake_max_ms]} ms"
+done
+put q.disk_mb_after "$(du -sm "$data" | cut -f1)"
 stop_server TERM
 # A restart reads every upload's metadata back into memory.
 t0=$EPOCHREALTIME
@@ -283,6 +311,11 @@ verdict() { # VALUE TARGET ge|lt
 row() { # KEY LABEL: one row of the query table
 	printf '| %s | %s | %s | %s | %s | %s | %s B |' "$2" "$(r "q.$1_p50_ms")" "$(r "q.$1_p90_ms")" "$(r "q.$1_p99_ms")" \
 		"$(r "q.$1_max_ms")" "$(r "q.$1_mean_results")" "$(r "q.$1_mean_bytes")"
+}
+mix_total() {
+	local n t=0
+	for n in "${MIX_RUNS[@]}"; do t=$((t + ${R[$n.intake_ok]:-0})); done
+	echo "$t"
 }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { printf (b > 0 ? "%.2f" : "?"), (b > 0 ? a / b : 0) }'; }
 
@@ -316,6 +349,8 @@ sqlite_version=$(sqlite3 --version 2>/dev/null | cut -d' ' -f1 || true)
 [ -n "$sqlite_version" ] || sqlite_version=$(pkg-config --modversion sqlite3 2>/dev/null || echo "?")
 mhd_version=$(pkg-config --modversion libmicrohttpd 2>/dev/null || echo "?")
 build_type=$(awk -F= '/^CMAKE_BUILD_TYPE:/ { print $2 }' "$BUILD/CMakeCache.txt" 2>/dev/null || echo "?")
+commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "?")
+[ -z "$(git -C "$ROOT" status --porcelain -- src lib include 2>/dev/null)" ] || commit="$commit, with uncommitted changes to the server"
 
 section() {
 	cat <<EOF
@@ -380,9 +415,26 @@ $(row list_host 'list `host:orders-api* -env:dev runtime_version:go1.2*`')
 X runs through all 40 services. Every response was checked: status 200, and for list and gopgo of
 datadog-pgo's query exactly 5 results (list items, zip entries): $bad_queries bad responses in all.
 Other processes used $(share "$(r q.other_cpu_s)" "$(r q.query_seconds)") while the queries ran. Server with $PROFILES profiles: peak RSS $(r q.server_rss_mb) MB, data directory $(r q.disk_mb) MB; a restart
-(which loads every upload's metadata into memory) took $(r q.restart_s) s until it listened, and found $(r q.restart_count) profiles.
+(which loads every upload's metadata into memory) took $(r q.restart_s) s until it listened, and found $(r q.restart_count) profiles
+($(r pop.populate_ok) populated + $(mix_total) uploaded during the runs below).
 The six rows between them (limit 5 each; the services and versions named run through all services) show
 the cost of OR, negation, wildcards and numeric ranges; those six forms together: p50 $(r q.list_complex_p50_ms) ms, p99 $(r q.list_complex_p99_ms) ms.
+
+### Uploads while list requests run
+
+On the store above ($PROFILES profiles and more), $CONNS upload connections for $MIX_SECONDS s (at most $MIX_MAX uploads)
+while list clients send requests back to back on their own connections: half of them datadog-pgo's list
+(\`service:X env:prod runtime:go\`, top 5), half a page of 100 newest first (\`service:X env:prod\`).
+
+| list clients | uploads | uploads/s | p50 ms | p99 ms | max ms | datadog-pgo list: requests, p50, p99 ms | page of 100: requests, p50, p99 ms | other processes' CPU |
+|---|---|---|---|---|---|---|---|---|
+$(for n in "${MIX_RUNS[@]}"; do
+	printf '| %s | %s | **%s** | %s | %s | **%s** | %s | %s | %s |\n' "${n#mix}" "$(r "$n.intake_ok")" "$(r "$n.intake_per_s")" \
+		"$(r "$n.intake_p50_ms")" "$(r "$n.intake_p99_ms")" "$(r "$n.intake_max_ms")" \
+		"$(if [ -n "${R[$n.intake_q_list_n]:-}" ]; then echo "$(r "$n.intake_q_list_n"), $(r "$n.intake_q_list_p50_ms"), $(r "$n.intake_q_list_p99_ms")"; else echo "-"; fi)" \
+		"$(if [ -n "${R[$n.intake_q_list_100_n]:-}" ]; then echo "$(r "$n.intake_q_list_100_n"), $(r "$n.intake_q_list_100_p50_ms"), $(r "$n.intake_q_list_100_p99_ms")"; else echo "-"; fi)" \
+		"$(share "$(r "$n.other_cpu_s")" "$(r "$n.intake_seconds")")"
+done)
 
 ### How it was measured
 
@@ -401,23 +453,25 @@ must equal the number of 200s; then every profile_id answered is looked up throu
 over the run. The load generator's own CPU: $(r $M.intake_client_cpu_s) s in the $(r $M.intake_seconds) s main intake run.
 "Other processes' CPU" is the machine's CPU time (/proc/stat) during the timed part less the server's and
 serveload's. It includes interrupt and softirq time and the kernel's writeback threads, which work for this
-benchmark (5-10% of a CPU during intake when nothing else runs); this machine may be shared, and each timed part starts only after a second with less than 15%
+benchmark (0-2% of a CPU during intake when nothing else runs); this machine may be shared, and each timed part starts only after a second with less than 15%
 of a CPU in use (waiting at most ${QUIET_WAIT} s); a figure well above 0% means the run had to share the CPUs. An intake run during which other processes
-used more than 25% of a CPU is repeated (at most ${RETRIES} times; "attempts"), and the last attempt is reported.
+used more than 25% of a CPU is repeated (SERVE_RETRIES=${RETRIES}: at most that many more attempts), and the last attempt
+is reported.
 Whole run: ${ELAPSED} s. Load average (1, 5, 15 min) before: $LOAD_BEFORE; after: $LOAD_AFTER.
 
 Machine: $(nproc) CPUs ($cpu_model), ${mem_gib} GiB memory, $(uname -sr)${virt:+, a $virt virtual machine}.
 Disk: $dev ($fstype; rotational=$rota, write cache: $wcache); a 4 KiB O_DSYNC write takes $dsync ms here
 (\`dd oflag=dsync\`), so an fsync is cheap on this virtual disk: on a disk that really flushes, each group
 commit would wait longer, and more uploads would share it. SQLite $sqlite_version (WAL, synchronous=FULL),
-libmicrohttpd $mhd_version, CMake build type $build_type.
+libmicrohttpd $mhd_version, CMake build type $build_type; pgotool from commit $commit.
 
 \`\`\`
 make bench-serve     # or: bench/serve.sh build/pgotool
 \`\`\`
 
 SERVE_SECONDS ($SECONDS_MAIN), SERVE_CONNS ($CONNS), SERVE_SWEEP ($SWEEP), SERVE_SWEEP_SECONDS ($SWEEP_SECONDS),
-SERVE_INTAKE_MAX ($INTAKE_MAX), SERVE_PROFILES ($PROFILES), SERVE_REQUESTS ($REQUESTS) and SERVE_SEED ($SEED) change the run.
+SERVE_INTAKE_MAX ($INTAKE_MAX), SERVE_PROFILES ($PROFILES), SERVE_REQUESTS ($REQUESTS), SERVE_MIX_CLIENTS ($MIX_CLIENTS),
+SERVE_MIX_SECONDS ($MIX_SECONDS), SERVE_MIX_MAX ($MIX_MAX) and SERVE_SEED ($SEED) change the run.
 Raw results and server logs of the last run stay in bench/work/serve-*.
 <!-- serve:end -->
 EOF
@@ -448,6 +502,10 @@ echo
 printf '%-44s %12s %10s %10s %10s\n' "" "per s" "MB/s" "p50 ms" "p99 ms"
 for n in "${RUNS[@]}"; do
 	printf '%-44s %12s %10s %10s %10s\n' "intake, $(r "$n.intake_conns") connections, $(r "$n.intake_seconds") s" \
+		"$(r "$n.intake_per_s")" "$(r "$n.intake_mb_per_s")" "$(r "$n.intake_p50_ms")" "$(r "$n.intake_p99_ms")"
+done
+for n in "${MIX_RUNS[@]}"; do
+	printf '%-44s %12s %10s %10s %10s\n' "intake with ${n#mix} list clients (max $(r "$n.intake_max_ms") ms)" \
 		"$(r "$n.intake_per_s")" "$(r "$n.intake_mb_per_s")" "$(r "$n.intake_p50_ms")" "$(r "$n.intake_p99_ms")"
 done
 printf '%-44s %12s %10s %10s %10s\n' "populate $PROFILES small uploads" "$(r pop.populate_per_s)" \

@@ -2,9 +2,10 @@
  * serveload: load generator and checker for `pgotool serve` (bench/serve.sh).
  *
  *     serveload intake   ADDR --src F[,F...] [--conns N] [--seconds S] [--count MAX] [--bodies B] [--seed X]
- *                        [--ids FILE]
+ *                        [--ids FILE] [--query-clients Q --api-key K --app-key A]
  *     serveload populate ADDR --src F[,F...] [--conns N] [--count N] [--distinct D] [--seed X]
- *     serveload query    ADDR --api-key K --app-key A [--requests N] [--kinds K,...] [--seed X]
+ *     serveload query    ADDR --api-key K --app-key A [--requests N] [--kinds K,...] [--seconds S]
+ *                        [--seed X]
  *     serveload verify   ADDR --api-key K --app-key A --ids FILE
  *
  * ADDR is HOST:PORT (IPv4). --src names large gzip CPU profiles (from
@@ -19,13 +20,16 @@
  *   before the clock starts and posted by N keep-alive connections in a loop
  *   for S seconds (or until MAX have been sent, which bounds the disk used);
  *   a request in flight when time is up is finished and counted. Writes
- *   the profile_id of every 200 to FILE.
+ *   the profile_id of every 200 to FILE. With Q query clients, as many
+ *   connections send list requests back to back meanwhile (half of them
+ *   datadog-pgo's, half a page of 100), timed too.
  * populate: N uploads with a small cpu.pprof (5-20 KB, D distinct), each
  *   with fresh metadata: one of 40 services (Zipf-weighted), env, host,
  *   version, runtime-id, start time uniform over the last 7 days.
  * query: list and gopgo over the populated store, one request at a time
  *   on one keep-alive connection, N requests of each kind (--kinds: some of
- *   list, gopgo, complex, list100).
+ *   list, gopgo, complex, list100; --seconds: stop once S seconds have
+ *   passed, for a background load).
  * verify: looks up every id of FILE with list (profile-id:A OR ..., 64 a
  *   request) and reports the ids missing.
  *
@@ -773,9 +777,9 @@ static char auth_headers[512];
 
 static struct {
 	const char *src, *ids, *api_key, *app_key, *kinds;
-	int conns, seconds, bodies, distinct, requests;
+	int conns, seconds, bodies, distinct, requests, query_clients;
 	long count;        /* populate: how many; intake: a cap (0: none) */
-	bool count_set;
+	bool count_set, seconds_set;
 	uint64_t seed;
 } opt = {.conns = 16, .seconds = 20, .bodies = 256, .distinct = 2048, .requests = 200, .count = 100000,
          .seed = 20261125};
@@ -799,14 +803,18 @@ static void parse_opts(int argc, char **argv)
 			opt.kinds = v;
 		else if (!strcmp(a, "--conns"))
 			opt.conns = atoi(v);
-		else if (!strcmp(a, "--seconds"))
+		else if (!strcmp(a, "--seconds")) {
 			opt.seconds = atoi(v);
+			opt.seconds_set = true;
+		}
 		else if (!strcmp(a, "--bodies"))
 			opt.bodies = atoi(v);
 		else if (!strcmp(a, "--distinct"))
 			opt.distinct = atoi(v);
 		else if (!strcmp(a, "--requests"))
 			opt.requests = atoi(v);
+		else if (!strcmp(a, "--query-clients"))
+			opt.query_clients = atoi(v);
 		else if (!strcmp(a, "--count")) {
 			opt.count = atol(v);
 			opt.count_set = true;
@@ -846,6 +854,88 @@ static double machine_cpu_seconds(void)
 		return 0;
 	long tck = sysconf(_SC_CLK_TCK);
 	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)(tck > 0 ? tck : 100);
+}
+
+/* ------------------------------------------------------------------ */
+/* Queries.                                                            */
+
+static void search_json(buf *b, int64_t from, int64_t to, const char *query, const char *field, int limit)
+{
+	char f[40], t[40];
+	rfc3339_s(from, f, sizeof f);
+	rfc3339_s(to, t, sizeof t);
+	buf_printf(b,
+	           "{\"filter\":{\"from\":\"%s\",\"to\":\"%s\",\"query\":\"%s\"},"
+	           "\"sort\":{\"order\":\"desc\",\"field\":\"%s\"},\"limit\":%d}",
+	           f, t, query, field, limit);
+}
+
+/* Entries in a zip: the end-of-central-directory record's count. */
+static long zip_entries(const buf *b)
+{
+	if (b->len < 22)
+		return -1;
+	for (size_t i = b->len - 22 + 1; i-- > 0;)
+		if (!memcmp(b->p + i, "PK\x05\x06", 4))
+			return (unsigned char)b->p[i + 10] | (unsigned char)b->p[i + 11] << 8;
+	return -1;
+}
+
+static long count_items(const buf *b)
+{
+	long n = 0;
+	for (const char *p = b->p; p && (p = strstr(p, "\"type\":\"profile\"")); p++)
+		n++;
+	return n;
+}
+
+typedef struct series {
+	const char *name;
+	double *lat;
+	size_t n;
+	long bad;
+	double items;   /* total results (list items or zip entries) */
+	double bytes;
+	size_t cap;     /* 0: lat holds as many as will be asked */
+} series;
+
+static void report(series *s)
+{
+	qsort(s->lat, s->n, sizeof *s->lat, cmp_double);
+	double sum = 0;
+	for (size_t i = 0; i < s->n; i++)
+		sum += s->lat[i];
+	printf("%s_n %zu\n%s_bad %ld\n", s->name, s->n, s->name, s->bad);
+	printf("%s_p50_ms %.2f\n%s_p90_ms %.2f\n%s_p99_ms %.2f\n%s_max_ms %.2f\n%s_mean_ms %.2f\n", s->name,
+	       pct(s->lat, s->n, 50) * 1e3, s->name, pct(s->lat, s->n, 90) * 1e3, s->name, pct(s->lat, s->n, 99) * 1e3,
+	       s->name, s->n ? s->lat[s->n - 1] * 1e3 : 0, s->name, s->n ? sum / (double)s->n * 1e3 : 0);
+	printf("%s_mean_results %.2f\n%s_mean_bytes %.0f\n", s->name, s->n ? s->items / (double)s->n : 0, s->name,
+	       s->n ? s->bytes / (double)s->n : 0);
+	fflush(stdout);
+}
+
+static void timed(conn *c, series *s, const char *path, const buf *req, bool zip, long want)
+{
+	char headers[600];
+	snprintf(headers, sizeof headers, "Content-Type: application/json\r\n%s", auth_headers);
+	double t0 = now_mono();
+	int rc = http_post(c, path, headers, req->p, req->len);
+	double t1 = now_mono();
+	if (rc)
+		die("%s: connection error: %s", path, strerror(errno));
+	if (s->cap && s->n == s->cap)
+		s->lat = xrealloc(s->lat, (s->cap *= 2) * sizeof *s->lat);
+	s->lat[s->n++] = t1 - t0;
+	long got = c->status == 200 ? (zip ? zip_entries(&c->body) : count_items(&c->body)) : -1;
+	if (c->status != 200 || got < 0 || (want >= 0 && got != want)) {
+		if (!s->bad)
+			fprintf(stderr, "serveload: %s: HTTP %d, %ld results (want %ld): %.300s\n", s->name, c->status, got,
+			        want, zip ? "" : (c->body.p ? c->body.p : ""));
+		s->bad++;
+	}
+	if (got > 0)
+		s->items += (double)got;
+	s->bytes += (double)c->body.len;
 }
 
 /* ------------------------------------------------------------------ */
@@ -953,18 +1043,61 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* A client sending list requests back to back while the uploads go on:
+ * even ones datadog-pgo's (service:X env:prod runtime:go, top 5 by CPU),
+ * odd ones a page of 100, newest first (service:X env:prod). */
+typedef struct qworker {
+	load *L;
+	int index;
+	pthread_t thread;
+	series s;
+} qworker;
+
+static void *qworker_main(void *arg)
+{
+	qworker *q = arg;
+	conn c = {.fd = -1};
+	buf b = {0}, text = {0};
+	int64_t now = now_real_ns(), from = now - 72 * 3600000000000LL;
+	bool page = q->index % 2 == 1;
+	for (size_t i = (size_t)q->index * 7; !atomic_load(&q->L->stop); i++) {
+		const service *s = &services[i % N_SERVICES];
+		text.len = 0;
+		buf_printf(&text, page ? "service:%s env:prod" : "service:%s env:prod runtime:go", s->name);
+		b.len = 0;
+		search_json(&b, from, now, text.p, page ? "timestamp" : "@metrics.core_cpu_cores", page ? 100 : 5);
+		timed(&c, &q->s, "/api/unstable/profiles/list", &b, false, -1);
+	}
+	conn_close(&c);
+	free(c.in.p);
+	free(c.body.p);
+	free(b.p);
+	free(text.p);
+	return NULL;
+}
+
 /* Runs the load and prints prefix_* results. */
 static void run_load(load *L, const char *prefix, int seconds)
 {
 	worker *w = calloc((size_t)opt.conns, sizeof *w);
-	if (!w)
+	qworker *qw = calloc((size_t)opt.query_clients + 1, sizeof *qw);
+	if (!w || !qw)
 		die("out of memory");
+	if (opt.query_clients && !auth_headers[0])
+		die("--query-clients needs --api-key and --app-key");
 	double cpu0 = cpu_seconds(), all0 = machine_cpu_seconds();
 	L->started = now_mono();
 	for (int i = 0; i < opt.conns; i++) {
 		w[i].L = L;
 		w[i].index = i;
 		if (pthread_create(&w[i].thread, NULL, worker_main, &w[i]))
+			die("pthread_create failed");
+	}
+	for (int i = 0; i < opt.query_clients; i++) {
+		qw[i].L = L;
+		qw[i].index = i;
+		qw[i].s = (series){"q", xmalloc(1024 * sizeof(double)), 0, 0, 0, 0, 1024};
+		if (pthread_create(&qw[i].thread, NULL, qworker_main, &qw[i]))
 			die("pthread_create failed");
 	}
 	if (seconds > 0) {
@@ -1003,6 +1136,9 @@ static void run_load(load *L, const char *prefix, int seconds)
 		if (w[i].first_error[0])
 			fprintf(stderr, "serveload: %s: connection %d: first error: %s\n", prefix, i, w[i].first_error);
 	}
+	atomic_store(&L->stop, true); /* for the query clients of a counted load */
+	for (int i = 0; i < opt.query_clients; i++)
+		pthread_join(qw[i].thread, NULL);
 	double elapsed = last - L->started;
 	double cpu = cpu_seconds() - cpu0, all = machine_cpu_seconds() - all0;
 	double *lat = xmalloc(n_lat * sizeof *lat);
@@ -1036,6 +1172,25 @@ static void run_load(load *L, const char *prefix, int seconds)
 		if (fclose(f))
 			die("%s: write failed", opt.ids);
 	}
+	for (int qk = 0; qk < 2 && opt.query_clients > qk; qk++) {
+		char name[64];
+		snprintf(name, sizeof name, "%s_q_%s", prefix, qk ? "list_100" : "list");
+		series all_k = {name, NULL, 0, 0, 0, 0, 0};
+		for (int i = qk; i < opt.query_clients; i += 2) {
+			all_k.lat = xrealloc(all_k.lat, (all_k.n + qw[i].s.n + 1) * sizeof(double));
+			memcpy(all_k.lat + all_k.n, qw[i].s.lat, qw[i].s.n * sizeof(double));
+			all_k.n += qw[i].s.n;
+			all_k.bad += qw[i].s.bad;
+			all_k.items += qw[i].s.items;
+			all_k.bytes += qw[i].s.bytes;
+		}
+		printf("%s_clients %d\n", name, (opt.query_clients - qk + 1) / 2);
+		report(&all_k);
+		free(all_k.lat);
+	}
+	for (int i = 0; i < opt.query_clients; i++)
+		free(qw[i].s.lat);
+	free(qw);
 	for (int i = 0; i < opt.conns; i++) {
 		free(w[i].lat);
 		free(w[i].ids.p);
@@ -1127,84 +1282,6 @@ static int cmd_populate(void)
 	return 0;
 }
 
-/* ------------------------------------------------------------------ */
-/* Queries.                                                            */
-
-static void search_json(buf *b, int64_t from, int64_t to, const char *query, const char *field, int limit)
-{
-	char f[40], t[40];
-	rfc3339_s(from, f, sizeof f);
-	rfc3339_s(to, t, sizeof t);
-	buf_printf(b,
-	           "{\"filter\":{\"from\":\"%s\",\"to\":\"%s\",\"query\":\"%s\"},"
-	           "\"sort\":{\"order\":\"desc\",\"field\":\"%s\"},\"limit\":%d}",
-	           f, t, query, field, limit);
-}
-
-/* Entries in a zip: the end-of-central-directory record's count. */
-static long zip_entries(const buf *b)
-{
-	if (b->len < 22)
-		return -1;
-	for (size_t i = b->len - 22 + 1; i-- > 0;)
-		if (!memcmp(b->p + i, "PK\x05\x06", 4))
-			return (unsigned char)b->p[i + 10] | (unsigned char)b->p[i + 11] << 8;
-	return -1;
-}
-
-static long count_items(const buf *b)
-{
-	long n = 0;
-	for (const char *p = b->p; p && (p = strstr(p, "\"type\":\"profile\"")); p++)
-		n++;
-	return n;
-}
-
-typedef struct series {
-	const char *name;
-	double *lat;
-	size_t n;
-	long bad;
-	double items;   /* total results (list items or zip entries) */
-	double bytes;
-} series;
-
-static void report(series *s)
-{
-	qsort(s->lat, s->n, sizeof *s->lat, cmp_double);
-	double sum = 0;
-	for (size_t i = 0; i < s->n; i++)
-		sum += s->lat[i];
-	printf("%s_n %zu\n%s_bad %ld\n", s->name, s->n, s->name, s->bad);
-	printf("%s_p50_ms %.2f\n%s_p90_ms %.2f\n%s_p99_ms %.2f\n%s_max_ms %.2f\n%s_mean_ms %.2f\n", s->name,
-	       pct(s->lat, s->n, 50) * 1e3, s->name, pct(s->lat, s->n, 90) * 1e3, s->name, pct(s->lat, s->n, 99) * 1e3,
-	       s->name, s->n ? s->lat[s->n - 1] * 1e3 : 0, s->name, s->n ? sum / (double)s->n * 1e3 : 0);
-	printf("%s_mean_results %.2f\n%s_mean_bytes %.0f\n", s->name, s->n ? s->items / (double)s->n : 0, s->name,
-	       s->n ? s->bytes / (double)s->n : 0);
-	fflush(stdout);
-}
-
-static void timed(conn *c, series *s, const char *path, const buf *req, bool zip, long want)
-{
-	char headers[600];
-	snprintf(headers, sizeof headers, "Content-Type: application/json\r\n%s", auth_headers);
-	double t0 = now_mono();
-	int rc = http_post(c, path, headers, req->p, req->len);
-	double t1 = now_mono();
-	if (rc)
-		die("%s: connection error: %s", path, strerror(errno));
-	s->lat[s->n++] = t1 - t0;
-	long got = c->status == 200 ? (zip ? zip_entries(&c->body) : count_items(&c->body)) : -1;
-	if (c->status != 200 || got < 0 || (want >= 0 && got != want)) {
-		if (!s->bad)
-			fprintf(stderr, "serveload: %s: HTTP %d, %ld results (want %ld): %.300s\n", s->name, c->status, got,
-			        want, zip ? "" : (c->body.p ? c->body.p : ""));
-		s->bad++;
-	}
-	if (got > 0)
-		s->items += (double)got;
-	s->bytes += (double)c->body.len;
-}
 
 /* --kinds: a comma-separated subset of list,gopgo,complex,list100 (default: all). */
 static bool has_kind(const char *k)
@@ -1218,6 +1295,13 @@ static bool has_kind(const char *k)
 	return false;
 }
 
+/* query --seconds S: each kind stops early once S seconds have passed. */
+static double query_started;
+static bool time_up(void)
+{
+	return opt.seconds_set && now_mono() - query_started >= opt.seconds;
+}
+
 static int cmd_query(void)
 {
 	if (!opt.api_key || !opt.app_key)
@@ -1225,23 +1309,24 @@ static int cmd_query(void)
 	services_init(opt.seed);
 	int64_t now = now_real_ns(), from = now - 72 * 3600000000000LL;
 	double wall0 = now_mono(), cpu0 = cpu_seconds(), all0 = machine_cpu_seconds();
+	query_started = wall0;
 	int n = opt.requests;
 	conn c = {.fd = -1};
-	series list = {"list", xmalloc((size_t)n * sizeof(double)), 0, 0, 0, 0};
-	series gopgo = {"gopgo", xmalloc((size_t)n * sizeof(double)), 0, 0, 0, 0};
-	series complex = {"list_complex", xmalloc((size_t)n * sizeof(double)), 0, 0, 0, 0};
-	series list100 = {"list_100", xmalloc((size_t)n * sizeof(double)), 0, 0, 0, 0};
+	series list = {"list", xmalloc((size_t)n * sizeof(double)), 0, 0, 0, 0, 0};
+	series gopgo = {"gopgo", xmalloc((size_t)n * sizeof(double)), 0, 0, 0, 0, 0};
+	series complex = {"list_complex", xmalloc((size_t)n * sizeof(double)), 0, 0, 0, 0, 0};
+	series list100 = {"list_100", xmalloc((size_t)n * sizeof(double)), 0, 0, 0, 0, 0};
 	buf b = {0}, q = {0};
 	/* Warm-up: the first connection, page cache for gopgo's blobs. */
 	for (int i = 0; i < 5; i++) {
-		series junk = {"warmup", xmalloc(8 * sizeof(double)), 0, 0, 0, 0};
+		series junk = {"warmup", xmalloc(8 * sizeof(double)), 0, 0, 0, 0, 0};
 		b.len = 0;
 		search_json(&b, from, now, "service:orders-api env:prod runtime:go", "@metrics.core_cpu_cores", 5);
 		timed(&c, &junk, "/api/unstable/profiles/list", &b, false, -1);
 		free(junk.lat);
 	}
 	/* datadog-pgo's query, one service after another: 5 results wanted. */
-	for (int i = 0; i < n && has_kind("list"); i++) {
+	for (int i = 0; i < n && has_kind("list") && !time_up(); i++) {
 		const service *s = &services[(size_t)i % N_SERVICES];
 		q.len = 0;
 		buf_printf(&q, "service:%s env:prod runtime:go", s->name);
@@ -1251,7 +1336,7 @@ static int cmd_query(void)
 	}
 	if (has_kind("list"))
 		report(&list);
-	for (int i = 0; i < n && has_kind("gopgo"); i++) {
+	for (int i = 0; i < n && has_kind("gopgo") && !time_up(); i++) {
 		const service *s = &services[(size_t)(i * 7) % N_SERVICES];
 		q.len = 0;
 		buf_printf(&q, "service:%s env:prod runtime:go", s->name);
@@ -1268,8 +1353,8 @@ static int cmd_query(void)
 	                                     "list_host"};
 	complex.lat = xrealloc(complex.lat, 6 * (size_t)n * sizeof(double));
 	for (int v = 0; v < 6 && has_kind("complex"); v++) {
-		series one = {forms[v], xmalloc((size_t)n * sizeof(double)), 0, 0, 0, 0};
-		for (int i = 0; i < n; i++) {
+		series one = {forms[v], xmalloc((size_t)n * sizeof(double)), 0, 0, 0, 0, 0};
+		for (int i = 0; i < n && !time_up(); i++) {
 			const service *s = &services[(size_t)i % N_SERVICES], *t = &services[(size_t)(i + 11) % N_SERVICES];
 			q.len = 0;
 			switch (v) {
@@ -1309,7 +1394,7 @@ static int cmd_query(void)
 	if (has_kind("complex"))
 		report(&complex);
 	/* A bigger page, newest first: what a UI listing asks. */
-	for (int i = 0; i < n && has_kind("list100"); i++) {
+	for (int i = 0; i < n && has_kind("list100") && !time_up(); i++) {
 		const service *s = &services[(size_t)i % N_SERVICES];
 		q.len = 0;
 		buf_printf(&q, "service:%s env:prod", s->name);

@@ -4,6 +4,7 @@
  * connections from a small pool; searches run on an in-memory copy of the
  * metadata, guarded by a read-write lock.
  */
+#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 #include "store.h"
 
 #include <errno.h>
@@ -491,7 +492,14 @@ int store_open(const char *dir, pgo_store **out, char *err, size_t n)
 	pthread_mutex_init(&s->queue_lock, NULL);
 	pthread_cond_init(&s->queue_work, NULL);
 	pthread_cond_init(&s->queue_done, NULL);
-	pthread_rwlock_init(&s->index_lock, NULL);
+	/* Searches hold the read lock for a whole scan; with glibc's default,
+	 * back-to-back searches would keep the writer, and so every upload's
+	 * 200, waiting indefinitely. The writer goes first. */
+	pthread_rwlockattr_t attr;
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&s->index_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
 	if (open_db(s->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &s->writer, err, n))
 		goto fail;
 	char *msg = NULL;
