@@ -12,22 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HDR "GO PREPROFILE V1\n"
-
-/* The function (name, start_line), reused when it exists. */
-static uint32_t fn(pgo_profile *p, const char *name, int64_t start)
-{
-	for (uint32_t i = 0; i < p->n_functions; i++)
-		if (tu_streq(p, p->functions[i].name, name) && p->functions[i].start_line == start)
-			return i;
-	return tu_fn(p, name, "x.go", start);
-}
-
-/* A one-line location. */
-static uint32_t L(pgo_profile *p, uint64_t address, const char *name, int64_t start, int64_t line)
-{
-	return tu_loc(p, PGO_NONE, address, fn(p, name, start), line);
-}
 
 static pgo_status edges_status(const pgo_profile *p, pgo_error *err)
 {
@@ -44,7 +28,7 @@ static void test_value_column(void)
 {
 	static const char *const t3[] = {"alloc", "bytes", "cpu", "nanoseconds", "samples", "count", NULL};
 	pgo_profile *p = tu_profile(t3);
-	uint32_t a = L(p, 0x10, "A", 10, 12), b = L(p, 0x20, "B", 20, 21);
+	uint32_t a = tu_line(p, 0x10, "A", 10, 12), b = tu_line(p, 0x20, "B", 20, 21);
 	uint32_t s[2] = {b, a};
 	int64_t v[3] = {100, 7, 1};
 	tu_sample(p, s, 2, v);
@@ -55,19 +39,19 @@ static void test_value_column(void)
 		CHECK(tu_streq(p, e.edges[0].caller, "A") && tu_streq(p, e.edges[0].callee, "B") &&
 		      e.edges[0].offset == 2 && e.edges[0].weight == 7);
 	pgo_edges_free(&e);
-	CHECK_EDGES(p, HDR "A\nB\n2 7\n", "value_cpu_second");
+	CHECK_EDGES(p, TU_HDR "A\nB\n2 7\n", "value_cpu_second");
 	pgo_profile_free(p);
 
 	/* samples/count first wins */
 	static const char *const t2[] = {"samples", "count", "cpu", "nanoseconds", NULL};
 	p = tu_profile(t2);
-	a = L(p, 0x10, "A", 10, 12);
-	b = L(p, 0x20, "B", 20, 21);
+	a = tu_line(p, 0x10, "A", 10, 12);
+	b = tu_line(p, 0x20, "B", 20, 21);
 	s[0] = b;
 	s[1] = a;
 	int64_t v2[2] = {3, 300};
 	tu_sample(p, s, 2, v2);
-	CHECK_EDGES(p, HDR "A\nB\n2 3\n", "value_samples_first");
+	CHECK_EDGES(p, TU_HDR "A\nB\n2 3\n", "value_samples_first");
 	pgo_profile_free(p);
 
 	/* near misses are no value column at all */
@@ -79,8 +63,8 @@ static void test_value_column(void)
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		p = tu_profile(bad[i]);
-		a = L(p, 0x10, "A", 10, 12);
-		b = L(p, 0x20, "B", 20, 21);
+		a = tu_line(p, 0x10, "A", 10, 12);
+		b = tu_line(p, 0x20, "B", 20, 21);
 		s[0] = b;
 		s[1] = a;
 		int64_t vv[2] = {5, 5};
@@ -94,14 +78,14 @@ static void test_value_column(void)
 
 	/* no samples: accepted before the value column is looked for */
 	p = tu_profile(bad[0]);
-	L(p, 0x10, "A", 10, 12);
+	tu_line(p, 0x10, "A", 10, 12);
 	CHECK_OK(pgo_edges_compute(p, &e, NULL));
 	CHECK(e.value_index == -1 && e.n_edges == 0 && e.total_weight == 0);
 	pgo_edges_free(&e);
-	CHECK_EDGES(p, HDR, "value_none_empty");
+	CHECK_EDGES(p, TU_HDR, "value_none_empty");
 	pgo_profile_free(p);
 	p = pgo_profile_new();
-	CHECK_EDGES(p, HDR, "empty_profile");
+	CHECK_EDGES(p, TU_HDR, "empty_profile");
 	pgo_profile_free(p);
 }
 
@@ -109,11 +93,11 @@ static void test_value_column(void)
 static void test_two_frames(void)
 {
 	pgo_profile *p = tu_count_profile();
-	uint32_t s[4] = {L(p, 0x40, "D", 40, 41), L(p, 0x30, "C", 30, 33), L(p, 0x20, "B", 20, 22),
-	                 L(p, 0x10, "A", 10, 11)};
+	uint32_t s[4] = {tu_line(p, 0x40, "D", 40, 41), tu_line(p, 0x30, "C", 30, 33), tu_line(p, 0x20, "B", 20, 22),
+	                 tu_line(p, 0x10, "A", 10, 11)};
 	int64_t w = 10;
 	tu_sample(p, s, 4, &w);
-	CHECK_EDGES(p, HDR "C\nD\n3 10\n", "two_frames");
+	CHECK_EDGES(p, TU_HDR "C\nD\n3 10\n", "two_frames");
 	pgo_profile_free(p);
 }
 
@@ -121,21 +105,21 @@ static void test_two_frames(void)
 static void test_inlined(void)
 {
 	pgo_profile *p = tu_count_profile();
-	uint32_t leaf = tu_loc2(p, 0x100, fn(p, "D", 40), 41, fn(p, "C", 30), 33);
-	uint32_t caller = tu_loc2(p, 0x200, fn(p, "B", 20), 22, fn(p, "A", 10), 11);
-	uint32_t third = tu_loc2(p, 0x300, fn(p, "Y", 3), 4, fn(p, "X", 1), 2);
+	uint32_t leaf = tu_loc2(p, 0x100, tu_func(p, "D", 40), 41, tu_func(p, "C", 30), 33);
+	uint32_t caller = tu_loc2(p, 0x200, tu_func(p, "B", 20), 22, tu_func(p, "A", 10), 11);
+	uint32_t third = tu_loc2(p, 0x300, tu_func(p, "Y", 3), 4, tu_func(p, "X", 1), 2);
 	uint32_t s[3] = {leaf, caller, third};
 	int64_t w = 5;
 	tu_sample(p, s, 3, &w);
-	CHECK_EDGES(p, HDR "A\nB\n1 5\nB\nC\n2 5\nC\nD\n3 5\n", "inlined");
+	CHECK_EDGES(p, TU_HDR "A\nB\n1 5\nB\nC\n2 5\nC\nD\n3 5\n", "inlined");
 	pgo_profile_free(p);
 
 	/* a leaf-only sample still has its inlined edge */
 	p = tu_count_profile();
-	leaf = tu_loc2(p, 0x100, fn(p, "B", 3), 5, fn(p, "A", 10), 12);
+	leaf = tu_loc2(p, 0x100, tu_func(p, "B", 3), 5, tu_func(p, "A", 10), 12);
 	w = 4;
 	tu_sample(p, &leaf, 1, &w);
-	CHECK_EDGES(p, HDR "A\nB\n2 4\n", "inlined_leaf_only");
+	CHECK_EDGES(p, TU_HDR "A\nB\n2 4\n", "inlined_leaf_only");
 	pgo_profile_free(p);
 }
 
@@ -143,23 +127,23 @@ static void test_recursion(void)
 {
 	/* X calling X at the very same node adds nothing */
 	pgo_profile *p = tu_count_profile();
-	uint32_t x1 = L(p, 0x10, "X", 5, 7), x2 = L(p, 0x10, "X", 5, 7), y = L(p, 0x20, "Y", 1, 2);
+	uint32_t x1 = tu_line(p, 0x10, "X", 5, 7), x2 = tu_line(p, 0x10, "X", 5, 7), y = tu_line(p, 0x20, "Y", 1, 2);
 	tu_sample2(p, x1, x2, 4);
 	tu_sample2(p, y, x1, 3);
-	CHECK_EDGES(p, HDR "X\nY\n2 3\n", "recursion_same_node");
+	CHECK_EDGES(p, TU_HDR "X\nY\n2 3\n", "recursion_same_node");
 	/* X at another address is another node: an X->X edge */
-	uint32_t x3 = L(p, 0x30, "X", 5, 9);
+	uint32_t x3 = tu_line(p, 0x30, "X", 5, 9);
 	tu_sample2(p, x3, x1, 2);
-	CHECK_EDGES(p, HDR "X\nY\n2 3\nX\nX\n2 2\n", "recursion_other_node");
+	CHECK_EDGES(p, TU_HDR "X\nY\n2 3\nX\nX\n2 2\n", "recursion_other_node");
 	pgo_profile_free(p);
 
 	/* only same-node recursion: no edges at all */
 	p = tu_count_profile();
-	x1 = L(p, 0x10, "X", 5, 7);
+	x1 = tu_line(p, 0x10, "X", 5, 7);
 	uint32_t s[3] = {x1, x1, x1};
 	int64_t w = 9;
 	tu_sample(p, s, 3, &w);
-	CHECK_EDGES(p, HDR, "recursion_only");
+	CHECK_EDGES(p, TU_HDR, "recursion_only");
 	pgo_profile_free(p);
 }
 
@@ -167,54 +151,54 @@ static void test_recursion(void)
 static void test_pair_once_per_sample(void)
 {
 	pgo_profile *p = tu_count_profile();
-	uint32_t l1 = tu_loc2(p, 0x50, fn(p, "C", 5), 7, fn(p, "P", 1), 3);
-	uint32_t l2 = tu_loc2(p, 0x50, fn(p, "C", 5), 7, fn(p, "P", 1), 3);
+	uint32_t l1 = tu_loc2(p, 0x50, tu_func(p, "C", 5), 7, tu_func(p, "P", 1), 3);
+	uint32_t l2 = tu_loc2(p, 0x50, tu_func(p, "C", 5), 7, tu_func(p, "P", 1), 3);
 	tu_sample2(p, l1, l2, 6);
-	CHECK_EDGES(p, HDR "C\nP\n2 6\nP\nC\n2 6\n", "pair_once");
+	CHECK_EDGES(p, TU_HDR "C\nP\n2 6\nP\nC\n2 6\n", "pair_once");
 	pgo_profile_free(p);
 }
 
 static void test_negative_weights(void)
 {
 	pgo_profile *p = tu_count_profile();
-	uint32_t a = L(p, 0x10, "A", 10, 12), b = L(p, 0x20, "B", 20, 21), c = L(p, 0x30, "C", 30, 31);
+	uint32_t a = tu_line(p, 0x10, "A", 10, 12), b = tu_line(p, 0x20, "B", 20, 21), c = tu_line(p, 0x30, "C", 30, 31);
 	tu_sample2(p, b, a, -4);
 	tu_sample2(p, c, a, 10);
 	pgo_edges e;
 	CHECK_OK(pgo_edges_compute(p, &e, NULL));
 	CHECK(e.total_weight == 6 && e.n_edges == 2);
 	pgo_edges_free(&e);
-	CHECK_EDGES(p, HDR "A\nC\n2 10\nA\nB\n2 -4\n", "negative_mixed");
+	CHECK_EDGES(p, TU_HDR "A\nC\n2 10\nA\nB\n2 -4\n", "negative_mixed");
 	pgo_profile_free(p);
 
 	p = tu_count_profile();
-	a = L(p, 0x10, "A", 10, 12);
-	b = L(p, 0x20, "B", 20, 21);
+	a = tu_line(p, 0x10, "A", 10, 12);
+	b = tu_line(p, 0x20, "B", 20, 21);
 	tu_sample2(p, b, a, -4);
-	CHECK_EDGES(p, HDR "A\nB\n2 -4\n", "negative_only");
+	CHECK_EDGES(p, TU_HDR "A\nB\n2 -4\n", "negative_only");
 	pgo_profile_free(p);
 }
 
 static void test_zero_weight_samples(void)
 {
 	pgo_profile *p = tu_count_profile();
-	uint32_t a = L(p, 0x10, "A", 10, 12), b = L(p, 0x20, "B", 20, 21), c = L(p, 0x30, "C", 30, 31);
+	uint32_t a = tu_line(p, 0x10, "A", 10, 12), b = tu_line(p, 0x20, "B", 20, 21), c = tu_line(p, 0x30, "C", 30, 31);
 	tu_sample2(p, b, a, 0);
 	tu_sample2(p, c, a, 5);
-	CHECK_EDGES(p, HDR "A\nC\n2 5\n", "zero_weight_sample");
+	CHECK_EDGES(p, TU_HDR "A\nC\n2 5\n", "zero_weight_sample");
 	pgo_profile_free(p);
 
 	/* the value column decides: other columns may be nonzero */
 	static const char *const t2[] = {"alloc", "bytes", "samples", "count", NULL};
 	p = tu_profile(t2);
-	a = L(p, 0x10, "A", 10, 12);
-	b = L(p, 0x20, "B", 20, 21);
-	c = L(p, 0x30, "C", 30, 31);
+	a = tu_line(p, 0x10, "A", 10, 12);
+	b = tu_line(p, 0x20, "B", 20, 21);
+	c = tu_line(p, 0x30, "C", 30, 31);
 	uint32_t s1[2] = {b, a}, s2[2] = {c, a};
 	int64_t v1[2] = {1000, 0}, v2[2] = {0, 5};
 	tu_sample(p, s1, 2, v1);
 	tu_sample(p, s2, 2, v2);
-	CHECK_EDGES(p, HDR "A\nC\n2 5\n", "zero_weight_column");
+	CHECK_EDGES(p, TU_HDR "A\nC\n2 5\n", "zero_weight_column");
 	pgo_profile_free(p);
 }
 
@@ -222,39 +206,39 @@ static void test_zero_weight_samples(void)
 static void test_zero_node_dropped(void)
 {
 	pgo_profile *p = tu_count_profile();
-	uint32_t a = L(p, 0x10, "A", 10, 12), b = L(p, 0x20, "B", 20, 21), c = L(p, 0x30, "C", 30, 31);
-	uint32_t d = L(p, 0x40, "D", 40, 44), e = L(p, 0x50, "E", 50, 51);
+	uint32_t a = tu_line(p, 0x10, "A", 10, 12), b = tu_line(p, 0x20, "B", 20, 21), c = tu_line(p, 0x30, "C", 30, 31);
+	uint32_t d = tu_line(p, 0x40, "D", 40, 44), e = tu_line(p, 0x50, "E", 50, 51);
 	tu_sample2(p, b, a, 5);
 	tu_sample2(p, c, a, -5);
 	tu_sample2(p, e, d, 2);
-	CHECK_EDGES(p, HDR "D\nE\n4 2\n", "zero_node_dropped");
+	CHECK_EDGES(p, TU_HDR "D\nE\n4 2\n", "zero_node_dropped");
 	/* with some flat weight of its own, A stays, and so do its edges */
 	tu_sample1(p, a, 1);
-	CHECK_EDGES(p, HDR "A\nB\n2 5\nD\nE\n4 2\nA\nC\n2 -5\n", "zero_node_kept");
+	CHECK_EDGES(p, TU_HDR "A\nB\n2 5\nD\nE\n4 2\nA\nC\n2 -5\n", "zero_node_kept");
 	pgo_profile_free(p);
 
 	/* without D->E the total is zero: an empty map */
 	p = tu_count_profile();
-	a = L(p, 0x10, "A", 10, 12);
-	b = L(p, 0x20, "B", 20, 21);
-	c = L(p, 0x30, "C", 30, 31);
+	a = tu_line(p, 0x10, "A", 10, 12);
+	b = tu_line(p, 0x20, "B", 20, 21);
+	c = tu_line(p, 0x30, "C", 30, 31);
 	tu_sample2(p, b, a, 5);
 	tu_sample2(p, c, a, -5);
-	CHECK_EDGES(p, HDR, "zero_node_only");
+	CHECK_EDGES(p, TU_HDR, "zero_node_only");
 	pgo_profile_free(p);
 }
 
 static void test_no_start_line(void)
 {
 	pgo_profile *p = tu_count_profile();
-	uint32_t a = L(p, 0x10, "A", 0, 12), b = L(p, 0x20, "B", 0, 21);
+	uint32_t a = tu_line(p, 0x10, "A", 0, 12), b = tu_line(p, 0x20, "B", 0, 21);
 	tu_sample2(p, b, a, 5);
 	pgo_error err = {0};
 	CHECK(edges_status(p, &err) == PGO_ERR_NO_START_LINE);
 	CHECK(err.status == PGO_ERR_NO_START_LINE && strstr(err.message, "start_line"));
 	tu_dump("no_start_line", p, NULL);
 	/* a start line only on a node with no weight does not count */
-	uint32_t c = L(p, 0x30, "C", 3, 4), d = L(p, 0x40, "D", 4, 5);
+	uint32_t c = tu_line(p, 0x30, "C", 3, 4), d = tu_line(p, 0x40, "D", 4, 5);
 	tu_sample2(p, d, c, 0);
 	CHECK(edges_status(p, &err) == PGO_ERR_NO_START_LINE);
 	/* compact reports the same */
@@ -264,16 +248,16 @@ static void test_no_start_line(void)
 
 	/* one weighted node with a start line is enough: offsets use 0 elsewhere */
 	p = tu_count_profile();
-	a = L(p, 0x10, "A", 0, 12);
-	b = L(p, 0x20, "B", 20, 21);
+	a = tu_line(p, 0x10, "A", 0, 12);
+	b = tu_line(p, 0x20, "B", 20, 21);
 	tu_sample2(p, b, a, 5);
-	CHECK_EDGES(p, HDR "A\nB\n12 5\n", "start_line_leaf_only");
+	CHECK_EDGES(p, TU_HDR "A\nB\n12 5\n", "start_line_leaf_only");
 	pgo_profile_free(p);
 
 	/* all samples weigh zero: no node has weight, so no start line is seen */
 	p = tu_count_profile();
-	a = L(p, 0x10, "A", 10, 12);
-	b = L(p, 0x20, "B", 20, 21);
+	a = tu_line(p, 0x10, "A", 10, 12);
+	b = tu_line(p, 0x20, "B", 20, 21);
 	tu_sample2(p, b, a, 0);
 	CHECK(edges_status(p, &err) == PGO_ERR_NO_START_LINE);
 	tu_dump("all_zero_weight", p, NULL);
@@ -284,32 +268,32 @@ static void test_total_zero(void)
 {
 	/* single-frame samples: weight but no edges */
 	pgo_profile *p = tu_count_profile();
-	uint32_t a = L(p, 0x10, "A", 10, 12);
+	uint32_t a = tu_line(p, 0x10, "A", 10, 12);
 	tu_sample1(p, a, 5);
 	pgo_edges e;
 	CHECK_OK(pgo_edges_compute(p, &e, NULL));
 	CHECK(e.n_edges == 0 && e.total_weight == 0 && e.edges == NULL);
 	pgo_edges_free(&e);
-	CHECK_EDGES(p, HDR, "total_zero_flat");
+	CHECK_EDGES(p, TU_HDR, "total_zero_flat");
 	pgo_profile_free(p);
 
 	/* edges that cancel in the total: the compiler ignores the profile */
 	p = tu_count_profile();
-	a = L(p, 0x10, "A", 10, 12);
-	uint32_t b = L(p, 0x20, "B", 20, 21), c = L(p, 0x30, "C", 30, 31), d = L(p, 0x40, "D", 40, 41);
+	a = tu_line(p, 0x10, "A", 10, 12);
+	uint32_t b = tu_line(p, 0x20, "B", 20, 21), c = tu_line(p, 0x30, "C", 30, 31), d = tu_line(p, 0x40, "D", 40, 41);
 	tu_sample2(p, b, a, 5);
 	tu_sample2(p, d, c, -5);
 	CHECK_OK(pgo_edges_compute(p, &e, NULL));
 	CHECK(e.n_edges == 0 && e.total_weight == 0);
 	pgo_edges_free(&e);
-	CHECK_EDGES(p, HDR, "total_zero_cancel");
+	CHECK_EDGES(p, TU_HDR, "total_zero_cancel");
 	pgo_profile_free(p);
 }
 
 static void test_sort_order(void)
 {
 	pgo_profile *p = tu_count_profile();
-	uint32_t x = L(p, 0x1000, "x", 100, 101), w = L(p, 0x1100, "w", 110, 111);
+	uint32_t x = tu_line(p, 0x1000, "x", 100, 101), w = tu_line(p, 0x1100, "w", 110, 111);
 	struct {
 		const char *caller;
 		int64_t line; /* start line is 10 */
@@ -321,10 +305,10 @@ static void test_sort_order(void)
 	};
 	uint64_t addr = 0x10;
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-		tu_sample2(p, rows[i].callee, L(p, addr += 0x10, rows[i].caller, 10, rows[i].line), rows[i].weight);
-	tu_sample2(p, L(p, 0x2000, "Y", 1, 2), L(p, 0x2100, "Z", 1, 3), 9);
-	tu_sample2(p, L(p, 0x2200, "R", 1, 2), L(p, 0x2300, "Q", 1, 0), -1);
-	const char *want = HDR "Z\nY\n2 9\n"
+		tu_sample2(p, rows[i].callee, tu_line(p, addr += 0x10, rows[i].caller, 10, rows[i].line), rows[i].weight);
+	tu_sample2(p, tu_line(p, 0x2000, "Y", 1, 2), tu_line(p, 0x2100, "Z", 1, 3), 9);
+	tu_sample2(p, tu_line(p, 0x2200, "R", 1, 2), tu_line(p, 0x2300, "Q", 1, 0), -1);
+	const char *want = TU_HDR "Z\nY\n2 9\n"
 	                       "B\nx\n1 5\n"
 	                       "a\nw\n1 5\n"
 	                       "a\nx\n-3 5\n"
@@ -346,11 +330,11 @@ static void test_sort_order(void)
 static void test_named_aggregation(void)
 {
 	pgo_profile *p = tu_count_profile();
-	uint32_t b = L(p, 0x20, "B", 20, 21), b2 = L(p, 0x28, "B", 20, 25);
-	tu_sample2(p, b, L(p, 0x10, "A", 10, 12), 3);
-	tu_sample2(p, b2, L(p, 0x18, "A", 10, 12), 4);
-	tu_sample2(p, b, L(p, 0x30, "A", 10, 15), 1);
-	CHECK_EDGES(p, HDR "A\nB\n2 7\nA\nB\n5 1\n", "named_aggregation");
+	uint32_t b = tu_line(p, 0x20, "B", 20, 21), b2 = tu_line(p, 0x28, "B", 20, 25);
+	tu_sample2(p, b, tu_line(p, 0x10, "A", 10, 12), 3);
+	tu_sample2(p, b2, tu_line(p, 0x18, "A", 10, 12), 4);
+	tu_sample2(p, b, tu_line(p, 0x30, "A", 10, 15), 1);
+	CHECK_EDGES(p, TU_HDR "A\nB\n2 7\nA\nB\n5 1\n", "named_aggregation");
 	pgo_profile_free(p);
 }
 
@@ -360,16 +344,16 @@ static void test_nameless_nodes(void)
 	pgo_profile *p = tu_count_profile();
 	uint32_t bare;
 	CHECK_OK(pgo_add_location(p, PGO_NONE, 0x10, NULL, 0, &bare));
-	uint32_t b = L(p, 0x20, "B", 20, 21);
+	uint32_t b = tu_line(p, 0x20, "B", 20, 21);
 	tu_sample2(p, b, bare, 3);
 	uint32_t nofn = tu_loc(p, PGO_NONE, 0x30, PGO_NONE, 5);
-	uint32_t a = L(p, 0x40, "A", 10, 12);
+	uint32_t a = tu_line(p, 0x40, "A", 10, 12);
 	tu_sample2(p, nofn, a, 2);
-	CHECK_EDGES(p, HDR "\nB\n0 3\nA\n\n2 2\n", "nameless");
+	CHECK_EDGES(p, TU_HDR "\nB\n0 3\nA\n\n2 2\n", "nameless");
 	/* a line without a function loses its line number too: offset 0 */
 	uint32_t nofn_caller = tu_loc(p, PGO_NONE, 0x50, PGO_NONE, 77);
-	tu_sample2(p, L(p, 0x60, "C", 30, 31), nofn_caller, 1);
-	CHECK_EDGES(p, HDR "\nB\n0 3\nA\n\n2 2\n\nC\n0 1\n", "nameless_caller_line");
+	tu_sample2(p, tu_line(p, 0x60, "C", 30, 31), nofn_caller, 1);
+	CHECK_EDGES(p, TU_HDR "\nB\n0 3\nA\n\n2 2\n\nC\n0 1\n", "nameless_caller_line");
 	pgo_profile_free(p);
 }
 
@@ -377,25 +361,25 @@ static void test_nameless_nodes(void)
 static void test_zero_cum_nonzero_flat(void)
 {
 	pgo_profile *p = tu_count_profile();
-	uint32_t x = L(p, 0x10, "X", 10, 12), b = L(p, 0x20, "B", 20, 21), y = L(p, 0x30, "Y", 30, 33);
+	uint32_t x = tu_line(p, 0x10, "X", 10, 12), b = tu_line(p, 0x20, "B", 20, 21), y = tu_line(p, 0x30, "Y", 30, 33);
 	tu_sample2(p, b, x, 5);  /* X as caller: cum +5 */
 	tu_sample2(p, x, y, -5); /* X as leaf: cum -5, flat -5 */
-	tu_sample2(p, L(p, 0x40, "D", 40, 41), L(p, 0x50, "C", 50, 52), 1);
-	CHECK_EDGES(p, HDR "X\nB\n2 5\nC\nD\n2 1\nY\nX\n3 -5\n", "zero_cum_nonzero_flat");
+	tu_sample2(p, tu_line(p, 0x40, "D", 40, 41), tu_line(p, 0x50, "C", 50, 52), 1);
+	CHECK_EDGES(p, TU_HDR "X\nB\n2 5\nC\nD\n2 1\nY\nX\n3 -5\n", "zero_cum_nonzero_flat");
 	pgo_profile_free(p);
 }
 
 static void test_format(void)
 {
 	pgo_profile *p = tu_count_profile();
-	uint32_t a = L(p, 0x10, "pkg.(*T).Method", 100, 90), b = L(p, 0x20, "pkg.f[...]", 20, 21);
+	uint32_t a = tu_line(p, 0x10, "pkg.(*T).Method", 100, 90), b = tu_line(p, 0x20, "pkg.f[...]", 20, 21);
 	tu_sample2(p, b, a, INT64_MAX / 2);
 	pgo_edges e;
 	CHECK_OK(pgo_edges_compute(p, &e, NULL));
 	char *text = NULL;
 	size_t n = 0;
 	CHECK_OK(pgo_edges_format(p, &e, &text, &n, NULL));
-	const char *want = HDR "pkg.(*T).Method\npkg.f[...]\n-10 4611686018427387903\n";
+	const char *want = TU_HDR "pkg.(*T).Method\npkg.f[...]\n-10 4611686018427387903\n";
 	CHECK(text && n == strlen(want) && memcmp(text, want, n) == 0);
 	free(text);
 	pgo_edges_free(&e);
@@ -405,7 +389,7 @@ static void test_format(void)
 	pgo_edges none = {.value_index = -1};
 	text = NULL;
 	CHECK_OK(pgo_edges_format(p, &none, &text, &n, NULL));
-	CHECK(text && n == strlen(HDR) && memcmp(text, HDR, n) == 0);
+	CHECK(text && n == strlen(TU_HDR) && memcmp(text, TU_HDR, n) == 0);
 	free(text);
 	pgo_profile_free(p);
 }

@@ -103,6 +103,23 @@ static inline uint32_t tu_loc2(pgo_profile *p, uint64_t address, uint32_t inner_
 }
 
 /* A sample (leaf first) with one value per sample type. */
+#define TU_HDR "GO PREPROFILE V1\n"
+
+/* The function (name, start_line) in x.go, reused when it exists. */
+static inline uint32_t tu_func(pgo_profile *p, const char *name, int64_t start)
+{
+	for (uint32_t i = 0; i < p->n_functions; i++)
+		if (tu_streq(p, p->functions[i].name, name) && p->functions[i].start_line == start)
+			return i;
+	return tu_fn(p, name, "x.go", start);
+}
+
+/* A one-line location without a mapping. */
+static inline uint32_t tu_line(pgo_profile *p, uint64_t address, const char *name, int64_t start, int64_t line)
+{
+	return tu_loc(p, PGO_NONE, address, tu_func(p, name, start), line);
+}
+
 static inline void tu_sample(pgo_profile *p, const uint32_t *locs, uint32_t n, const int64_t *values)
 {
 	if (pgo_add_sample(p, locs, n, values, NULL, 0) != PGO_OK)
