@@ -32,6 +32,10 @@ typedef enum pgo_status {
 	PGO_ERR_NO_VALUE,     /* no samples/count or cpu/nanoseconds column */
 	PGO_ERR_NO_START_LINE,/* no Function.start_line: the compiler rejects it */
 	PGO_ERR_ARGUMENT,     /* the caller passed something unusable */
+	/* Codes for the layers above libpgo, which the library never returns. */
+	PGO_ERR_IO,           /* a file could not be read or written */
+	PGO_ERR_NETWORK,      /* a request failed: connection, timeout, HTTP status */
+	PGO_ERR_UNUSABLE,     /* a profile the Go compiler would reject or ignore */
 } pgo_status;
 
 typedef struct pgo_error {

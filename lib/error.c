@@ -16,6 +16,9 @@ const char *pgo_status_name(pgo_status status)
 	case PGO_ERR_NO_VALUE: return "no usable sample type";
 	case PGO_ERR_NO_START_LINE: return "no start lines";
 	case PGO_ERR_ARGUMENT: return "bad argument";
+	case PGO_ERR_IO: return "i/o";
+	case PGO_ERR_NETWORK: return "network";
+	case PGO_ERR_UNUSABLE: return "unusable for pgo";
 	}
 	return "unknown";
 }

@@ -66,7 +66,7 @@ static pgo_status read_fd(int fd, const char *name, size_t max_bytes, uint8_t **
 				continue;
 			int e = errno;
 			free(buf);
-			return fail(err, PGO_ERR_ARGUMENT, "%s: read failed: %s", name, strerror(e));
+			return fail(err, PGO_ERR_IO, "%s: read failed: %s", name, strerror(e));
 		}
 		if (n == 0)
 			break;
@@ -220,7 +220,7 @@ pgo_status pgo_read_inputs(const char *path, size_t max_bytes, bool allow_zip, p
 	const char *name = is_stdin ? "<stdin>" : path;
 	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, PGO_ERR_ARGUMENT, "%s: cannot open: %s", path, strerror(errno));
+		return fail(err, PGO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
 	uint8_t *data = NULL;
 	size_t size = 0;
 	pgo_status st = PGO_OK;

@@ -236,7 +236,7 @@ if build_with pn-abc.pprof burn.pgotool && build_with go-abc.pprof burn.go &&
 	# The profile must change what the compiler does, or (d) proves nothing.
 	cp pn-abc.pprof pgo/default.pgo
 	(cd "$GO_PROGS" && go build -trimpath -pgo="$TEST_TMP/pgo/default.pgo" \
-		-gcflags='pgotool.test/progs/...=-m -d=pgodebug=1' -o /dev/null ./cmd/burn) >pgodebug.txt 2>&1
+		-gcflags='pgotool.test/progs/...=-m -d=pgodebug=1' -o "$TEST_TMP/pgo/burn-debug" ./cmd/burn) >pgodebug.txt 2>&1
 	devirt=$(grep -c 'PGO devirtualizing' pgodebug.txt) hot=$(grep -c 'hot-budget check allows inlining' pgodebug.txt)
 	check "(d) the merged profile drives the compiler ($devirt PGO devirtualizations, $hot hot inlines)" \
 		test "$devirt" -gt 0 -a "$hot" -gt 0

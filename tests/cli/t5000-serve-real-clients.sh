@@ -457,7 +457,8 @@ EOF
 		fail "the downloaded metrics.json is JSON"
 		echo "metrics.json starts with $(head -c 4 dl/metrics.json | od -An -tx1)" | say
 	fi
-	check "pgotool edges reads the downloaded cpu.pprof" run "$PGOTOOL" edges -o /dev/null dl/cpu.pprof
+	check "pgotool edges reads the downloaded cpu.pprof" run "$PGOTOOL" edges -o dl/edges.txt dl/cpu.pprof
+	check "the edges of the downloaded cpu.pprof are not empty" test "$(wc -l <dl/edges.txt)" -gt 4
 else
 	say <"$LOG"
 	fail "download answer is a zip"
