@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build and the tests need. Idempotent: it
-# asks dpkg first and calls apt-get only for what is missing.
+# Installs the Debian packages that the build, the sanitizer build, the fuzz
+# build and every test need, on a machine that has nothing else: what a
+# development machine happens to have must not matter (scripts/fresh-check.sh
+# proves it in a clean Debian root). Idempotent: it asks dpkg first and calls
+# apt-get only for what is missing. Recommended packages are not installed,
+# so every one the project needs is named here.
 set -euo pipefail
 
 packages=(
 	build-essential cmake pkg-config
 	zlib1g-dev libdeflate-dev libzstd-dev libzip-dev
 	libsqlite3-dev libmicrohttpd-dev libjansson-dev   # pgotool serve
-	openssl curl     # serve tests: a test CA and certificates, HTTP requests
-	clang            # libFuzzer targets
+	libcurl4-openssl-dev                              # pgotool fetch
+	clang libclang-rt-dev   # libFuzzer targets: clang's fuzzer and sanitizer runtimes are a separate package
+	openssl curl ca-certificates   # tests: a test CA and certificates, HTTP requests, the Go module proxy
+	python3          # serve tests parse JSON answers and logs
+	procps util-linux   # tests: ps; setpriv runs the output tests as an unprivileged user
 	zip unzip zstd   # shell tests build zip and zstd inputs
+	git              # go build stamps VCS data from the checkout the Go tests build in
 	time             # peak-memory figures in the benchmark
 )
 
