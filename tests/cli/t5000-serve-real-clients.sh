@@ -16,9 +16,10 @@
 #      `go install github.com/DataDog/datadog-pgo@latest` works. The module
 #      proxy may refuse that module (it answers 403 "This module version is
 #      not available" on this project's machines); then a "note:" line says
-#      so and tests/go/cmd/ddpgo runs instead: the project's own stand-in,
-#      written from the protocol (same command line, same requests). Check
-#      names say which client ran.
+#      so and tests/go-ddpgo runs instead: the project's own stand-in,
+#      written from the protocol (same command line, same request, merged
+#      with google/pprof as datadog-pgo does). Check names say which client
+#      ran.
 # Needs go (mandatory in CI), python3, curl and openssl; Go modules come from
 # the module proxy (cached in GOMODCACHE after the first run).
 # PGO_KEEP_TMP=1 keeps the work directory; diagnostics go to stderr as "# ".
@@ -49,6 +50,7 @@ fi
 
 GO_DD="$PGO_SRC/tests/go-ddtrace"
 GO_PROGS="$PGO_SRC/tests/go"
+GO_DDPGO="$PGO_SRC/tests/go-ddpgo"
 DPGO_MOD=github.com/DataDog/datadog-pgo
 SEED_PGO="$PGO_SRC/examples/profiles/burn-1.pprof"
 SERVICE=pgotool-test-client
@@ -195,12 +197,12 @@ cp "$SEED_PGO" "$TEST_TMP/seed.pgo"
 # the project's stand-in. CLIENT names the one that runs in check names;
 # FOUND_MSG is the message of its log line per profile (with profile-id).
 use_standin() {
-	(cd "$GO_PROGS" && timeout 300 go build -o "$TEST_TMP/ddpgo" ./cmd/ddpgo) 2>"$LOG" ||
-		{ say <"$LOG"; bail "build tests/go/cmd/ddpgo"; }
+	(cd "$GO_DDPGO" && timeout 300 go build -o "$TEST_TMP/ddpgo" .) 2>"$LOG" ||
+		{ say <"$LOG"; bail "build tests/go-ddpgo (ddpgo)"; }
 	DPGO=$TEST_TMP/ddpgo
 	CLIENT="ddpgo (stand-in)"
 	FOUND_MSG="found profile"
-	FAIL_EP=list # it stops at the first refused request
+	FAIL_EP=gopgo # its only request
 }
 if GOFLAGS=-mod=readonly GOBIN="$TEST_TMP/bin" timeout 300 go install "$DPGO_MOD@latest" >dpgo-install.log 2>&1; then
 	DPGO=$TEST_TMP/bin/datadog-pgo
@@ -212,11 +214,11 @@ else
 	# "reading https://proxy.golang.org/...: 403 Forbidden" (404 and 410 too)
 	refused=$(sed -En 's#.*reading https?://[^ ]*: (403|404|410) .*#\1#p' dpgo-install.log | head -n 1)
 	if [ -n "$refused" ]; then
-		echo "note: the Go module proxy refuses $DPGO_MOD ($refused); using tests/go/cmd/ddpgo, the project's stand-in that speaks its protocol"
+		echo "note: the Go module proxy refuses $DPGO_MOD ($refused); using tests/go-ddpgo, the project's stand-in that speaks its protocol"
 	else
 		fail "go install $DPGO_MOD@latest"
 		tail -n 10 dpgo-install.log | say
-		echo "note: go install $DPGO_MOD@latest failed; using tests/go/cmd/ddpgo, the project's stand-in that speaks its protocol"
+		echo "note: go install $DPGO_MOD@latest failed; using tests/go-ddpgo, the project's stand-in that speaks its protocol"
 	fi
 	use_standin
 fi
@@ -512,11 +514,11 @@ curl -sS --max-time 10 --proxy "$PROXY" -o /dev/null "https://other.$SITE/" >/de
 check "the proxy refuses another destination" grep -q "CONNECT other.$SITE:443: 403" proxy.log
 
 # datadog_pgo ARGS...: the client (datadog-pgo or the stand-in) against the
-# store; PGOTOOL lets the stand-in merge several profiles.
+# store.
 datadog_pgo() {
 	DD_SITE=$SITE DD_API_KEY=${KEY:-$API_KEY} DD_APP_KEY=$APP_KEY HTTPS_PROXY=$PROXY \
 		SSL_CERT_FILE="$TEST_TMP/tls/ca.pem" SSL_CERT_DIR=/nonexistent NO_PROXY= no_proxy= \
-		PGOTOOL="$PGOTOOL" timeout 120 "$DPGO" "$@"
+		timeout 120 "$DPGO" "$@"
 }
 
 datadog_pgo -fail -json "service:$SERVICE" default.pgo >dpgo.log 2>&1
