@@ -78,6 +78,14 @@ typedef enum pgo_compression {
 pgo_compression pgo_sniff(const uint8_t *data, size_t size);
 
 /*
+ * Whether data may be a pprof profile, from its first bytes: gzip or zstd,
+ * empty, or a protobuf whose first field is one a Profile can hold. JSON
+ * (metrics.json), Go execution traces and text are not. Nothing is
+ * decoded: a true answer can still fail pgo_decode.
+ */
+bool pgo_looks_like_pprof(const uint8_t *data, size_t size);
+
+/*
  * Returns the decompressed form of data in *out (malloc'd, caller frees).
  * Raw data is copied. Fails with PGO_ERR_LIMIT past max_out bytes, whatever
  * the stream's own headers claim.
@@ -297,6 +305,14 @@ pgo_status pgo_merger_finish(pgo_merger *m, pgo_profile **out, pgo_error *err);
 void pgo_merger_free(pgo_merger *m);
 
 /*
+ * PGO_OK when a and b may be merged: the same period type and the same
+ * sample types in the same order; PGO_ERR_INCOMPATIBLE otherwise, with a
+ * message that names both (a_name, b_name) and their types.
+ */
+pgo_status pgo_check_compatible(const pgo_profile *a, const char *a_name, const pgo_profile *b,
+                                const char *b_name, pgo_error *err);
+
+/*
  * A canonical order for n encoded inputs: sorted by a hash of their bytes,
  * then by the bytes themselves. The same set of inputs gives the same
  * sequence of contents, whatever order they came in. order[i] receives the
@@ -337,6 +353,21 @@ void pgo_edges_free(pgo_edges *e);
 /* The text of `go tool preprofile` for these edges (malloc'd). */
 pgo_status pgo_edges_format(const pgo_profile *p, const pgo_edges *e,
                             char **out, size_t *out_size, pgo_error *err);
+
+/*
+ * Whether `go build -pgo` takes p and learns from it. PGO_OK, or:
+ *  - PGO_ERR_NO_VALUE: no sample type is samples/count or cpu/nanoseconds
+ *    (not a CPU profile): go build fails;
+ *  - PGO_ERR_EMPTY: no samples, or every sample's value in that column is
+ *    zero: the compiler learns nothing, and Go 1.26 and older fail on the
+ *    second ("profile missing Function.start_line data"), where 1.27
+ *    ignores it;
+ *  - PGO_ERR_NO_START_LINE: no function the compiler looks at has a start
+ *    line: go build fails.
+ * The message says which, and what the compiler would do. name is the
+ * profile's name in it.
+ */
+pgo_status pgo_check_for_compiler(const pgo_profile *p, const char *name, pgo_error *err);
 
 /*
  * Builds the smallest profile whose edge map equals p's: two frames per

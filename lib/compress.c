@@ -18,6 +18,18 @@ pgo_compression pgo_sniff(const uint8_t *data, size_t size)
 	return PGO_COMPRESSION_NONE;
 }
 
+bool pgo_looks_like_pprof(const uint8_t *data, size_t size)
+{
+	if (size == 0 || pgo_sniff(data, size) != PGO_COMPRESSION_NONE)
+		return true;
+	/* The first field's key: Profile's fields are 1 to 15, and none is a
+	 * group (wire types 3, 4) or of wire types 6, 7. '{' and '[' are groups,
+	 * 'g' ("go 1.23 trace") is wire type 7. */
+	uint8_t key = data[0];
+	unsigned field = key >> 3, wire = key & 7;
+	return !(key & 0x80) && field >= 1 && field <= 15 && (wire == 0 || wire == 1 || wire == 2 || wire == 5);
+}
+
 static size_t initial_guess(size_t in_size, size_t claimed, size_t max_out)
 {
 	size_t guess = in_size * 4;

@@ -515,7 +515,7 @@ static pgo_status sort_edges(const pgo_profile *p, pgo_edge *edges, uint32_t n)
 	return PGO_OK;
 }
 
-static int find_value_index(const pgo_profile *p)
+int pgo_compiler_value_index(const pgo_profile *p)
 {
 	for (uint32_t i = 0; i < p->n_sample_types; i++) {
 		size_t tl, ul;
@@ -535,7 +535,7 @@ pgo_status pgo_edges_compute(const pgo_profile *p, pgo_edges *out, pgo_error *er
 	out->value_index = -1;
 	if (p->n_samples == 0)
 		return PGO_OK; /* the compiler accepts an empty profile and does nothing */
-	int vi = find_value_index(p);
+	int vi = pgo_compiler_value_index(p);
 	if (vi < 0)
 		return pgo_fail(err, PGO_ERR_NO_VALUE,
 		                "profile has no sample type samples/count or cpu/nanoseconds, which the Go compiler requires");

@@ -106,4 +106,9 @@ pgo_status pgo_strings_init(pgo_strings *s);
 void pgo_strings_free(pgo_strings *s);
 int pgo_string_cmp(const pgo_profile *a, pgo_str x, const pgo_profile *b, pgo_str y);
 
+/* "samples/count cpu/nanoseconds": the sample types, for messages. */
+void pgo_describe_types(const pgo_profile *p, char *buf, size_t n);
+/* The sample type the Go compiler reads (samples/count or cpu/nanoseconds), or -1. */
+int pgo_compiler_value_index(const pgo_profile *p);
+
 #endif

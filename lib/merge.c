@@ -398,7 +398,7 @@ static const char *input_name(const pgo_merge_options *o, size_t i, char *buf, s
 	return buf;
 }
 
-static void describe_types(const pgo_profile *p, char *buf, size_t n)
+void pgo_describe_types(const pgo_profile *p, char *buf, size_t n)
 {
 	size_t used = 0;
 	buf[0] = '\0';
@@ -418,7 +418,7 @@ static bool same_value_type(const pgo_profile *a, pgo_value_type x, const pgo_pr
 }
 
 /* Inputs merge only if period type and sample types (in order) are equal. */
-static pgo_status check_compatible(const pgo_profile *a, const char *a_name, const pgo_profile *b,
+pgo_status pgo_check_compatible(const pgo_profile *a, const char *a_name, const pgo_profile *b,
                                    const char *b_name, pgo_error *err)
 {
 	char t0[160], t1[160];
@@ -432,8 +432,8 @@ static pgo_status check_compatible(const pgo_profile *a, const char *a_name, con
 		same = same_value_type(a, a->sample_types[j], b, b->sample_types[j]);
 	if (same)
 		return PGO_OK;
-	describe_types(a, t0, sizeof t0);
-	describe_types(b, t1, sizeof t1);
+	pgo_describe_types(a, t0, sizeof t0);
+	pgo_describe_types(b, t1, sizeof t1);
 	return pgo_fail(err, PGO_ERR_INCOMPATIBLE,
 	                "%s: sample types [%s] differ from [%s] in %s; only profiles of one kind merge",
 	                b_name, t1, t0, a_name);
@@ -666,7 +666,7 @@ pgo_status pgo_merger_add(pgo_merger *m, const pgo_profile *p, const char *name,
 		if (!m->first_name)
 			return oom(m);
 	} else {
-		pgo_status st = check_compatible(m->out, m->first_name, p, name, err);
+		pgo_status st = pgo_check_compatible(m->out, m->first_name, p, name, err);
 		if (st)
 			return st;
 	}
@@ -815,7 +815,7 @@ pgo_status pgo_merge(pgo_profile *const *inputs, size_t n, const pgo_merge_optio
 		return pgo_fail(err, PGO_ERR_ARGUMENT, "no profiles to merge");
 	char a[32], b[32];
 	for (size_t i = 1; i < n; i++) {
-		pgo_status st = check_compatible(inputs[0], input_name(options, 0, a, sizeof a), inputs[i],
+		pgo_status st = pgo_check_compatible(inputs[0], input_name(options, 0, a, sizeof a), inputs[i],
 		                                 input_name(options, i, b, sizeof b), err);
 		if (st)
 			return st;

@@ -16,11 +16,13 @@ typedef struct command {
 	const char *synopsis;             /* "pgotool merge [OPTIONS] INPUT..." */
 	const char *description;          /* a paragraph for --help */
 	const flag_def *(*flags)(void);   /* for --help; may be NULL */
+	bool flags_first;                 /* Go-style: the first positional argument ends the flags */
 } command;
 
 extern const command cmd_merge;
 extern const command cmd_edges;
 extern const command cmd_serve;
+extern const command cmd_fetch;
 
 /* Prints "pgotool CMD: message" and a usage hint; returns EXIT_USAGE. */
 int cli_usage_error(const command *cmd, const char *message);
@@ -29,6 +31,10 @@ int cli_fail(const command *cmd, const pgo_error *err);
 /* The same, with context before the message ("cannot compact: ..."). */
 int cli_fail_in(const command *cmd, const char *context, const pgo_error *err);
 void cli_print_help(const command *cmd, FILE *f);
+
+/* The noinline names: the defaults plus extra, NULL-terminated (free the
+ * array, not the names); NULL when none is wanted or out of memory. */
+const char **cli_noinline_names(bool none, const flag_list *extra);
 
 /* Writes data to path atomically, or to stdout when path is NULL or "-". */
 pgo_status cli_write_output(const char *path, const void *data, size_t size, bool binary, pgo_error *err);

@@ -51,23 +51,6 @@ const command cmd_merge = {
 	.flags = flags,
 };
 
-/* The default noinline names plus --noinline ones, NULL-terminated; NULL with --no-noinline. */
-static const char **noinline_names(void)
-{
-	if (opt.no_noinline)
-		return NULL;
-	size_t n_default = 0;
-	while (pgo_default_noinline[n_default])
-		n_default++;
-	const char **names = calloc(n_default + opt.noinline.n + 1, sizeof *names);
-	if (!names)
-		return NULL;
-	memcpy(names, pgo_default_noinline, n_default * sizeof *names);
-	if (opt.noinline.n)
-		memcpy(names + n_default, opt.noinline.items, opt.noinline.n * sizeof *names);
-	return names;
-}
-
 static int run(int argc, char **argv)
 {
 	flag_list inputs = {0};
@@ -103,7 +86,7 @@ static int run(int argc, char **argv)
 	datas = calloc(raw.n, sizeof *datas);
 	sizes = calloc(raw.n, sizeof *sizes);
 	order = calloc(raw.n, sizeof *order);
-	noinline = noinline_names();
+	noinline = cli_noinline_names(opt.no_noinline, &opt.noinline);
 	if (!datas || !sizes || !order || (!opt.no_noinline && !noinline))
 		goto oom;
 	for (size_t i = 0; i < raw.n; i++) {

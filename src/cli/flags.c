@@ -48,8 +48,8 @@ static int parse_bool(const char *v, bool *out)
 	return -1;
 }
 
-int flags_parse(const flag_def *defs, int argc, char **argv, flag_list *positional,
-                char *message, size_t message_size)
+static int parse(const flag_def *defs, int argc, char **argv, flag_list *positional, bool go_style,
+                 char *message, size_t message_size)
 {
 	bool only_positional = false;
 	for (int i = 0; i < argc; i++) {
@@ -57,6 +57,7 @@ int flags_parse(const flag_def *defs, int argc, char **argv, flag_list *position
 		if (only_positional || arg[0] != '-' || arg[1] == '\0') {
 			if (list_push(positional, arg))
 				return snprintf(message, message_size, "out of memory"), -1;
+			only_positional = only_positional || go_style;
 			continue;
 		}
 		if (strcmp(arg, "--") == 0) {
@@ -94,6 +95,18 @@ int flags_parse(const flag_def *defs, int argc, char **argv, flag_list *position
 			return snprintf(message, message_size, "out of memory"), -1;
 	}
 	return 0;
+}
+
+int flags_parse(const flag_def *defs, int argc, char **argv, flag_list *positional,
+                char *message, size_t message_size)
+{
+	return parse(defs, argc, argv, positional, false, message, message_size);
+}
+
+int flags_parse_go(const flag_def *defs, int argc, char **argv, flag_list *positional,
+                   char *message, size_t message_size)
+{
+	return parse(defs, argc, argv, positional, true, message, message_size);
 }
 
 void flags_print_help(const flag_def *defs, void *stream)

@@ -36,6 +36,15 @@ typedef struct flag_def {
 int flags_parse(const flag_def *defs, int argc, char **argv, flag_list *positional,
                 char *message, size_t message_size);
 
+/*
+ * As flags_parse, but exactly as Go's flag package parses: the first
+ * positional argument ends the flags, and everything after it is
+ * positional, however it looks. For drop-in replacements of Go tools,
+ * whose users' command lines must mean what they meant there.
+ */
+int flags_parse_go(const flag_def *defs, int argc, char **argv, flag_list *positional,
+                   char *message, size_t message_size);
+
 void flags_print_help(const flag_def *defs, void *stream);
 void flag_list_free(flag_list *list);
 

@@ -13,6 +13,7 @@
 
 /* Every subcommand, in the order `pgotool --help` lists them. */
 static const command *const commands[] = {
+	&cmd_fetch,
 	&cmd_merge,
 	&cmd_edges,
 	&cmd_serve,
@@ -129,7 +130,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
+		if (!strcmp(argv[i], "--") || (cmd->flags_first && (argv[i][0] != '-' || !argv[i][1])))
 			break;
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-help") || !strcmp(argv[i], "-h")) {
 			cli_print_help(cmd, stdout);

@@ -1,5 +1,7 @@
-/* Where command output goes: a file, replaced atomically, or stdout. */
+/* What the commands that write profiles share: where output goes (a file,
+ * written atomically, or stdout) and the noinline names. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -31,4 +33,20 @@ pgo_status cli_write_output(const char *path, const void *data, size_t size, boo
 		left -= (size_t)n;
 	}
 	return PGO_OK;
+}
+
+const char **cli_noinline_names(bool none, const flag_list *extra)
+{
+	if (none)
+		return NULL;
+	size_t n_default = 0;
+	while (pgo_default_noinline[n_default])
+		n_default++;
+	const char **names = calloc(n_default + extra->n + 1, sizeof *names);
+	if (!names)
+		return NULL;
+	memcpy(names, pgo_default_noinline, n_default * sizeof *names);
+	if (extra->n)
+		memcpy(names + n_default, extra->items, extra->n * sizeof *names);
+	return names;
 }

@@ -10,13 +10,12 @@
 #include <time.h>
 #include <zip.h>
 
+#include "ddapi.h"
 #include "http.h"
 #include "pgo.h"
 #include "query.h"
-#include "timefmt.h"
 
-/* A search query object: {"filter": {"from", "to", "query"}, "sort":
- * {"order", "field"}, "limit"}. On error, *message says what and where. */
+/* A search as the store runs it: the API's search object, its query parsed. */
 typedef struct search {
 	store_search_request req;
 	pgo_query *query;
@@ -25,68 +24,25 @@ typedef struct search {
 static int parse_search(json_t *q, const char *where, search *out, char *msg, size_t n)
 {
 	memset(out, 0, sizeof *out);
-	if (!json_is_object(q)) {
-		snprintf(msg, n, "%s: a search must be a JSON object", where);
+	dd_search ds;
+	if (dd_search_from_json(q, where, &ds, msg, n))
 		return -1;
-	}
-	json_t *filter = json_object_get(q, "filter");
-	if (!json_is_object(filter)) {
-		snprintf(msg, n, "%s: 'filter' must be an object with from, to and query", where);
-		return -1;
-	}
-	const char *from = json_string_value(json_object_get(filter, "from"));
-	const char *to = json_string_value(json_object_get(filter, "to"));
-	json_t *qv = json_object_get(filter, "query");
-	if (qv && !json_is_string(qv)) {
-		snprintf(msg, n, "%s: filter.query must be a string", where);
-		return -1;
-	}
-	const char *query = json_string_value(qv);
-	if (!from || rfc3339_parse(from, &out->req.from_ns)) {
-		snprintf(msg, n, "%s: filter.from must be an RFC 3339 time like 2026-11-22T09:00:00Z", where);
-		return -1;
-	}
-	if (!to || rfc3339_parse(to, &out->req.to_ns)) {
-		snprintf(msg, n, "%s: filter.to must be an RFC 3339 time like 2026-11-25T09:00:00Z", where);
-		return -1;
-	}
 	query_error qe;
-	if (query_parse(query ? query : "", &out->query, &qe)) {
+	if (query_parse(ds.query, &out->query, &qe)) {
 		snprintf(msg, n, "%s: filter.query: %s", where, qe.message);
+		dd_search_free(&ds);
 		return -1;
 	}
-	out->req.query = out->query;
-	out->req.sort = SORT_CPU_CORES;
-	out->req.descending = true;
-	json_t *sort = json_object_get(q, "sort");
-	if (sort) {
-		const char *field = json_string_value(json_object_get(sort, "field"));
-		const char *order = json_string_value(json_object_get(sort, "order"));
-		if (field && (!strcmp(field, "timestamp") || !strcmp(field, "@timestamp")))
-			out->req.sort = SORT_TIMESTAMP;
-		else if (field && strcmp(field, "@metrics.core_cpu_cores") != 0) {
-			snprintf(msg, n, "%s: sort.field must be @metrics.core_cpu_cores or timestamp, not %s", where, field);
-			goto fail;
-		}
-		if (order && !strcmp(order, "asc"))
-			out->req.descending = false;
-		else if (order && strcmp(order, "desc") != 0) {
-			snprintf(msg, n, "%s: sort.order must be asc or desc, not %s", where, order);
-			goto fail;
-		}
-	}
-	json_t *limit = json_object_get(q, "limit");
-	json_int_t l = limit ? json_integer_value(limit) : 10;
-	if (limit && (!json_is_integer(limit) || l < 1 || l > 1000)) {
-		snprintf(msg, n, "%s: limit must be an integer from 1 to 1000", where);
-		goto fail;
-	}
-	out->req.limit = (size_t)l;
+	out->req = (store_search_request){
+		.from_ns = ds.from_ns,
+		.to_ns = ds.to_ns,
+		.query = out->query,
+		.sort = strcmp(ds.sort_field, "timestamp") ? SORT_CPU_CORES : SORT_TIMESTAMP,
+		.descending = ds.descending,
+		.limit = (size_t)ds.limit,
+	};
+	dd_search_free(&ds);
 	return 0;
-fail:
-	query_free(out->query);
-	out->query = NULL;
-	return -1;
 }
 
 static json_t *load_body(request *r, struct MHD_Connection *c, enum MHD_Result *ret)
@@ -119,26 +75,26 @@ enum MHD_Result handle_list(request *r, struct MHD_Connection *c)
 	query_free(s.query);
 	if (rc)
 		return respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "search failed: %s", err);
-	json_t *data = json_array();
-	for (size_t i = 0; i < n; i++) {
-		char ts[48];
-		rfc3339_format(hits[i].start_ns, ts, sizeof ts);
-		json_t *tags = json_array();
-		for (size_t k = 0; k < hits[i].n_tags; k++)
-			json_array_append_new(tags, json_string(hits[i].tags[k]));
-		json_t *item = json_pack(
-			"{s:s, s:s, s:{s:s, s:s, s:I, s:s, s:o, s:{s:{s:f, s:I}}}}", "id", hits[i].event_id, "type", "profile",
-			"attributes", "id", hits[i].profile_id, "service", hits[i].service ? hits[i].service : "",
-			"duration_nanos", (json_int_t)hits[i].duration_nanos, "timestamp", ts, "tags", tags, "custom", "metrics",
-			"core_cpu_cores", hits[i].core_cpu_cores, "core_cpu_time_total",
-			(json_int_t)hits[i].core_cpu_time_total);
-		if (item)
-			json_array_append_new(data, item);
+	/* The hits' strings are lent to the answer, not copied. */
+	dd_profile *profiles = calloc(n ? n : 1, sizeof *profiles);
+	char *text = NULL;
+	if (profiles) {
+		for (size_t i = 0; i < n; i++)
+			profiles[i] = (dd_profile){
+				.event_id = hits[i].event_id,
+				.profile_id = hits[i].profile_id,
+				.service = hits[i].service,
+				.duration_nanos = hits[i].duration_nanos,
+				.timestamp_ns = hits[i].start_ns,
+				.core_cpu_cores = hits[i].core_cpu_cores,
+				.core_cpu_time_total = hits[i].core_cpu_time_total,
+				.tags = hits[i].tags,
+				.n_tags = hits[i].n_tags,
+			};
+		text = dd_list_answer(profiles, n);
 	}
+	free(profiles);
 	store_hits_free(hits, n);
-	json_t *resp = json_pack("{s:o}", "data", data);
-	char *text = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
-	json_decref(resp);
 	if (!text)
 		return respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	return respond(r, c, MHD_HTTP_OK, "application/json", text, strlen(text));
@@ -252,7 +208,7 @@ enum MHD_Result handle_gopgo(request *r, struct MHD_Connection *c)
 	if (!body)
 		return ret;
 	json_t *queries = json_object_get(body, "queries");
-	if (!json_is_array(queries) || json_array_size(queries) == 0 || json_array_size(queries) > 100) {
+	if (!json_is_array(queries) || json_array_size(queries) == 0 || json_array_size(queries) > DD_MAX_QUERIES) {
 		json_decref(body);
 		return respond_error(r, c, MHD_HTTP_BAD_REQUEST, "gopgo: 'queries' must be an array of 1 to 100 searches");
 	}

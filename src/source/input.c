@@ -81,8 +81,8 @@ static pgo_status read_fd(int fd, const char *name, size_t max_bytes, uint8_t **
 	return PGO_OK;
 }
 
-static pgo_status append(pgo_input_list *list, const char *name, uint8_t *data, size_t size, bool mapped,
-                         pgo_error *err)
+static pgo_status append(pgo_input_list *list, const char *name, size_t entry_at, uint8_t *data, size_t size,
+                         bool mapped, pgo_error *err)
 {
 	if (list->n == list->cap) {
 		size_t ncap = list->cap ? list->cap * 2 : 8;
@@ -95,12 +95,12 @@ static pgo_status append(pgo_input_list *list, const char *name, uint8_t *data, 
 	char *copy = strdup(name);
 	if (!copy)
 		return fail(err, PGO_ERR_NOMEM, "out of memory");
-	list->items[list->n++] = (pgo_input){copy, data, size, mapped};
+	list->items[list->n++] = (pgo_input){copy, entry_at, data, size, mapped};
 	return PGO_OK;
 }
 
-static pgo_status read_zip(const char *name, const uint8_t *data, size_t size, size_t max_bytes,
-                           pgo_input_list *list, pgo_error *err)
+pgo_status pgo_read_zip(const char *name, const uint8_t *data, size_t size, size_t max_bytes,
+                        pgo_input_list *list, pgo_error *err)
 {
 	zip_error_t ze;
 	zip_error_init(&ze);
@@ -181,7 +181,7 @@ static pgo_status read_zip(const char *name, const uint8_t *data, size_t size, s
 			break;
 		}
 		zip_fclose(zf);
-		st = append(list, full, buf, zs.size, false, err);
+		st = append(list, full, strlen(name) + 1, buf, zs.size, false, err);
 		if (st)
 			free(buf);
 		else
@@ -232,18 +232,18 @@ pgo_status pgo_read_inputs(const char *path, size_t max_bytes, bool allow_zip, p
 	if (st)
 		return st;
 	if (!pgo_is_zip(data, size)) {
-		st = append(list, name, data, size, mapped, err);
+		st = append(list, name, 0, data, size, mapped, err);
 		if (st) {
-			pgo_input tmp = {NULL, data, size, mapped};
+			pgo_input tmp = {NULL, 0, data, size, mapped};
 			pgo_input_release(&tmp);
 		}
 		return st;
 	}
 	if (allow_zip)
-		st = read_zip(name, data, size, max_bytes, list, err);
+		st = pgo_read_zip(name, data, size, max_bytes, list, err);
 	else
 		st = fail(err, PGO_ERR_ARGUMENT, "%s: a zip archive, but this command reads one profile; merge it first", name);
-	pgo_input tmp = {NULL, data, size, mapped};
+	pgo_input tmp = {NULL, 0, data, size, mapped};
 	pgo_input_release(&tmp);
 	return st;
 }

@@ -6,6 +6,7 @@
 
 typedef struct pgo_input {
 	char *name;      /* "file", "archive.zip:entry" or "<stdin>" */
+	size_t entry_at; /* where the entry's own name starts in name; 0 outside an archive */
 	uint8_t *data;
 	size_t size;
 	bool mapped;     /* data is a read-only file mapping, not malloc'd */
@@ -26,6 +27,11 @@ typedef struct pgo_input_list {
 pgo_status pgo_read_inputs(const char *path, size_t max_bytes, bool allow_zip, pgo_input_list *list,
                            pgo_error *err);
 void pgo_input_list_free(pgo_input_list *list);
+
+/* Appends every file entry of the zip archive in data (named name) to
+ * list, under the same limits as pgo_read_inputs. data is not kept. */
+pgo_status pgo_read_zip(const char *name, const uint8_t *data, size_t size, size_t max_bytes,
+                        pgo_input_list *list, pgo_error *err);
 /* Drops one input's bytes early (they are not needed once decoded). */
 void pgo_input_release(pgo_input *in);
 

@@ -1,0 +1,672 @@
+/* pgotool fetch: datadog-pgo's job, done so that it never breaks a build. */
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "ddclient.h"
+#include "fetch_log.h"
+#include "input.h"
+#include "timefmt.h"
+
+#define NS_PER_S 1000000000LL
+#define MAX_ANSWER_BYTES ((size_t)1 << 30)
+#define MAX_ATTEMPTS 4
+#define DOWNLOADS_IN_FLIGHT 5
+
+static struct {
+	bool fail, json, verbose, compact, keep_labels, no_noinline, help;
+	const char *from, *profiles, *timeout, *api, *endpoint;
+	flag_list noinline;
+} opt;
+
+static const flag_def fetch_flags[] = {
+	{"fail", 0, FLAG_BOOL, &opt.fail, NULL,
+	 "exit 1 on failure (by default a failure is logged, DEST is left as it was, and the exit code is 0)"},
+	{"from", 0, FLAG_STRING, &opt.from, "DURATION", "search profiles from this long ago until now (default 72h)"},
+	{"json", 0, FLAG_BOOL, &opt.json, NULL, "log JSON lines"},
+	{"profiles", 0, FLAG_STRING, &opt.profiles, "N", "profiles per QUERY, those with the most CPU first (default 5)"},
+	{"timeout", 0, FLAG_STRING, &opt.timeout, "DURATION",
+	 "time limit for the whole fetch: requests, retries and merging (default 1m)"},
+	{"v", 0, FLAG_BOOL, &opt.verbose, NULL, "also log each request: its status, timing and retries"},
+	{"api", 0, FLAG_STRING, &opt.api, "URL",
+	 "base URL of the query API, e.g. http://127.0.0.1:8126 for a pgotool serve (default $PGOTOOL_API, else "
+	 "https://app.$DD_SITE)"},
+	{"endpoint", 0, FLAG_STRING, &opt.endpoint, "gopgo|list",
+	 "gopgo: one request for every profile (default); list: one search per QUERY, then each profile's cpu.pprof, "
+	 "5 downloads at a time"},
+	{"compact", 0, FLAG_BOOL, &opt.compact, NULL, "write the smallest profile with the same compiler edge map"},
+	{"keep-labels", 0, FLAG_BOOL, &opt.keep_labels, NULL, "keep sample labels (dropped by default)"},
+	{"noinline", 0, FLAG_LIST, &opt.noinline, "NAME", "also protect function NAME from inlining (repeatable)"},
+	{"no-noinline", 0, FLAG_BOOL, &opt.no_noinline, NULL, "do not rename any function"},
+	{"help", 'h', FLAG_BOOL, &opt.help, NULL, "show this help"},
+	{NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static const flag_def *flags(void)
+{
+	return fetch_flags;
+}
+
+static int run(int argc, char **argv);
+
+const command cmd_fetch = {
+	.name = "fetch",
+	.run = run,
+	.summary = "fetch production CPU profiles and write a default.pgo (datadog-pgo's job)",
+	.synopsis = "pgotool fetch [OPTIONS]... QUERY... DEST",
+	.description =
+		"Asks a profile backend for the most representative recent CPU profiles of a\n"
+		"service, merges them, and writes DEST, usually the main package's default.pgo:\n\n"
+		"    pgotool fetch 'service:my-service env:prod' ./cmd/my-service/default.pgo\n"
+		"    go build ./cmd/my-service      # Go 1.21+ picks up default.pgo\n\n"
+		"A drop-in replacement for datadog-pgo: the same options, environment, requests\n"
+		"and logs, against Datadog's API (https://app.$DD_SITE) or a pgotool serve\n"
+		"(-api URL, or $PGOTOOL_API). Each QUERY is Datadog search syntax; \" runtime:go\"\n"
+		"is appended to one that has neither runtime:go nor language:go. As with\n"
+		"datadog-pgo, options come before the QUERY arguments: everything from the\n"
+		"first QUERY on is a QUERY or DEST.\n\n"
+		"Environment: DD_API_KEY and DD_APP_KEY (required), DD_SITE (default\n"
+		"datadoghq.com), PGOTOOL_API; HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE and\n"
+		"SSL_CERT_DIR as for Go programs; NO_COLOR.\n\n"
+		"It never breaks a build: a failure is logged with what to do, DEST is left\n"
+		"exactly as it was, and the exit code is 0 so the build goes on without a new\n"
+		"profile (-fail makes it 1). Connection errors, 429 and 5xx answers are retried\n"
+		"with backoff, within -timeout. Every profile is checked before it is merged:\n"
+		"one that is not a CPU profile, lacks start lines, has only zero values, or is\n"
+		"incompatible with the first usable one (in the merge's order) is skipped with\n"
+		"a warning, and the fetch fails only when none is left. DEST is written\n"
+		"atomically, and its bytes depend only on the set of profiles, not on the order\n"
+		"they arrived in. zstd profiles are read too.\n\n"
+		"Merging is `pgotool merge`'s: labels dropped, and functions that must not be\n"
+		"inlined renamed where they are a sample's leaf frame (gRPC's processData and\n"
+		"runtime.gopark; datadog-pgo v1.0.0 renames only processData).\n\n"
+		"Exit status: 0 on success, and on failure without -fail; 1 on failure with\n"
+		"-fail; 2 on a usage error.",
+	.flags = flags,
+	.flags_first = true,
+};
+
+/* ---- one profile as it arrived ----------------------------------------- */
+
+typedef struct fetched {
+	const char *id;            /* the profile id */
+	const dd_profile *meta;    /* from a list answer, or NULL */
+	const uint8_t *data;       /* its pprof bytes (gzip, zstd or raw) */
+	size_t size;
+	/* filled while merging */
+	bool used;
+	char skip_reason[sizeof ((pgo_error *)0)->message];
+	double cpu_cores;
+	int64_t duration_ns, start_ns;
+} fetched;
+
+typedef struct fetch_state {
+	fetch_log log;
+	dd_client client;
+	int64_t deadline_ns;
+	char timeout_text[32];
+	int64_t started_wall_ns;
+	/* list mode */
+	dd_profile *listed;
+	size_t n_listed;
+	http_response *downloads;
+	pgo_error *download_errors;
+	size_t next_download;
+	pthread_mutex_t mu;
+	/* the profiles */
+	http_response gopgo;
+	pgo_input_list inputs;
+	fetched *items;
+	size_t n_items;
+} fetch_state;
+
+static int64_t wall_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+}
+
+static pgo_status failf(pgo_error *err, pgo_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static pgo_status failf(pgo_error *err, pgo_status st, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err->status = st;
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+/* Request timings to the microsecond, waits to the millisecond: enough to read. */
+static int64_t round_to(double seconds, int64_t unit_ns)
+{
+	int64_t ns = (int64_t)(seconds * 1e9);
+	return (ns + unit_ns / 2) / unit_ns * unit_ns;
+}
+
+static void log_attempt(void *ctx, const http_attempt *a)
+{
+	fetch_log *log = ctx;
+	if (a->error)
+		FLOG(log, a->retry_in >= 0 ? LOG_WARN : LOG_DEBUG, "request failed", LA_STR("method", a->req->method),
+		     LA_STR("url", a->req->url), LA_I64("attempt", a->attempt), LA_STR("error", a->error),
+		     LA_DUR("took", round_to(a->seconds, 1000)),
+		     LA_DUR("retry-in", a->retry_in >= 0 ? round_to(a->retry_in, 1000000) : 0));
+	else if (a->retry_in >= 0)
+		FLOG(log, LOG_WARN, "request failed, retrying", LA_STR("method", a->req->method), LA_STR("url", a->req->url),
+		     LA_I64("attempt", a->attempt), LA_I64("status", a->status),
+		     LA_DUR("took", round_to(a->seconds, 1000)), LA_DUR("retry-in", round_to(a->retry_in, 1000000)));
+	else
+		FLOG(log, LOG_DEBUG, "request", LA_STR("method", a->req->method), LA_STR("url", a->req->url),
+		     LA_I64("attempt", a->attempt), LA_I64("status", a->status), LA_I64("bytes", (int64_t)a->bytes),
+		     LA_DUR("took", round_to(a->seconds, 1000)));
+}
+
+static pgo_status check_deadline(const fetch_state *s, const char *doing, pgo_error *err)
+{
+	if (http_now_ns() < s->deadline_ns)
+		return PGO_OK;
+	return failf(err, PGO_ERR_NETWORK, "timed out after %s (-timeout) while %s; raise -timeout", s->timeout_text,
+	             doing);
+}
+
+/* ---- gopgo: one request, a zip of profiles -------------------------------- */
+
+static void describe_bytes(const uint8_t *d, size_t n, char *out, size_t size)
+{
+	size_t o = (size_t)snprintf(out, size, "%zu bytes", n);
+	if (n && o < size)
+		o += (size_t)snprintf(out + o, size - o, ", starting");
+	for (size_t i = 0; i < n && i < 8 && o + 4 < size; i++)
+		o += (size_t)snprintf(out + o, size - o, " %02x", d[i]);
+}
+
+static pgo_status read_answer_zip(fetch_state *s, const char *what, const http_response *r, pgo_error *err)
+{
+	const uint8_t *d = (const uint8_t *)r->body;
+	if (!pgo_is_zip(d, r->len)) {
+		char desc[96];
+		describe_bytes(d, r->len, desc, sizeof desc);
+		return failf(err, PGO_ERR_FORMAT, "the %s is not a zip archive (%s%s%s); is the API URL right?", what, desc,
+		             r->content_type ? ", Content-Type " : "", r->content_type ? r->content_type : "");
+	}
+	pgo_error zerr = {0};
+	pgo_status st = pgo_read_zip(what, d, r->len, MAX_ANSWER_BYTES, &s->inputs, &zerr);
+	if (st == PGO_ERR_EMPTY)
+		return failf(err, PGO_ERR_EMPTY, "the %s is an empty zip: it holds no profiles", what);
+	if (st)
+		return failf(err, st, "%s", zerr.message);
+	return PGO_OK;
+}
+
+static pgo_status fetch_gopgo(fetch_state *s, const dd_search *searches, size_t n, pgo_error *err)
+{
+	pgo_status st = dd_client_gopgo(&s->client, searches, n, &s->gopgo, err);
+	if (st)
+		return st;
+	if ((st = read_answer_zip(s, "gopgo answer", &s->gopgo, err)))
+		return st;
+	/* The answer's bytes are copied into the inputs; they are not needed twice. */
+	http_response_free(&s->gopgo);
+	s->items = calloc(s->inputs.n, sizeof *s->items);
+	if (!s->items)
+		return failf(err, PGO_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < s->inputs.n; i++) {
+		pgo_input *in = &s->inputs.items[i];
+		s->items[s->n_items++] = (fetched){.id = in->name + in->entry_at, .data = in->data, .size = in->size};
+	}
+	return PGO_OK;
+}
+
+/* ---- list: searches, then downloads ----------------------------------------- */
+
+static void *download_worker(void *arg)
+{
+	fetch_state *s = arg;
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		size_t i = s->next_download++;
+		pthread_mutex_unlock(&s->mu);
+		if (i >= s->n_listed)
+			return NULL;
+		dd_client_download(&s->client, &s->listed[i], &s->downloads[i], &s->download_errors[i]);
+	}
+}
+
+static pgo_status add_listed(fetch_state *s, dd_profile *found, size_t n_found, pgo_error *err)
+{
+	dd_profile *grown = realloc(s->listed, (s->n_listed + n_found + 1) * sizeof *grown);
+	if (!grown) {
+		dd_profiles_free(found, n_found);
+		return failf(err, PGO_ERR_NOMEM, "out of memory");
+	}
+	s->listed = grown;
+	for (size_t i = 0; i < n_found; i++) {
+		bool seen = false;
+		for (size_t k = 0; k < s->n_listed && !seen; k++)
+			seen = !strcmp(s->listed[k].profile_id, found[i].profile_id);
+		if (seen) {
+			dd_profile_clear(&found[i]);
+		} else {
+			s->listed[s->n_listed++] = found[i];
+		}
+	}
+	free(found);
+	return PGO_OK;
+}
+
+static pgo_status fetch_list(fetch_state *s, const dd_search *searches, size_t n, pgo_error *err)
+{
+	pgo_status st;
+	for (size_t q = 0; q < n; q++) {
+		dd_profile *found = NULL;
+		size_t n_found = 0;
+		if ((st = dd_client_list(&s->client, &searches[q], &found, &n_found, err)))
+			return st;
+		if (n_found == 0)
+			FLOG(&s->log, LOG_WARN, "no profiles match", LA_STR("query", searches[q].query));
+		if ((st = add_listed(s, found, n_found, err)))
+			return st;
+	}
+	if (s->n_listed == 0)
+		return failf(err, PGO_ERR_EMPTY,
+		             "no profiles match the %s; check each QUERY and -from, and that the service uploads CPU "
+		             "profiles",
+		             n > 1 ? "queries" : "query");
+	s->downloads = calloc(s->n_listed, sizeof *s->downloads);
+	s->download_errors = calloc(s->n_listed, sizeof *s->download_errors);
+	s->items = calloc(s->n_listed, sizeof *s->items);
+	if (!s->downloads || !s->download_errors || !s->items)
+		return failf(err, PGO_ERR_NOMEM, "out of memory");
+	pthread_t threads[DOWNLOADS_IN_FLIGHT];
+	size_t n_threads = 0;
+	for (; n_threads < DOWNLOADS_IN_FLIGHT && n_threads < s->n_listed; n_threads++)
+		if (pthread_create(&threads[n_threads], NULL, download_worker, s) != 0)
+			break;
+	if (n_threads == 0)
+		download_worker(s);
+	for (size_t t = 0; t < n_threads; t++)
+		pthread_join(threads[t], NULL);
+
+	pgo_error first = {0};
+	for (size_t i = 0; i < s->n_listed; i++) {
+		const dd_profile *p = &s->listed[i];
+		fetched f = {.id = p->profile_id, .meta = p};
+		if (s->download_errors[i].status) {
+			snprintf(f.skip_reason, sizeof f.skip_reason, "%s", s->download_errors[i].message);
+			if (!first.status)
+				first = s->download_errors[i];
+			s->items[s->n_items++] = f;
+			continue;
+		}
+		char what[128];
+		snprintf(what, sizeof what, "download of profile %s", p->profile_id);
+		size_t before = s->inputs.n;
+		pgo_error zerr = {0};
+		if (read_answer_zip(s, what, &s->downloads[i], &zerr)) {
+			snprintf(f.skip_reason, sizeof f.skip_reason, "%s", zerr.message);
+		} else {
+			/* The upload's CPU profile; its other attachments are not for PGO. */
+			for (size_t k = before; k < s->inputs.n; k++) {
+				pgo_input *in = &s->inputs.items[k];
+				if (!strcmp(in->name + in->entry_at, "cpu.pprof")) {
+					f.data = in->data;
+					f.size = in->size;
+				}
+			}
+			if (!f.data)
+				snprintf(f.skip_reason, sizeof f.skip_reason, "its download has no cpu.pprof");
+		}
+		http_response_free(&s->downloads[i]);
+		s->items[s->n_items++] = f;
+	}
+	return PGO_OK;
+}
+
+/* ---- merging ---------------------------------------------------------------- */
+
+static double cpu_cores_of(const pgo_profile *p)
+{
+	for (uint32_t t = 0; t < p->n_sample_types; t++) {
+		const char *type = pgo_string(p, p->sample_types[t].type, NULL);
+		const char *unit = pgo_string(p, p->sample_types[t].unit, NULL);
+		if (strcmp(type, "cpu") || strcmp(unit, "nanoseconds"))
+			continue;
+		double sum = 0;
+		for (uint32_t i = 0; i < p->n_samples; i++)
+			sum += (double)p->values[(size_t)i * p->n_sample_types + t];
+		return p->duration_nanos > 0 ? sum / (double)p->duration_nanos : 0;
+	}
+	return 0;
+}
+
+static pgo_status merge_fetched(fetch_state *s, pgo_profile **out, size_t *n_used, pgo_error *err)
+{
+	pgo_status st = PGO_OK;
+	const char **noinline = cli_noinline_names(opt.no_noinline, &opt.noinline);
+	const uint8_t **datas = calloc(s->n_items + 1, sizeof *datas);
+	size_t *sizes = calloc(s->n_items + 1, sizeof *sizes), *order = calloc(s->n_items + 1, sizeof *order);
+	size_t *slot = calloc(s->n_items + 1, sizeof *slot), n = 0;
+	pgo_merger *merger = NULL;
+	*n_used = 0;
+	if (!datas || !sizes || !order || !slot || (!opt.no_noinline && !noinline)) {
+		st = failf(err, PGO_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < s->n_items; i++)
+		if (s->items[i].data) {
+			datas[n] = s->items[i].data;
+			sizes[n] = s->items[i].size;
+			slot[n++] = i;
+		}
+	/* Merged in an order fixed by the bytes: the output depends on the set only. */
+	if (pgo_canonical_order(datas, sizes, n, order)) {
+		st = failf(err, PGO_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	pgo_merge_options mo = {.keep_labels = opt.keep_labels, .noinline = noinline};
+	if ((st = pgo_merger_new(&mo, &merger, err)))
+		goto done;
+	pgo_limits limits;
+	pgo_limits_default(&limits);
+	for (size_t k = 0; k < n; k++) {
+		fetched *f = &s->items[slot[order[k]]];
+		char doing[160];
+		snprintf(doing, sizeof doing, "merging profile %zu of %zu", k + 1, n);
+		if ((st = check_deadline(s, doing, err)))
+			goto done;
+		pgo_profile *p = NULL;
+		pgo_error perr = {0};
+		char name[160];
+		snprintf(name, sizeof name, "profile %s", f->id);
+		if (pgo_decode(f->data, f->size, name, &limits, &p, &perr) ||
+		    pgo_check_for_compiler(p, name, &perr)) {
+			if (perr.status == PGO_ERR_NOMEM) {
+				pgo_profile_free(p);
+				*err = perr;
+				st = PGO_ERR_NOMEM;
+				goto done;
+			}
+			snprintf(f->skip_reason, sizeof f->skip_reason, "%s", perr.message);
+			pgo_profile_free(p);
+			continue;
+		}
+		f->cpu_cores = cpu_cores_of(p);
+		f->duration_ns = p->duration_nanos;
+		f->start_ns = p->time_nanos;
+		pgo_status ast = pgo_merger_add(merger, p, name, &perr);
+		pgo_profile_free(p);
+		if (ast == PGO_ERR_INCOMPATIBLE) {
+			snprintf(f->skip_reason, sizeof f->skip_reason, "%s", perr.message);
+			continue;
+		}
+		if (ast) {
+			*err = perr;
+			st = ast;
+			goto done;
+		}
+		f->used = true;
+		++*n_used;
+	}
+	if (*n_used == 0)
+		goto done;
+	if ((st = pgo_merger_finish(merger, out, err)))
+		goto done;
+	if (opt.compact) {
+		pgo_profile *compact = NULL;
+		if ((st = pgo_compact(*out, &compact, err)))
+			goto done;
+		pgo_profile_free(*out);
+		*out = compact;
+	}
+	/* Each input passed; the sum must too, or the build would be the one to fail. */
+	st = pgo_check_for_compiler(*out, "the merged profile", err);
+done:
+	if (st) {
+		pgo_profile_free(*out);
+		*out = NULL;
+	}
+	pgo_merger_free(merger);
+	free(noinline);
+	free(datas);
+	free(sizes);
+	free(order);
+	free(slot);
+	return st;
+}
+
+/* One line per profile, in the order the backend ranked them. */
+static void log_profiles(fetch_state *s)
+{
+	int64_t now = wall_now_ns();
+	for (size_t i = 0; i < s->n_items; i++) {
+		const fetched *f = &s->items[i];
+		if (!f->used) {
+			FLOG(&s->log, LOG_WARN, "skipped profile", LA_STR("profile-id", f->id),
+			     LA_STR("reason", f->skip_reason[0] ? f->skip_reason : "not merged"));
+			continue;
+		}
+		const dd_profile *m = f->meta;
+		double cores = m ? m->core_cpu_cores : f->cpu_cores;
+		int64_t start = m && m->timestamp_ns ? m->timestamp_ns : f->start_ns;
+		int64_t age = start ? (now - start + NS_PER_S / 2) / NS_PER_S * NS_PER_S : 0;
+		const char *version = m ? dd_profile_tag(m, "version") : NULL;
+		log_attr attrs[7];
+		size_t n = 0;
+		attrs[n++] = LA_F64("cpu-cores", trunc(cores * 10) / 10);
+		attrs[n++] = LA_DUR("duration", m && m->duration_nanos ? m->duration_nanos : f->duration_ns);
+		attrs[n++] = LA_DUR("age", age);
+		attrs[n++] = LA_STR("profile-id", f->id);
+		if (m && m->service && *m->service)
+			attrs[n++] = LA_STR("service", m->service);
+		if (version)
+			attrs[n++] = LA_STR("version", version);
+		fetch_log_write(&s->log, LOG_INFO, "extracted profile", attrs, n);
+	}
+}
+
+static char *debug_query(const fetch_state *s)
+{
+	size_t len = sizeof "profile-id:()";
+	for (size_t i = 0; i < s->n_items; i++)
+		if (s->items[i].used)
+			len += strlen(s->items[i].id) + 4;
+	char *q = malloc(len);
+	if (!q)
+		return NULL;
+	size_t o = (size_t)sprintf(q, "profile-id:(");
+	bool first = true;
+	for (size_t i = 0; i < s->n_items; i++)
+		if (s->items[i].used) {
+			o += (size_t)sprintf(q + o, "%s%s", first ? "" : " OR ", s->items[i].id);
+			first = false;
+		}
+	sprintf(q + o, ")");
+	return q;
+}
+
+static pgo_status fetch(fetch_state *s, const flag_list *args, int64_t window_ns, int64_t limit, bool list_mode,
+                        pgo_error *err)
+{
+	const char *dest = args->items[args->n - 1];
+	size_t n_queries = args->n - 1;
+	const char *api = opt.api ? opt.api : getenv("PGOTOOL_API");
+	pgo_status st = http_global_init(err);
+	if (!st)
+		st = dd_client_init(&s->client, api, err);
+	if (st)
+		return st;
+	s->client.http = (http_options){
+		.deadline_ns = s->deadline_ns,
+		.timeout_text = s->timeout_text,
+		.user_agent = "pgotool/" PGO_VERSION,
+		.max_body = MAX_ANSWER_BYTES,
+		.max_attempts = MAX_ATTEMPTS,
+		.on_attempt = log_attempt,
+		.ctx = &s->log,
+	};
+	dd_search *searches = calloc(n_queries, sizeof *searches);
+	if (!searches)
+		return failf(err, PGO_ERR_NOMEM, "out of memory");
+	int64_t now = wall_now_ns();
+	size_t made = 0;
+	for (; made < n_queries; made++)
+		if (dd_search_for_go(args->items[made], now, window_ns, limit, &searches[made]))
+			break;
+	if (made < n_queries) {
+		st = failf(err, PGO_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n_queries; i++) {
+		char from[48], to[48];
+		rfc3339_format(searches[i].from_ns, from, sizeof from);
+		rfc3339_format(searches[i].to_ns, to, sizeof to);
+		FLOG(&s->log, LOG_DEBUG, "searching profiles", LA_STR("query", searches[i].query),
+		     LA_STR("by", searches[i].sort_field), LA_STR("from", from), LA_STR("to", to),
+		     LA_I64("limit", searches[i].limit), LA_STR("api", s->client.base));
+	}
+	st = list_mode ? fetch_list(s, searches, n_queries, err) : fetch_gopgo(s, searches, n_queries, err);
+	if (st)
+		goto done;
+
+	pgo_profile *merged = NULL;
+	size_t n_used = 0;
+	st = merge_fetched(s, &merged, &n_used, err);
+	log_profiles(s);
+	if (st)
+		goto done;
+	if (n_used == 0) {
+		const char *why = NULL;
+		for (size_t i = 0; i < s->n_items && !why; i++)
+			why = s->items[i].skip_reason[0] ? s->items[i].skip_reason : NULL;
+		st = failf(err, PGO_ERR_UNUSABLE, "none of the %zu profiles is usable for PGO (%s)", s->n_items,
+		           why ? why : "no profile data");
+		goto done;
+	}
+	uint8_t *out = NULL;
+	size_t out_size = 0;
+	st = pgo_encode(merged, 6, &out, &out_size, err);
+	uint32_t samples = merged->n_samples;
+	pgo_profile_free(merged);
+	if (!st)
+		st = check_deadline(s, "writing DEST", err);
+	if (!st)
+		st = cli_write_output(dest, out, out_size, true, err);
+	free(out);
+	if (st)
+		goto done;
+	char *dq = debug_query(s);
+	int64_t took = (wall_now_ns() - s->started_wall_ns) / 1000000 * 1000000;
+	FLOG(&s->log, LOG_INFO, "wrote PGO file", LA_STR("path", dest), LA_I64("samples", samples),
+	     LA_I64("bytes", (int64_t)out_size), LA_DUR("total-duration", took), LA_STR("debug-query", dq ? dq : ""));
+	free(dq);
+done:
+	for (size_t i = 0; i < n_queries; i++)
+		dd_search_free(&searches[i]);
+	free(searches);
+	return st;
+}
+
+static void state_free(fetch_state *s)
+{
+	for (size_t i = 0; s->downloads && i < s->n_listed; i++)
+		http_response_free(&s->downloads[i]);
+	free(s->downloads);
+	free(s->download_errors);
+	dd_profiles_free(s->listed, s->n_listed);
+	http_response_free(&s->gopgo);
+	pgo_input_list_free(&s->inputs);
+	free(s->items);
+	dd_client_free(&s->client);
+	pthread_mutex_destroy(&s->mu);
+}
+
+static int parse_count(const char *text, int64_t *out)
+{
+	char *end;
+	long long v = strtoll(text, &end, 0);
+	if (!*text || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int run(int argc, char **argv)
+{
+	flag_list args = {0};
+	char message[256];
+	int rc;
+	memset(&opt, 0, sizeof opt);
+	if (flags_parse_go(fetch_flags, argc, argv, &args, message, sizeof message)) {
+		rc = cli_usage_error(&cmd_fetch, message);
+		goto out;
+	}
+	if (opt.help) {
+		cli_print_help(&cmd_fetch, stdout);
+		rc = EXIT_OK;
+		goto out;
+	}
+	int64_t window = 72 * 3600 * NS_PER_S, timeout = 60 * NS_PER_S, limit = 5;
+	if (opt.from && go_duration_parse(opt.from, &window)) {
+		snprintf(message, sizeof message, "invalid value \"%s\" for flag -from: want a Go duration like 72h", opt.from);
+		rc = cli_usage_error(&cmd_fetch, message);
+		goto out;
+	}
+	if (opt.timeout && (go_duration_parse(opt.timeout, &timeout) || timeout <= 0)) {
+		snprintf(message, sizeof message, "invalid value \"%s\" for flag -timeout: want a positive Go duration like 1m",
+		         opt.timeout);
+		rc = cli_usage_error(&cmd_fetch, message);
+		goto out;
+	}
+	if (opt.profiles && parse_count(opt.profiles, &limit)) {
+		snprintf(message, sizeof message, "invalid value \"%s\" for flag -profiles: want a whole number", opt.profiles);
+		rc = cli_usage_error(&cmd_fetch, message);
+		goto out;
+	}
+	bool list_mode = opt.endpoint && !strcmp(opt.endpoint, "list");
+	if (opt.endpoint && !list_mode && strcmp(opt.endpoint, "gopgo") != 0) {
+		snprintf(message, sizeof message, "invalid value \"%s\" for flag -endpoint: want gopgo or list", opt.endpoint);
+		rc = cli_usage_error(&cmd_fetch, message);
+		goto out;
+	}
+	if (args.n < 2) {
+		rc = cli_usage_error(&cmd_fetch, args.n ? "need a DEST after the QUERY" : "need at least one QUERY and a DEST");
+		goto out;
+	}
+	/* A closed log pipe must not kill us before DEST is written. */
+	signal(SIGPIPE, SIG_IGN);
+
+	fetch_state s = {0};
+	pthread_mutex_init(&s.mu, NULL);
+	s.started_wall_ns = wall_now_ns();
+	s.deadline_ns = http_now_ns() + timeout;
+	go_duration_format(timeout, s.timeout_text, sizeof s.timeout_text);
+	fetch_log_init(&s.log, stdout, opt.json, opt.verbose);
+	FLOG(&s.log, LOG_INFO, "pgotool fetch", LA_STR("version", PGO_VERSION));
+	const char *dest = args.items[args.n - 1];
+	if (dest[0] == '-' && dest[1])
+		FLOG(&s.log, LOG_WARN, "DEST looks like an option; options go before the QUERY arguments",
+		     LA_STR("dest", dest));
+
+	pgo_error err = {0};
+	pgo_status st = fetch(&s, &args, window, limit, list_mode, &err);
+	if (st) {
+		FLOG0(&s.log, LOG_ERROR, err.message);
+		if (!opt.fail)
+			FLOG0(&s.log, LOG_WARN,
+			      "pgotool fetch failed, but -fail is not set, returning exit code 0 to continue without PGO");
+	}
+	rc = st && opt.fail ? EXIT_FAILURE_ : EXIT_OK;
+	fetch_log_close(&s.log);
+	state_free(&s);
+out:
+	flag_list_free(&args);
+	flag_list_free(&opt.noinline);
+	return rc;
+}
