@@ -358,12 +358,12 @@ pgo_status pgo_edges_format(const pgo_profile *p, const pgo_edges *e,
  * Whether `go build -pgo` takes p and learns from it. PGO_OK, or:
  *  - PGO_ERR_NO_VALUE: no sample type is samples/count or cpu/nanoseconds
  *    (not a CPU profile): go build fails;
- *  - PGO_ERR_EMPTY: no samples, or every sample's value in that column is
- *    zero: the compiler learns nothing, and Go 1.26 and older fail on the
- *    second ("profile missing Function.start_line data"), where 1.27
- *    ignores it;
  *  - PGO_ERR_NO_START_LINE: no function the compiler looks at has a start
- *    line: go build fails.
+ *    line, or every sample's value in its column is zero: go build fails
+ *    ("profile missing Function.start_line data"; Go 1.27 ignores the
+ *    all-zero case);
+ *  - PGO_ERR_EMPTY: no samples at all: the compiler takes it and learns
+ *    nothing.
  * The message says which, and what the compiler would do. name is the
  * profile's name in it.
  */

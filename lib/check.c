@@ -41,7 +41,7 @@ pgo_status pgo_check_for_compiler(const pgo_profile *p, const char *name, pgo_er
 	for (uint32_t s = 0; s < p->n_samples && !any; s++)
 		any = p->values[(size_t)s * p->n_sample_types + (size_t)vi] != 0;
 	if (!any)
-		return pgo_fail(err, PGO_ERR_EMPTY,
+		return pgo_fail(err, PGO_ERR_NO_START_LINE,
 		                "%s: every sample's %s value is zero: Go 1.26 and older reject it (\"profile missing "
 		                "Function.start_line data\"), 1.27 ignores it",
 		                name, pgo_string(p, p->sample_types[vi].type, NULL));

@@ -7,7 +7,7 @@
 
 static struct {
 	const char *output;
-	bool compact, keep_labels, no_noinline;
+	bool compact, keep_labels, no_noinline, any_type;
 	flag_list noinline;
 } opt;
 
@@ -19,6 +19,8 @@ static const flag_def merge_flags[] = {
 	{"noinline", 0, FLAG_LIST, &opt.noinline, "NAME",
 	 "also protect function NAME from inlining (repeatable)"},
 	{"no-noinline", 0, FLAG_BOOL, &opt.no_noinline, NULL, "do not rename any function"},
+	{"any-type", 0, FLAG_BOOL, &opt.any_type, NULL,
+	 "merge profiles of any kind (heap, block, ...), for uses other than PGO: the output is not checked"},
 	{NULL, 0, 0, NULL, NULL, NULL},
 };
 
@@ -33,7 +35,8 @@ const command cmd_merge = {
 	.name = "merge",
 	.run = run,
 	.summary = "merge pprof profiles into one (a default.pgo)",
-	.synopsis = "pgotool merge [-o OUT] [--compact] [--keep-labels] [--noinline NAME]... [--no-noinline] INPUT...",
+	.synopsis = "pgotool merge [-o OUT] [--compact] [--keep-labels] [--noinline NAME]... [--no-noinline] [--any-type] "
+	            "INPUT...",
 	.description =
 		"Merges CPU profiles the way `go tool pprof -proto` does, and writes one gzip\n"
 		"pprof. An INPUT is a pprof file (raw, gzip or zstd), a zip archive of\n"
@@ -46,10 +49,38 @@ const command cmd_merge = {
 		"With --compact the output keeps only what the Go compiler reads: one\n"
 		"two-frame sample per call edge. `go tool preprofile` prints the same for\n"
 		"it as for the full merge, so builds are identical, and it is far smaller.\n\n"
+		"The output is for `go build -pgo`, so merge refuses to write one the compiler\n"
+		"would reject: not a CPU profile (no samples/count or cpu/nanoseconds), no\n"
+		"function start lines, or only zero values. --any-type merges other kinds of\n"
+		"profiles for other uses. In a zip archive, entries that are not pprof files\n"
+		"(metrics.json, execution traces) and, without --any-type, profiles that are\n"
+		"not CPU profiles (delta-heap.pprof, ...) are skipped with a warning that\n"
+		"names them, so that a download of a whole upload merges its cpu.pprof.\n\n"
 		"Exit status: 0 on success, 1 on failure (OUT is then untouched), 2 on a\n"
 		"usage error.",
 	.flags = flags,
 };
+
+/*
+ * Drops archive entries that are not pprof files at all (metrics.json, a Go
+ * execution trace), naming each on stderr. Returns -1 when nothing is left.
+ */
+static int skip_foreign_entries(pgo_input_list *raw)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < raw->n; i++) {
+		pgo_input *in = &raw->items[i];
+		if (in->entry_at && !pgo_looks_like_pprof(in->data, in->size)) {
+			fprintf(stderr, "pgotool merge: warning: skipped %s: not a pprof profile\n", in->name);
+			free(in->name);
+			pgo_input_release(in);
+			continue;
+		}
+		raw->items[kept++] = *in;
+	}
+	raw->n = kept;
+	return kept ? 0 : -1;
+}
 
 static int run(int argc, char **argv)
 {
@@ -64,7 +95,7 @@ static int run(int argc, char **argv)
 	pgo_merger *merger = NULL;
 	pgo_profile *merged = NULL;
 	uint8_t *out = NULL;
-	size_t out_size = 0;
+	size_t out_size = 0, skipped = 0;
 
 	memset(&opt, 0, sizeof opt);
 	if (flags_parse(merge_flags, argc, argv, &inputs, message, sizeof message)) {
@@ -80,6 +111,11 @@ static int run(int argc, char **argv)
 	for (size_t i = 0; i < inputs.n; i++)
 		if (pgo_read_inputs(inputs.items[i], limits.max_decompressed_bytes, true, &raw, &err))
 			goto fail;
+	if (skip_foreign_entries(&raw)) {
+		err.status = PGO_ERR_EMPTY;
+		snprintf(err.message, sizeof err.message, "no profiles to merge: every input was skipped");
+		goto fail;
+	}
 
 	/* Merge in an order fixed by the inputs' bytes, so that the output does
 	 * not depend on the order of the arguments. */
@@ -106,13 +142,37 @@ static int run(int argc, char **argv)
 		if (pgo_decode(in->data, in->size, in->name, &limits, &p, &err))
 			goto fail;
 		pgo_input_release(in);
+		/* An upload's other profiles sit beside its cpu.pprof in a download. */
+		pgo_error why;
+		if (in->entry_at && !opt.any_type && pgo_check_for_compiler(p, in->name, &why) == PGO_ERR_NO_VALUE) {
+			fprintf(stderr, "pgotool merge: warning: skipped %s\n", why.message);
+			pgo_profile_free(p);
+			skipped++;
+			continue;
+		}
 		pgo_status st = pgo_merger_add(merger, p, in->name, &err);
 		pgo_profile_free(p);
 		if (st)
 			goto fail;
 	}
+	if (skipped == raw.n) {
+		err.status = PGO_ERR_UNUSABLE;
+		snprintf(err.message, sizeof err.message,
+		         "no CPU profiles among the inputs; use --any-type to merge other kinds of profiles");
+		goto fail;
+	}
 	if (pgo_merger_finish(merger, &merged, &err))
 		goto fail;
+	if (!opt.any_type) {
+		pgo_status st = pgo_check_for_compiler(merged, "the merged profile", &err);
+		if (st == PGO_ERR_EMPTY)
+			fprintf(stderr, "pgotool merge: warning: %s\n", err.message);
+		else if (st) {
+			size_t len = strlen(err.message);
+			snprintf(err.message + len, sizeof err.message - len, "; refusing to write it (--any-type merges it anyway)");
+			goto fail;
+		}
+	}
 	if (opt.compact) {
 		pgo_profile *compact = NULL;
 		if (pgo_compact(merged, &compact, &err)) {
