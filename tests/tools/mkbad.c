@@ -234,6 +234,11 @@ static void build_profile(pb *top)
 	uint64_t s2_missing[] = {loc_id(4), is("missing-location") ? 99 : loc_id(99), loc_id(3)};
 	uint64_t s3[] = {loc_id(2), loc_id(3)};
 	int64_t v1[] = {5, 50000000}, v2[] = {3, 30000000, 7}, v3[] = {1, 10000000};
+	if (is("zero-values")) {
+		memset(v1, 0, sizeof v1);
+		memset(v2, 0, sizeof v2);
+		memset(v3, 0, sizeof v3);
+	}
 	int nv = no_types ? 0 : one_type ? 1 : 2;
 	sample(top, &m, &tmp, s1, 3, v1, nv, false);
 	if (is("missing-location") || is("missing-location-sparse"))
@@ -338,6 +343,7 @@ static void build_profile(pb *top)
 	pb_u(&m, 2, S("main.main"));
 	pb_u(&m, 3, S("main.main"));
 	pb_u(&m, 4, S("/src/app/main.go"));
+	if (!is("no-start-line"))
 	pb_u(&m, 5, 10);
 	if (is("group-nested")) {
 		pb_mark(&m);
@@ -352,6 +358,7 @@ static void build_profile(pb *top)
 	pb_u(&m, 2, is("string-index") ? 40 : is("string-index-huge") ? UINT64_C(1) << 63 : S("main.work"));
 	pb_u(&m, 3, S("main.work"));
 	pb_u(&m, 4, S("/src/app/main.go"));
+	if (!is("no-start-line"))
 	pb_u(&m, 5, 20);
 	pb_sub(top, 5, &m);
 
@@ -359,6 +366,7 @@ static void build_profile(pb *top)
 	pb_u(&m, 2, S("runtime.main"));
 	pb_u(&m, 3, S("runtime.main"));
 	pb_u(&m, 4, S("/usr/local/go/src/runtime/proc.go"));
+	if (!is("no-start-line"))
 	pb_u(&m, 5, 144);
 	if (is("zero-id-function") || is("dup-id-function"))
 		pb_mark(top);
@@ -678,6 +686,8 @@ static void zip_bomb(pb *out)
 static const char *const kinds[] = {
 	/* valid inputs */
 	"good", "good-gzip", "good-zstd", "good-zip", "good-zip2", "other-types", "other-period",
+	/* valid pprof that the Go compiler rejects */
+	"zero-values", "no-start-line",
 	/* compression */
 	"empty", "empty-gzip", "trunc-gzip", "gzip-crc", "gzip-trailing", "trunc-zstd",
 	"gzip-bomb", "zstd-bomb",
