@@ -6,7 +6,7 @@ BUILD_FUZZ ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test test-sanitize fuzz demo bench bench-serve clean
+.PHONY: all deps build test test-sanitize fuzz demo bench bench-serve bench-fetch clean
 
 all: build
 
@@ -33,9 +33,10 @@ test-sanitize: deps
 fuzz: deps
 	@cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
 		-DPGO_FUZZ=ON >/dev/null
-	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_decode fuzz_query -- --no-print-directory
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_decode fuzz_query fuzz_ddapi -- --no-print-directory
 	tests/fuzz/run.sh $(BUILD_FUZZ)/tests/fuzz/fuzz_decode $(FUZZ_SECONDS)
 	tests/fuzz/run.sh $(BUILD_FUZZ)/tests/fuzz/fuzz_query $(FUZZ_SECONDS)
+	tests/fuzz/run.sh $(BUILD_FUZZ)/tests/fuzz/fuzz_ddapi $(FUZZ_SECONDS)
 
 demo: build
 	@scripts/demo.sh $(BUILD)/pgotool
@@ -45,6 +46,9 @@ bench: build
 
 bench-serve: build
 	@bench/serve.sh $(BUILD)/pgotool
+
+bench-fetch: build
+	@bench/fetch.sh $(BUILD)/pgotool
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ)
