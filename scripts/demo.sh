@@ -37,7 +37,7 @@ step "the datadog-pgo inlining guard on a real gRPC service profile"
 renamed=$("$pgotool" edges "$out/grpc.pgo" | sed -n '2,$p' | paste - - - | awk -F'\t' '$2 ~ /^DO NOT INLINE: /' | wc -l)
 echo "  $renamed call edges now lead to 'DO NOT INLINE: ...(*loopyWriter).processData', which the compiler cannot inline"
 
-step "the embedded store: upload as a Go service's profiler would, fetch as datadog-pgo would"
+step "the embedded store: upload as a Go service's profiler would, then pgotool fetch (datadog-pgo's job)"
 data=$(mktemp -d "${TMPDIR:-/tmp}/pgotool-demo.XXXXXX")
 "$pgotool" serve --listen 127.0.0.1:0 --data "$data" --api-key demo-api --app-key demo-app >"$data/log" 2>&1 &
 server=$!
@@ -58,15 +58,11 @@ for f in examples/profiles/burn-1.pprof examples/profiles/burn-2.pprof; do
 		"http://127.0.0.1:$port/profiling/v1/input"
 done
 echo "  uploaded 2 profiles to http://127.0.0.1:$port/profiling/v1/input"
-from=$(date -u -d '-72 hours' +%Y-%m-%dT%H:%M:%SZ)
-to=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
-curl -sf -o "$data/profiles.zip" -H "DD-API-KEY: demo-api" -H "DD-APPLICATION-KEY: demo-app" \
-	-H "Content-Type: application/json" \
-	-d "{\"queries\":[{\"filter\":{\"from\":\"$from\",\"to\":\"$to\",\"query\":\"service:burn env:demo runtime:go\"},\"sort\":{\"order\":\"desc\",\"field\":\"@metrics.core_cpu_cores\"},\"limit\":5}]}" \
-	"http://127.0.0.1:$port/api/unstable/profiles/gopgo"
-"$pgotool" merge -o "$out/fetched.pgo" "$data/profiles.zip"
+echo "  pgotool fetch, as CI would run it before go build:"
+DD_API_KEY=demo-api DD_APP_KEY=demo-app "$pgotool" fetch -api "http://127.0.0.1:$port" -fail \
+	'service:burn env:demo' "$out/fetched.pgo" | sed 's/^/    /'
 if cmp -s <("$pgotool" edges "$out/fetched.pgo") <("$pgotool" edges "$out/default.pgo"); then
-	echo "  gopgo returned both; their merge ($out/fetched.pgo) has the same edges as the local merge"
+	echo "  fetch merged both; $out/fetched.pgo has the same edges as the local merge"
 else
 	echo "  the fetched profiles merge to different edges than the local ones" >&2
 	exit 1
