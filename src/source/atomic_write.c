@@ -1,3 +1,4 @@
+#define _DEFAULT_SOURCE /* realpath */
 #include "atomic_write.h"
 
 #include <errno.h>
@@ -171,22 +172,28 @@ static pgo_status replace_regular(const char *path, const char *shown, const str
 
 pgo_status pgo_write_atomic(const char *path, const void *data, size_t size, pgo_error *err)
 {
+	struct stat sb;
+	if (stat(path, &sb) == 0) {
+		if (S_ISDIR(sb.st_mode))
+			return io_fail(err, path, "cannot write a profile over it; name a file inside it", EISDIR);
+		/* The kernel follows the links, /proc's magic ones (/dev/stdout) too. */
+		if (!S_ISREG(sb.st_mode))
+			return write_in_place(path, path, data, size, err);
+		char *real = realpath(path, NULL);
+		if (!real)
+			return io_fail(err, path, "cannot resolve its symlinks", errno);
+		pgo_status st = replace_regular(real, path, &sb, data, size, err);
+		free(real);
+		return st;
+	}
+	if (errno != ENOENT)
+		return io_fail(err, path, errno == ELOOP ? "cannot follow its symlinks" : "cannot write", errno);
+	/* Missing, or a symlink to a missing file: create what the links name. */
 	char *target;
 	pgo_status st = resolve_links(path, &target, err);
-	if (st != PGO_OK)
-		return st;
-	struct stat sb;
-	if (stat(target, &sb) != 0) {
-		int e = errno;
-		st = e == ENOENT ? replace_regular(target, path, NULL, data, size, err)
-		                 : io_fail(err, path, "cannot write", e);
-	} else if (S_ISREG(sb.st_mode)) {
-		st = replace_regular(target, path, &sb, data, size, err);
-	} else if (S_ISDIR(sb.st_mode)) {
-		st = io_fail(err, path, "cannot write a profile over it; name a file inside it", EISDIR);
-	} else {
-		st = write_in_place(target, path, data, size, err);
+	if (st == PGO_OK) {
+		st = replace_regular(target, path, NULL, data, size, err);
+		free(target);
 	}
-	free(target);
 	return st;
 }

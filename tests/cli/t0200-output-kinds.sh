@@ -142,6 +142,14 @@ if [ "$(id -u)" -eq 0 ]; then
 	fi
 fi
 
+# --- a link into /proc's magic links (what /dev/stdout is): the kernel resolves it
+ln -s /proc/self/fd/1 "$TEST_TMP/stdout-link"
+"$PGOTOOL" merge -o "$TEST_TMP/stdout-link" "$PROFILE" >via-pipe.out 2>err.txt
+check "OUT linked to /proc/self/fd/1 writes stdout (a file)" cmp -s via-pipe.out expected.pgo
+"$PGOTOOL" merge -o "$TEST_TMP/stdout-link" "$PROFILE" 2>err.txt | cat >via-pipe2.out
+check "... and stdout as a pipe" cmp -s via-pipe2.out expected.pgo
+check "the link stays a link" test -L "$TEST_TMP/stdout-link"
+
 # --- a directory as OUT
 mkdir outdir
 "$PGOTOOL" merge -o outdir "$PROFILE" 2>err.txt
