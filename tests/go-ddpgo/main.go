@@ -34,11 +34,13 @@
 //  1. One POST /api/unstable/profiles/gopgo with {"queries": [all of them]};
 //     the answer is a zip with one CPU profile per entry, named by profile id.
 //  2. Each entry, in the zip's order, is parsed with google/pprof's
-//     profile.Parse. It must be a gzip or raw pprof (zstd is refused) of a
-//     CPU profile, i.e. one the Go compiler takes: a sample type
-//     samples/count or cpu/nanoseconds. One log line per profile: profile
-//     id, cpu cores (cpu nanoseconds over the profile's duration), duration
-//     and age (from the profile's own time).
+//     profile.Parse parser (profile.ParseData: what Parse runs on the bytes
+//     it reads; ddpgo gunzips first, within a size limit, and so holds the
+//     same copies of an entry as datadog-pgo). It must be a gzip or raw
+//     pprof (zstd is refused) of a CPU profile, i.e. one the Go compiler
+//     takes: a sample type samples/count or cpu/nanoseconds. One log line
+//     per profile: profile id, cpu cores (cpu nanoseconds over the
+//     profile's duration), duration and age (from the profile's own time).
 //  3. As in datadog-pgo v1.0.0, string labels are dropped (numeric labels
 //     are kept) and the profiles are merged pairwise in entry order with
 //     profile.Merge: ((p1 + p2) + p3) + ...
@@ -384,7 +386,8 @@ func mergeZip(log *slog.Logger, zipData []byte, now time.Time) (*profile.Profile
 }
 
 // readEntry reads one zip entry, a gzip or raw pprof of a CPU profile, and
-// parses it with profile.Parse; it returns the profile and the format.
+// parses it with profile.ParseData (profile.Parse without its read, which
+// would copy the bytes once more); it returns the profile and the format.
 func readEntry(f *zip.File) (*profile.Profile, string, error) {
 	rc, err := f.Open()
 	if err != nil {
@@ -400,7 +403,7 @@ func readEntry(f *zip.File) (*profile.Profile, string, error) {
 	case bytes.HasPrefix(data, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		return nil, "", errors.New("zstd-compressed; a PGO profile must be gzip or raw pprof")
 	case bytes.HasPrefix(data, []byte{0x1f, 0x8b}):
-		// Decompressed here, within the limit, rather than by profile.Parse.
+		// Decompressed here, within the limit, rather than by ParseData.
 		format = "gzip"
 		zr, err := gzip.NewReader(bytes.NewReader(data))
 		if err != nil {
@@ -410,7 +413,7 @@ func readEntry(f *zip.File) (*profile.Profile, string, error) {
 			return nil, "", fmt.Errorf("gzip: %w", err)
 		}
 	}
-	p, err := profile.Parse(bytes.NewReader(data))
+	p, err := profile.ParseData(data)
 	if err != nil {
 		return nil, "", fmt.Errorf("not a pprof profile (%s): %w", format, err)
 	}
