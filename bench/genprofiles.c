@@ -410,7 +410,7 @@ static void node_finish(pool *P, rng *r, uint32_t ni, const uint32_t *callees, u
 {
 	gnode *n = &P->nodes[ni];
 	const gfunc *f = &P->funcs[n->fn];
-	int32_t used[64];
+	int32_t used[64] = {0};
 	size_t n_used = 0;
 
 	GROW(P->cs, P->cap_cs, P->n_cs + n_callees);

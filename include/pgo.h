@@ -313,10 +313,13 @@ pgo_status pgo_check_compatible(const pgo_profile *a, const char *a_name, const 
                                 const char *b_name, pgo_error *err);
 
 /*
- * A canonical order for n encoded inputs: sorted by a hash of their bytes,
- * then by the bytes themselves. The same set of inputs gives the same
- * sequence of contents, whatever order they came in. order[i] receives the
- * index of the i-th input to merge.
+ * A canonical order for n encoded inputs: sorted by their protobuf bytes
+ * after decompression (a 128-bit fingerprint and the size), so that the
+ * same set of profiles gives the same sequence of contents whatever order
+ * they came in and however each was compressed (gzip, zstd or raw). An
+ * input that does not decompress is placed by its own bytes. order[i]
+ * receives the index of the i-th input to merge. Inputs are decompressed
+ * on two threads, one at a time each.
  */
 pgo_status pgo_canonical_order(const uint8_t *const *data, const size_t *sizes, size_t n, size_t *order);
 

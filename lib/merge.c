@@ -10,6 +10,8 @@
  */
 #include "internal.h"
 
+#include <pthread.h>
+
 #include <stdio.h>
 
 const char *const pgo_default_noinline[] = {
@@ -464,7 +466,7 @@ static pgo_status combine_headers(merger *m, const pgo_profile *p)
 	if (o->period == 0 || o->period < p->period)
 		o->period = p->period;
 	for (uint32_t c = 0; c < p->n_comments; c++) {
-		pgo_str s;
+		pgo_str s = 0;
 		if (map_string(m, p->comments[c], &s))
 			return PGO_ERR_NOMEM;
 		bool seen = false;
@@ -775,21 +777,67 @@ pgo_status pgo_merger_finish(pgo_merger *m, pgo_profile **out, pgo_error *err)
 typedef struct byte_input {
 	const uint8_t *data;
 	size_t size;
-	uint64_t hash;
+	/* of the decompressed bytes (or of the bytes, if they do not decompress) */
+	uint64_t hash[2];
+	size_t content_size;
+	int compressed_kind;
 	size_t original;
 } byte_input;
+
+/* The fingerprint of one input; 0, or -1 out of memory. */
+static int fingerprint_bytes(byte_input *in)
+{
+	const uint8_t *content = in->data;
+	size_t size = in->size;
+	uint8_t *raw = NULL;
+	in->compressed_kind = (int)pgo_sniff(in->data, in->size);
+	if (in->compressed_kind != PGO_COMPRESSION_NONE) {
+		pgo_limits limits;
+		pgo_limits_default(&limits);
+		size_t raw_size = 0;
+		pgo_status st = pgo_decompress(in->data, in->size, "input", limits.max_decompressed_bytes, &raw, &raw_size,
+		                               NULL);
+		if (st == PGO_ERR_NOMEM)
+			return -1;
+		if (st == PGO_OK) {
+			content = raw;
+			size = raw_size;
+			in->compressed_kind = PGO_COMPRESSION_NONE; /* placed by content, like a raw input */
+		}
+	}
+	in->hash[0] = pgo_hash_bytes(content, size, 0x0bde12);
+	in->hash[1] = pgo_hash_bytes(content, size, 0x51ed27);
+	in->content_size = size;
+	free(raw);
+	return 0;
+}
+
+typedef struct fingerprint_job {
+	byte_input *in;
+	size_t n, next, step;
+	int failed;
+} fingerprint_job;
+
+static void *fingerprint_some(void *arg)
+{
+	fingerprint_job *j = arg;
+	for (size_t i = j->next; i < j->n && !j->failed; i += j->step)
+		if (fingerprint_bytes(&j->in[i]))
+			j->failed = 1;
+	return NULL;
+}
 
 static int by_bytes(const void *a, const void *b)
 {
 	const byte_input *x = a, *y = b;
-	if (x->hash != y->hash)
-		return x->hash < y->hash ? -1 : 1;
-	if (x->size != y->size)
-		return x->size < y->size ? -1 : 1;
-	int c = memcmp(x->data, y->data, x->size);
-	if (c)
-		return c;
-	/* identical bytes: either order merges alike */
+	for (int k = 0; k < 2; k++)
+		if (x->hash[k] != y->hash[k])
+			return x->hash[k] < y->hash[k] ? -1 : 1;
+	if (x->content_size != y->content_size)
+		return x->content_size < y->content_size ? -1 : 1;
+	if (x->compressed_kind != y->compressed_kind)
+		return x->compressed_kind < y->compressed_kind ? -1 : 1;
+	/* The same content (to 128 bits): either order merges alike. */
 	return (x->original > y->original) - (x->original < y->original);
 }
 
@@ -799,7 +847,20 @@ pgo_status pgo_canonical_order(const uint8_t *const *data, const size_t *sizes, 
 	if (!in)
 		return PGO_ERR_NOMEM;
 	for (size_t i = 0; i < n; i++)
-		in[i] = (byte_input){data[i], sizes[i], pgo_hash_bytes(data[i], sizes[i], 0x0bde12), i};
+		in[i] = (byte_input){.data = data[i], .size = sizes[i], .original = i};
+	/* Two workers take every other input. */
+	fingerprint_job jobs[2] = {{in, n, 0, 2, 0}, {in, n, 1, 2, 0}};
+	pthread_t t;
+	bool threaded = n > 1 && pthread_create(&t, NULL, fingerprint_some, &jobs[1]) == 0;
+	if (!threaded)
+		jobs[0].step = 1;
+	fingerprint_some(&jobs[0]);
+	if (threaded)
+		pthread_join(t, NULL);
+	if (jobs[0].failed || jobs[1].failed) {
+		free(in);
+		return PGO_ERR_NOMEM;
+	}
 	qsort(in, n, sizeof *in, by_bytes);
 	for (size_t i = 0; i < n; i++)
 		order[i] = in[i].original;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "atomic_write.h"
 #include "ddclient.h"
 #include "fetch_log.h"
 #include "input.h"
@@ -545,8 +546,11 @@ static pgo_status fetch(fetch_state *s, const flag_list *args, int64_t window_ns
 		const char *why = NULL;
 		for (size_t i = 0; i < s->n_items && !why; i++)
 			why = s->items[i].skip_reason[0] ? s->items[i].skip_reason : NULL;
-		st = failf(err, PGO_ERR_UNUSABLE, "none of the %zu profiles is usable for PGO (%s)", s->n_items,
-		           why ? why : "no profile data");
+		if (s->n_items == 1)
+			st = failf(err, PGO_ERR_UNUSABLE, "the only profile is not usable for PGO (%s)", why ? why : "no data");
+		else
+			st = failf(err, PGO_ERR_UNUSABLE, "none of the %zu profiles is usable for PGO (%s)", s->n_items,
+			           why ? why : "no profile data");
 		goto done;
 	}
 	uint8_t *out = NULL;
@@ -556,8 +560,9 @@ static pgo_status fetch(fetch_state *s, const flag_list *args, int64_t window_ns
 	pgo_profile_free(merged);
 	if (!st)
 		st = check_deadline(s, "writing DEST", err);
+	/* DEST is always a file, "-" included, as datadog-pgo has it: stdout carries the log. */
 	if (!st)
-		st = cli_write_output(dest, out, out_size, true, err);
+		st = pgo_write_atomic(dest, out, out_size, err);
 	free(out);
 	if (st)
 		goto done;

@@ -42,7 +42,8 @@ pgo_status dd_client_init(dd_client *c, const char *api_base, pgo_error *err)
 	if (!site || !*site)
 		site = "datadoghq.com";
 	c->site = strdup(site);
-	c->base = api_base && *api_base ? strdup(api_base) : concat("https://app.", site);
+	c->custom_base = api_base && *api_base;
+	c->base = c->custom_base ? strdup(api_base) : concat("https://app.", site);
 	c->key_headers[0] = concat("DD-API-KEY: ", api_key);
 	c->key_headers[1] = concat("DD-APPLICATION-KEY: ", app_key);
 	if (!c->site || !c->base || !c->key_headers[0] || !c->key_headers[1]) {
@@ -99,8 +100,9 @@ static pgo_status status_error(const dd_client *c, const char *method, const cha
 	if (r->status == 401 || r->status == 403)
 		return fail(err, PGO_ERR_NETWORK,
 		            "%s %s: %ld %s: the keys were refused (%s); check that DD_API_KEY and DD_APP_KEY are valid "
-		            "for %s",
-		            method, url, r->status, reason, snippet, c->site);
+		            "for %s%s",
+		            method, url, r->status, reason, snippet, c->custom_base ? "the API at " : "",
+		            c->custom_base ? c->base : c->site);
 	if (r->status == 429)
 		return fail(err, PGO_ERR_NETWORK, "%s %s: 429 Too Many Requests%s: rate limited (%s); try again later",
 		            method, url, tries, snippet);

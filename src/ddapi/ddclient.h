@@ -13,6 +13,7 @@
 typedef struct dd_client {
 	char *base;       /* no trailing slash */
 	char *site;       /* DD_SITE, for messages */
+	bool custom_base; /* not Datadog's https://app.$DD_SITE */
 	char *key_headers[3]; /* DD-API-KEY, DD-APPLICATION-KEY, NULL */
 	http_options http;
 } dd_client;

@@ -214,6 +214,7 @@ typedef struct attempt_result {
 	CURLcode code;
 	char error[CURL_ERROR_SIZE];
 	long status;
+	long proxy_status; /* the proxy's answer to CONNECT, or 0 */
 	sink body;
 } attempt_result;
 
@@ -277,6 +278,7 @@ static void one_attempt(const http_options *opt, const http_request *req, int64_
 	}
 	r->code = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_getinfo(h, CURLINFO_HTTP_CONNECTCODE, &r->proxy_status);
 	if (r->code != CURLE_OK && !r->error[0])
 		snprintf(r->error, sizeof r->error, "%s", curl_easy_strerror(r->code));
 	if (r->body.too_big) {
@@ -343,7 +345,10 @@ pgo_status http_send(const http_options *opt, const http_request *req, http_resp
 		int64_t end = http_now_ns();
 		bool deadline_hit = end >= opt->deadline_ns;
 		bool retry_status = r.code == CURLE_OK && (r.status == 429 || r.status >= 500);
-		bool retry = attempt < max_attempts && !deadline_hit &&
+		/* A proxy that refuses the tunnel (403) will refuse it again; one that fails (5xx) may not. */
+		bool proxy_refused = r.code != CURLE_OK && r.proxy_status >= 300 && r.proxy_status < 500 &&
+		                     r.proxy_status != 429;
+		bool retry = attempt < max_attempts && !deadline_hit && !proxy_refused &&
 		             (retry_status || (r.code != CURLE_OK && transient(r.code)));
 		int64_t wait = 0;
 		if (retry) {
@@ -372,7 +377,13 @@ pgo_status http_send(const http_options *opt, const http_request *req, http_resp
 		}
 		if (r.code != CURLE_OK) {
 			pgo_status st;
-			if (r.code == CURLE_OPERATION_TIMEDOUT && deadline_hit)
+			if (r.proxy_status >= 300)
+				st = fail(err, PGO_ERR_NETWORK,
+				          "%s %s: the proxy refused to open a tunnel (it answered CONNECT with %ld %s)%s; check "
+				          "HTTPS_PROXY and NO_PROXY",
+				          req->method, req->url, r.proxy_status, http_reason(r.proxy_status),
+				          attempt > 1 ? " on every attempt" : "");
+			else if (r.code == CURLE_OPERATION_TIMEDOUT && deadline_hit)
 				st = fail(err, PGO_ERR_NETWORK, "%s %s: timed out after %s (-timeout); raise -timeout or check the server",
 				          req->method, req->url, opt->timeout_text);
 			else if (r.code == CURLE_PARTIAL_FILE || r.code == CURLE_RECV_ERROR || r.code == CURLE_GOT_NOTHING)
