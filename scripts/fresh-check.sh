@@ -1,0 +1,413 @@
+#!/usr/bin/env bash
+# scripts/fresh-check.sh: proves that `CI=true make test` passes on a clean
+# Debian 12 (bookworm) machine after nothing but scripts/install-deps.sh, so
+# that what a development machine happens to have installed cannot hide a
+# missing package.
+#
+# How: it bootstraps a minimal root (debootstrap --variant=minbase
+# --include=gpgv,ca-certificates bookworm) from this machine's own Debian
+# mirror into a temporary directory, copies in this machine's network
+# settings (/etc/resolv.conf and its local CA certificates in
+# /usr/local/share/ca-certificates), its Go toolchain
+# (`go env GOROOT`, as /usr/local/go), a fresh clone of the repository's
+# committed HEAD (as /src/pgotool; uncommitted changes are not tested) and
+# ../shared beside it when it exists, then runs, chrooted into that root:
+#     cd /src/pgotool && scripts/install-deps.sh && CI=true make test
+# Each phase runs in its own mount, PID, UTS and IPC namespaces with a fresh
+# /proc, a private devpts, and tmpfs on /tmp and /dev/shm; the root's /dev
+# holds only the device nodes debootstrap makes (the host's /dev is never
+# mounted into it), and capabilities such as CAP_SYS_ADMIN and
+# CAP_SYS_CHROOT are dropped inside. It prints a summary (pass/fail, the time
+# of each phase, the packages install-deps installed) and removes the
+# temporary directory at the end unless --keep is given.
+#
+# Needs: root; Linux with unshare(1) and chroot(8); debootstrap (installed
+# with apt-get when missing); git; Go (the Go tests need 1.26); network to the
+# Debian mirror and to the Go module proxy (the root shares this machine's
+# network and /etc/resolv.conf); about 6 GB of free disk under the temporary
+# directory; up to 30-40 minutes on 2 cores, most of it in make test.
+#
+# It is not part of .ci/run: run it by hand when install-deps.sh or the
+# build's requirements change.
+#
+# Usage: sudo scripts/fresh-check.sh [options]   (see --help)
+set -euo pipefail
+
+prog=fresh-check
+usage() {
+	cat <<'EOF'
+Usage: scripts/fresh-check.sh [options]
+
+Bootstraps a clean Debian 12 root, clones this repository's committed HEAD
+into it and runs `scripts/install-deps.sh && CI=true make test` there.
+Exits 0 only if everything passed. Must run as root.
+
+Options:
+  --keep            keep the temporary directory (root and logs) and say where
+  --bootstrap-only  only bootstrap and check a root, keep it, print its
+                    directory and exit; pass that directory to --root later
+  --root DIR        start from a copy of the root in DIR (a directory made by
+                    --bootstrap-only) instead of running debootstrap; DIR
+                    itself is never changed
+  --mirror URL      Debian mirror (default: this machine's own, read from
+                    /etc/apt/sources.list and /etc/apt/sources.list.d/)
+  --tmpdir DIR      where to make the temporary directory (default: /var/tmp)
+  -h, --help        show this help
+
+Environment: GOPROXY, GOFLAGS, GOSUMDB, GONOSUMDB, GOPRIVATE, GONOPROXY,
+GOINSECURE and GOTOOLCHAIN are passed into the root as `go env` reports them
+on this machine.
+EOF
+}
+
+die() { echo "$prog: error: $*" >&2; exit 1; }
+say() { echo "$prog: $*"; }
+
+keep=false
+bootstrap_only=false
+from_root=""
+mirror=""
+tmpbase=/var/tmp
+while [ $# -gt 0 ]; do
+	case $1 in
+	--keep) keep=true ;;
+	--bootstrap-only) bootstrap_only=true ;;
+	--root)
+		[ $# -ge 2 ] || die "--root needs a directory"
+		from_root=$2; shift ;;
+	--root=*) from_root=${1#--root=} ;;
+	--mirror)
+		[ $# -ge 2 ] || die "--mirror needs a URL"
+		mirror=$2; shift ;;
+	--mirror=*) mirror=${1#--mirror=} ;;
+	--tmpdir)
+		[ $# -ge 2 ] || die "--tmpdir needs a directory"
+		tmpbase=$2; shift ;;
+	--tmpdir=*) tmpbase=${1#--tmpdir=} ;;
+	-h|--help) usage; exit 0 ;;
+	*) die "unknown argument: $1 (see --help)" ;;
+	esac
+	shift
+done
+if $bootstrap_only && [ -n "$from_root" ]; then
+	die "--bootstrap-only and --root do not go together"
+fi
+
+# ---------------------------------------------------------------- the host
+[ "$(uname -s)" = Linux ] || die "needs Linux"
+[ "$(id -u)" -eq 0 ] || die "must run as root (it runs debootstrap, mount and chroot)"
+for tool in unshare chroot mount git realpath findmnt stat; do
+	command -v "$tool" >/dev/null 2>&1 || die "'$tool' is not installed"
+done
+
+# The host's /dev/null must be the null device before and after.
+check_null() { # PATH LABEL
+	if [ -L "$1" ] || [ ! -c "$1" ] || [ "$(stat -c '%t,%T' "$1")" != "1,3" ]; then
+		echo "$prog: FATAL: $2 $1 is no longer the null character device (1,3): $(ls -l "$1" 2>&1)" >&2
+		return 1
+	fi
+}
+check_null /dev/null "the host's" || die "refusing to start: fix the host's /dev/null first"
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(git -C "$script_dir/.." rev-parse --show-toplevel 2>/dev/null) ||
+	die "$script_dir/.. is not in a git repository"
+shared=$(dirname "$repo")/shared
+
+go_bin=$(command -v go || true)
+[ -n "$go_bin" ] || { [ -x /usr/local/go/bin/go ] && go_bin=/usr/local/go/bin/go; } ||
+	die "no Go toolchain: put go on PATH (the Go tests need Go 1.26)"
+goroot=$("$go_bin" env GOROOT)
+[ -x "$goroot/bin/go" ] || die "go env GOROOT ($goroot) has no bin/go"
+go_version=$("$goroot/bin/go" env GOVERSION)
+# Go settings of this machine that the root should share (module proxy etc.).
+go_env=()
+for var in GOPROXY GOFLAGS GOSUMDB GONOSUMDB GOPRIVATE GONOPROXY GOINSECURE GOTOOLCHAIN; do
+	val=$("$go_bin" env "$var")
+	[ -z "$val" ] || go_env+=("$var=$val")
+done
+
+# The machine's own Debian mirror: the first bookworm "deb" source.
+find_mirror() {
+	local f
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		awk '{ sub(/#.*/, "") } $1 == "deb" {
+			i = 2
+			if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
+			if ($(i + 1) == "bookworm") { print $i; exit }
+		}' "$f"
+	done
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		awk 'BEGIN { RS = ""; FS = "\n" } {
+			types = ""; uris = ""; suites = ""; enabled = "yes"
+			for (i = 1; i <= NF; i++) {
+				line = $i
+				if (line ~ /^#/) continue
+				if (tolower(line) ~ /^types:/) { sub(/^[^:]*:[ \t]*/, "", line); types = line }
+				else if (tolower(line) ~ /^uris:/) { sub(/^[^:]*:[ \t]*/, "", line); uris = line }
+				else if (tolower(line) ~ /^suites:/) { sub(/^[^:]*:[ \t]*/, "", line); suites = line }
+				else if (tolower(line) ~ /^enabled:/) { sub(/^[^:]*:[ \t]*/, "", line); enabled = tolower(line) }
+			}
+			if (enabled != "no" && (" " types " ") ~ / deb / && (" " suites " ") ~ / bookworm /) {
+				split(uris, u, /[ \t]+/); print u[1]; exit
+			}
+		}' "$f"
+	done
+}
+if [ -z "$mirror" ] && [ -z "$from_root" ]; then
+	mirror=$(find_mirror | head -n 1 || true)
+	[ -n "$mirror" ] || die "found no bookworm 'deb' source in /etc/apt/sources.list or /etc/apt/sources.list.d/; pass --mirror URL"
+fi
+case $mirror in
+""|http://*|https://*) ;;
+*) die "--mirror must be an http:// or https:// URL, not '$mirror'" ;;
+esac
+
+# ---------------------------------------------------------------- the work directory
+[ -d "$tmpbase" ] || die "--tmpdir $tmpbase is not a directory"
+avail_kb=$(df -Pk "$tmpbase" | awk 'NR == 2 { print $4 }')
+[ "${avail_kb:-0}" -ge $((6 * 1024 * 1024)) ] ||
+	die "$tmpbase has $((avail_kb / 1024)) MiB free; the root, three builds and the Go caches need about 6 GB (use --tmpdir)"
+
+work=$(realpath -e "$(mktemp -d "$tmpbase/pgotool-fresh-check.XXXXXX")")
+root=$work/root
+phase=setup
+started=$(date +%s)
+
+# Mount points under $1 in this (the host's) mount namespace.
+mounts_under() {
+	awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo
+}
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM HUP
+	if $keep || { $bootstrap_only && [ "$rc" -eq 0 ]; }; then
+		say "kept $work"
+	elif [ -d "$work" ]; then
+		if [ -n "$(mounts_under "$work")" ]; then
+			echo "$prog: something is still mounted under $work; NOT removing it:" >&2
+			mounts_under "$work" >&2
+			rc=1
+		else
+			rm -rf --one-file-system -- "$work" || { echo "$prog: could not remove $work" >&2; rc=1; }
+		fi
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "$prog: interrupted during $phase" >&2; exit 130' INT TERM HUP
+
+fmt_time() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+# A directory inside the root that is really there (not a symlink that could
+# lead out of it).
+inside_root_dir() {
+	local p=$root/$1
+	[ -d "$p" ] && [ ! -L "$p" ] && [ "$(realpath -e "$p")" = "$p" ]
+}
+
+# Debootstrap makes these itself (with mknod); anything missing or not a
+# character device is made here, inside the root's /dev only.
+check_root_dev() {
+	inside_root_dir dev || die "$root/dev is not a directory"
+	local spec name maj min mode p
+	for spec in null:1:3:666 zero:1:5:666 full:1:7:666 random:1:8:666 urandom:1:9:666 \
+		tty:5:0:666 console:5:1:600 ptmx:5:2:666; do
+		IFS=: read -r name maj min mode <<<"$spec"
+		p=$root/dev/$name
+		if [ -L "$p" ] || [ ! -c "$p" ] || [ "$(stat -c '%t,%T' "$p")" != "$(printf '%x,%x' "$maj" "$min")" ]; then
+			if [ -e "$p" ] || [ -L "$p" ]; then
+				say "root's /dev/$name is $(stat -c '%F' "$p"), making it a character device"
+				rm -rf --one-file-system -- "$p"
+			fi
+			mknod -m "$mode" "$p" c "$maj" "$min"
+		fi
+	done
+	mkdir -p "$root/dev/pts" "$root/dev/shm"
+	[ -L "$root/dev/fd" ] || ln -s /proc/self/fd "$root/dev/fd"
+}
+
+# ---------------------------------------------------------------- phase 1: the root
+t0=$(date +%s)
+if [ -n "$from_root" ]; then
+	phase="copying the root"
+	src=$(realpath -e "$from_root" 2>/dev/null) || die "--root $from_root does not exist"
+	[ -f "$src/bootstrapped" ] && [ -d "$src/root" ] && [ -f "$src/root/etc/debian_version" ] ||
+		die "--root $src was not made by '$0 --bootstrap-only' (no bootstrapped marker and root/)"
+	[ -z "$(mounts_under "$src")" ] || die "something is mounted under $src"
+	say "copying the root from $src/root"
+	cp -a --one-file-system -- "$src/root" "$root"
+	mirror=$(sed -n 's/^mirror=//p' "$src/bootstrapped")
+	boot_label="copy of $src"
+else
+	phase=debootstrap
+	if ! command -v debootstrap >/dev/null 2>&1; then
+		say "installing debootstrap on this machine"
+		command -v apt-get >/dev/null 2>&1 || die "debootstrap is not installed and there is no apt-get"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null ||
+			die "apt-get install debootstrap failed"
+	fi
+	say "debootstrap bookworm from $mirror into $root"
+	mkdir "$root"
+	# In private namespaces, so that nothing debootstrap mounts is seen
+	# outside it or outlives it.
+	unshare --mount --propagation private --pid --fork --kill-child -- \
+		debootstrap --variant=minbase --include=gpgv,ca-certificates bookworm "$root" "$mirror" \
+		>"$work/debootstrap.log" 2>&1 || {
+		tail -n 30 "$work/debootstrap.log" >&2
+		die "debootstrap failed (log above)"
+	}
+	boot_label=debootstrap
+fi
+[ -z "$(mounts_under "$work")" ] || die "debootstrap left mounts under $work"
+[ -x "$root/bin/bash" ] && [ -x "$root/usr/bin/env" ] || die "$root has no bash: bootstrap incomplete"
+[ -x "$root/usr/bin/setpriv" ] || die "$root has no setpriv (util-linux)"
+for d in proc tmp etc root usr usr/local; do
+	inside_root_dir "$d" || die "$root/$d is not a directory"
+done
+check_root_dev
+t_boot=$(($(date +%s) - t0))
+
+if $bootstrap_only; then
+	printf 'mirror=%s\ndate=%s\n' "$mirror" "$(date -u +%FT%TZ)" >"$work/bootstrapped"
+	say "bootstrapped in $(fmt_time "$t_boot"); use: $0 --root $work"
+	exit 0
+fi
+
+# ---------------------------------------------------------------- the files
+phase="copying files into the root"
+# Name resolution: the host's resolver, and localhost as any machine has it.
+rm -f -- "$root/etc/resolv.conf"
+cp -L -- /etc/resolv.conf "$root/etc/resolv.conf"
+if ! grep -qs '^127\.0\.0\.1[[:space:]].*localhost' "$root/etc/hosts"; then
+	rm -f -- "$root/etc/hosts"
+	printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
+fi
+
+# The host's own certificate authorities (a site CA, or the CA of a
+# TLS-intercepting proxy on the way to the Go module proxy): the root uses the
+# host's network, so it trusts what the host trusts. Added with
+# update-ca-certificates in the root below, as the host has them.
+host_cas=/usr/local/share/ca-certificates
+n_cas=0
+if [ -d "$host_cas" ]; then
+	n_cas=$(find -L "$host_cas" -type f -name '*.crt' | wc -l)
+fi
+if [ "$n_cas" -gt 0 ]; then
+	inside_root_dir usr/local/share || die "$root/usr/local/share is not a directory"
+	mkdir -p "$root/usr/local/share/ca-certificates"
+	inside_root_dir usr/local/share/ca-certificates || die "$root$host_cas is not a directory"
+	say "copying the host's $n_cas local CA certificate(s) from $host_cas"
+	cp -RL -- "$host_cas/." "$root/usr/local/share/ca-certificates/"
+fi
+
+say "copying Go $go_version from $goroot"
+[ ! -e "$root/usr/local/go" ] || die "$root/usr/local/go already exists"
+mkdir "$root/usr/local/go"
+cp -a -- "$goroot/." "$root/usr/local/go/"
+
+head_commit=$(git -C "$repo" rev-parse HEAD)
+say "cloning $repo at $head_commit"
+[ ! -e "$root/src" ] || die "$root/src already exists"
+mkdir "$root/src"
+git clone --quiet --no-hardlinks -- "$repo" "$root/src/pgotool"
+git -C "$root/src/pgotool" checkout --quiet --detach "$head_commit"
+if [ -d "$shared" ]; then
+	say "copying $shared (read-only, as CI has it)"
+	cp -a -- "$shared" "$root/src/shared"
+	chmod -R a-w -- "$root/src/shared"
+fi
+
+# ---------------------------------------------------------------- running in the root
+# Run in new mount/PID/UTS/IPC namespaces: mounts a fresh /proc, a private
+# devpts and tmpfs on /tmp (device nodes allowed: a test makes one) and
+# /dev/shm inside the root, then chroots and drops the capabilities a test
+# never needs (mounting, chroot, modules, raw I/O, ...).
+in_namespace() {
+	set -euo pipefail
+	local root=$1 cmd=$2 d
+	shift 2
+	for d in proc dev/pts dev/shm tmp; do
+		if [ ! -d "$root/$d" ] || [ -L "$root/$d" ] || [ "$(realpath -e "$root/$d")" != "$root/$d" ]; then
+			echo "fresh-check: $root/$d is not a directory inside the root" >&2
+			exit 1
+		fi
+	done
+	mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
+	mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5,nosuid,noexec devpts "$root/dev/pts"
+	mount -t tmpfs -o mode=1777,size=8g,nosuid tmpfs "$root/tmp"
+	mount -t tmpfs -o mode=1777,size=1g,nosuid,nodev tmpfs "$root/dev/shm"
+	exec chroot "$root" /usr/bin/setpriv \
+		--bounding-set=-sys_admin,-sys_chroot,-sys_module,-sys_rawio,-sys_boot,-sys_time,-sys_pacct,-mac_admin,-mac_override,-syslog,-net_admin,-linux_immutable,-wake_alarm,-block_suspend,-audit_control \
+		-- /usr/bin/env -i HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb \
+		PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		"$@" /bin/bash -c "cd /src/pgotool && $cmd"
+}
+run_in_root() { # LOG COMMAND
+	local log=$1 cmd=$2
+	unshare --mount --propagation private --pid --fork --kill-child --uts --ipc -- \
+		bash -c "$(declare -f in_namespace); in_namespace \"\$@\"" in_namespace \
+		"$root" "$cmd" CI=true "${go_env[@]}" 2>&1 | tee "$log"
+}
+after_phase() {
+	local ok=0
+	check_null /dev/null "the host's" || ok=1
+	check_null "$root/dev/null" "the root's" || ok=1
+	[ -z "$(mounts_under "$work")" ] || { echo "$prog: FATAL: mounts left under $work" >&2; ok=1; }
+	return "$ok"
+}
+
+result=PASS
+failed_phase=""
+t_deps=0 t_test=0
+
+if [ "$n_cas" -gt 0 ]; then
+	phase=update-ca-certificates
+	run_in_root "$work/update-ca-certificates.log" update-ca-certificates >/dev/null ||
+		die "update-ca-certificates failed in the root: $(tail -n 5 "$work/update-ca-certificates.log")"
+fi
+
+phase=install-deps
+say "running scripts/install-deps.sh in the root"
+t0=$(date +%s)
+if ! run_in_root "$work/install-deps.log" scripts/install-deps.sh; then
+	result=FAIL failed_phase=install-deps
+fi
+t_deps=$(($(date +%s) - t0))
+after_phase || { result=FAIL; failed_phase=${failed_phase:-"device check after install-deps"}; }
+
+if [ "$result" = PASS ]; then
+	phase="make test"
+	say "running CI=true make test in the root"
+	t0=$(date +%s)
+	if ! run_in_root "$work/make-test.log" "CI=true make test"; then
+		result=FAIL failed_phase="make test"
+	fi
+	t_test=$(($(date +%s) - t0))
+	after_phase || { result=FAIL; failed_phase=${failed_phase:-"device check after make test"}; }
+fi
+
+# ---------------------------------------------------------------- summary
+phase=summary
+total=$(($(date +%s) - started))
+installed=$(grep -h '^install-deps: installing ' "$work/install-deps.log" 2>/dev/null | sed 's/^install-deps: installing //' || true)
+echo
+echo "================ fresh-check summary ================"
+echo "result:        $result${failed_phase:+ (failed in: $failed_phase)}"
+echo "tested:        $head_commit (committed HEAD of $repo)"
+echo "root:          Debian bookworm minbase from $mirror ($boot_label)"
+echo "go:            $go_version${go_env[*]:+ with ${go_env[*]}}"
+echo "root setup:    $(fmt_time "$t_boot")"
+echo "install-deps:  $(fmt_time "$t_deps")"
+echo "make test:     $(fmt_time "$t_test")"
+echo "total:         $(fmt_time "$total")"
+echo "installed:     ${installed:-(nothing: install-deps found every package present)}"
+if [ -f "$work/make-test.log" ]; then
+	# ctest's closing lines (the plain build, then ASan+UBSan) and the fuzzers'.
+	awk '/tests passed|tests failed/ { n++; printf "%-15s%s\n", (n == 1 ? "ctest:" : n == 2 ? "ctest (ASan):" : "ctest:"), $0 }
+		/^fuzz_[a-z_]+: / { printf "%-15s%s\n", "fuzz:", $0 }' "$work/make-test.log"
+fi
+echo "====================================================="
+[ "$result" = PASS ]
