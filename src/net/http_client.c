@@ -223,11 +223,9 @@ static void set_tls_roots(CURL *h)
 	const char *file = getenv("SSL_CERT_FILE"), *dir = getenv("SSL_CERT_DIR");
 	if (file && *file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, file);
-	if (dir && *dir) {
+	/* As in Go, each replaces its own default only: a directory adds to the default bundle. */
+	if (dir && *dir)
 		curl_easy_setopt(h, CURLOPT_CAPATH, dir);
-		if (!file || !*file)
-			curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
-	}
 }
 
 static void one_attempt(const http_options *opt, const http_request *req, int64_t remaining_ns, attempt_result *r)
