@@ -395,8 +395,8 @@ medians. Peak RSS is time's \`%M\`; wall time is measured around the same runs w
 \`\$EPOCHREALTIME\`, less the median of the same measurement around \`true\` ($OVERHEAD s). The slowest run of
 a command was at most $(for n in "${ORDER[@]}"; do spread "$n"; echo " $n"; done | sort -g | tail -n 1 | sed 's/ / (/; s/$/)/') slower than its fastest.
 Timing took $TIMING_S s; load average (1, 5, 15 min) before: $LOAD_BEFORE; after: $LOAD_AFTER.
-$(if [ -n "$OTHERS" ]; then echo "Other processes were using CPU when timing started: $OTHERS."; else echo "No other process was using a CPU when timing started."; fi)
-$(if [ "$NOT_QUIET" -gt 0 ]; then echo "$NOT_QUIET of the rounds started without a quiet second first (waited $QUIET_WAIT s)."; fi)
+$(if [ -n "$OTHERS" ]; then echo "Other processes were using CPU when timing started: $OTHERS."; else echo "No other process was using a CPU when timing started."; fi
+if [ "$NOT_QUIET" -gt 0 ]; then echo "$NOT_QUIET of the rounds started without a quiet second first (waited $QUIET_WAIT s)."; fi)
 
 Machine: $NPROC CPUs ($CPU_MODEL), $MEM_GIB GiB memory, $(uname -sr). Go: $GO_VERSION (ddpgo built
 with ${DDPGO_GO:-?}, google/pprof ${DDPGO_PPROF:-?}). pgotool from commit $COMMIT, CMake build type $BUILD_TYPE.
