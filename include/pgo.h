@@ -323,6 +323,19 @@ pgo_status pgo_check_compatible(const pgo_profile *a, const char *a_name, const 
  */
 pgo_status pgo_canonical_order(const uint8_t *const *data, const size_t *sizes, size_t n, size_t *order);
 
+/*
+ * The key pgo_canonical_order sorts by, for callers that hold one input at a
+ * time: fingerprint each, sort with pgo_fingerprint_cmp (equal keys mean the
+ * same content, whose order does not matter), then merge in that order.
+ */
+typedef struct pgo_fingerprint {
+	uint64_t hash[2]; /* of the decompressed bytes, or of the bytes when they do not decompress */
+	size_t size;
+	bool compressed;  /* true only when the bytes did not decompress */
+} pgo_fingerprint;
+pgo_status pgo_fingerprint_input(const uint8_t *data, size_t size, pgo_fingerprint *out);
+int pgo_fingerprint_cmp(const pgo_fingerprint *a, const pgo_fingerprint *b);
+
 /* The datadog-pgo rename: a function at a sample's leaf frame whose name
  * is in names becomes "DO NOT INLINE: <name>". Counts renamed functions. */
 pgo_status pgo_rename_noinline(pgo_profile *p, const char *const *names,

@@ -774,43 +774,47 @@ pgo_status pgo_merger_finish(pgo_merger *m, pgo_profile **out, pgo_error *err)
 	return PGO_OK;
 }
 
-typedef struct byte_input {
-	const uint8_t *data;
-	size_t size;
-	/* of the decompressed bytes (or of the bytes, if they do not decompress) */
-	uint64_t hash[2];
-	size_t content_size;
-	int compressed_kind;
-	size_t original;
-} byte_input;
-
-/* The fingerprint of one input; 0, or -1 out of memory. */
-static int fingerprint_bytes(byte_input *in)
+pgo_status pgo_fingerprint_input(const uint8_t *data, size_t size, pgo_fingerprint *out)
 {
-	const uint8_t *content = in->data;
-	size_t size = in->size;
+	const uint8_t *content = data;
 	uint8_t *raw = NULL;
-	in->compressed_kind = (int)pgo_sniff(in->data, in->size);
-	if (in->compressed_kind != PGO_COMPRESSION_NONE) {
+	out->compressed = pgo_sniff(data, size) != PGO_COMPRESSION_NONE;
+	if (out->compressed) {
 		pgo_limits limits;
 		pgo_limits_default(&limits);
 		size_t raw_size = 0;
-		pgo_status st = pgo_decompress(in->data, in->size, "input", limits.max_decompressed_bytes, &raw, &raw_size,
-		                               NULL);
+		pgo_status st = pgo_decompress(data, size, "input", limits.max_decompressed_bytes, &raw, &raw_size, NULL);
 		if (st == PGO_ERR_NOMEM)
-			return -1;
+			return st;
 		if (st == PGO_OK) {
 			content = raw;
 			size = raw_size;
-			in->compressed_kind = PGO_COMPRESSION_NONE; /* placed by content, like a raw input */
+			out->compressed = false; /* placed by content, like a raw input */
 		}
 	}
-	in->hash[0] = pgo_hash_bytes(content, size, 0x0bde12);
-	in->hash[1] = pgo_hash_bytes(content, size, 0x51ed27);
-	in->content_size = size;
+	out->hash[0] = pgo_hash_bytes(content, size, 0x0bde12);
+	out->hash[1] = pgo_hash_bytes(content, size, 0x51ed27);
+	out->size = size;
 	free(raw);
-	return 0;
+	return PGO_OK;
 }
+
+int pgo_fingerprint_cmp(const pgo_fingerprint *x, const pgo_fingerprint *y)
+{
+	for (int k = 0; k < 2; k++)
+		if (x->hash[k] != y->hash[k])
+			return x->hash[k] < y->hash[k] ? -1 : 1;
+	if (x->size != y->size)
+		return x->size < y->size ? -1 : 1;
+	return (int)x->compressed - (int)y->compressed;
+}
+
+typedef struct byte_input {
+	const uint8_t *data;
+	size_t size;
+	pgo_fingerprint fp;
+	size_t original;
+} byte_input;
 
 typedef struct fingerprint_job {
 	byte_input *in;
@@ -822,21 +826,17 @@ static void *fingerprint_some(void *arg)
 {
 	fingerprint_job *j = arg;
 	for (size_t i = j->next; i < j->n && !j->failed; i += j->step)
-		if (fingerprint_bytes(&j->in[i]))
+		if (pgo_fingerprint_input(j->in[i].data, j->in[i].size, &j->in[i].fp))
 			j->failed = 1;
 	return NULL;
 }
 
-static int by_bytes(const void *a, const void *b)
+static int by_fingerprint_then_index(const void *a, const void *b)
 {
 	const byte_input *x = a, *y = b;
-	for (int k = 0; k < 2; k++)
-		if (x->hash[k] != y->hash[k])
-			return x->hash[k] < y->hash[k] ? -1 : 1;
-	if (x->content_size != y->content_size)
-		return x->content_size < y->content_size ? -1 : 1;
-	if (x->compressed_kind != y->compressed_kind)
-		return x->compressed_kind < y->compressed_kind ? -1 : 1;
+	int c = pgo_fingerprint_cmp(&x->fp, &y->fp);
+	if (c)
+		return c;
 	/* The same content (to 128 bits): either order merges alike. */
 	return (x->original > y->original) - (x->original < y->original);
 }
@@ -861,7 +861,7 @@ pgo_status pgo_canonical_order(const uint8_t *const *data, const size_t *sizes, 
 		free(in);
 		return PGO_ERR_NOMEM;
 	}
-	qsort(in, n, sizeof *in, by_bytes);
+	qsort(in, n, sizeof *in, by_fingerprint_then_index);
 	for (size_t i = 0; i < n; i++)
 		order[i] = in[i].original;
 	free(in);

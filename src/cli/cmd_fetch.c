@@ -1,4 +1,7 @@
 /* pgotool fetch: datadog-pgo's job, done so that it never breaks a build. */
+#define _GNU_SOURCE /* O_TMPFILE */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -6,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "atomic_write.h"
@@ -96,9 +100,14 @@ const command cmd_fetch = {
 
 typedef struct fetched {
 	const char *id;            /* the profile id */
+	char *own_id;              /* id's storage, when it is not the list answer's */
 	const dd_profile *meta;    /* from a list answer, or NULL */
-	const uint8_t *data;       /* its pprof bytes (gzip, zstd or raw) */
+	/* Its pprof bytes (gzip, zstd or raw): in the spool file, or in memory. */
+	bool have_bytes;
+	off_t spool_at;
+	uint8_t *bytes;
 	size_t size;
+	pgo_fingerprint fp;
 	/* filled while merging */
 	bool used;
 	char skip_reason[sizeof ((pgo_error *)0)->message];
@@ -121,9 +130,11 @@ typedef struct fetch_state {
 	pthread_mutex_t mu;
 	/* the profiles */
 	http_response gopgo;
-	pgo_input_list inputs;
 	fetched *items;
-	size_t n_items;
+	size_t n_items, cap_items;
+	int spool_fd;   /* an unlinked temporary file for the profiles' bytes, or -1 */
+	off_t spool_end;
+	bool spool_full; /* it could not grow: later profiles stay in memory */
 } fetch_state;
 
 static int64_t wall_now_ns(void)
@@ -177,7 +188,107 @@ static pgo_status check_deadline(const fetch_state *s, const char *doing, pgo_er
 	             doing);
 }
 
-/* ---- gopgo: one request, a zip of profiles -------------------------------- */
+/* ---- where the profiles wait ------------------------------------------------ */
+
+/*
+ * The profiles' bytes wait in an unlinked temporary file rather than in
+ * memory: the merge reads one at a time, so fifty profiles cost the memory
+ * of one, not of fifty. Without a usable temporary directory they stay in
+ * memory.
+ */
+static void spool_open(fetch_state *s)
+{
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	s->spool_fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (s->spool_fd < 0) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/pgotool-fetch.XXXXXX", dir);
+		s->spool_fd = mkstemp(path);
+		if (s->spool_fd >= 0)
+			unlink(path);
+	}
+	if (s->spool_fd < 0)
+		FLOG(&s->log, LOG_DEBUG, "profiles stay in memory: no temporary file", LA_STR("dir", dir),
+		     LA_STR("error", strerror(errno)));
+}
+
+/* Takes data (malloc'd) as f's bytes. */
+static void keep_bytes(fetch_state *s, fetched *f, uint8_t *data, size_t size)
+{
+	f->have_bytes = true;
+	f->size = size;
+	if (s->spool_fd >= 0 && !s->spool_full) {
+		size_t done = 0;
+		while (done < size) {
+			ssize_t w = pwrite(s->spool_fd, data + done, size - done, s->spool_end + (off_t)done);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break;
+			done += (size_t)w;
+		}
+		if (done == size) {
+			f->spool_at = s->spool_end;
+			s->spool_end += (off_t)size;
+			free(data);
+			return;
+		}
+		/* What is in the file stays there; what comes next stays in memory. */
+		FLOG(&s->log, LOG_DEBUG, "profiles stay in memory: the temporary file cannot grow",
+		     LA_STR("error", strerror(errno)));
+		s->spool_full = true;
+	}
+	f->bytes = data;
+}
+
+/* f's bytes: *buf is malloc'd when they had to be read, else NULL. */
+static pgo_status load_bytes(const fetch_state *s, const fetched *f, const uint8_t **data, uint8_t **buf,
+                             pgo_error *err)
+{
+	*buf = NULL;
+	if (f->bytes) {
+		*data = f->bytes;
+		return PGO_OK;
+	}
+	uint8_t *b = malloc(f->size ? f->size : 1);
+	if (!b)
+		return failf(err, PGO_ERR_NOMEM, "out of memory");
+	size_t done = 0;
+	while (done < f->size) {
+		ssize_t r = pread(s->spool_fd, b + done, f->size - done, f->spool_at + (off_t)done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			free(b);
+			return failf(err, PGO_ERR_IO, "the temporary file of profiles: read failed: %s",
+			             r < 0 ? strerror(errno) : "unexpected end");
+		}
+		done += (size_t)r;
+	}
+	*data = *buf = b;
+	return PGO_OK;
+}
+
+static fetched *new_item(fetch_state *s, pgo_error *err)
+{
+	if (s->n_items == s->cap_items) {
+		size_t cap = s->cap_items ? s->cap_items * 2 : 16;
+		fetched *items = realloc(s->items, cap * sizeof *items);
+		if (!items) {
+			failf(err, PGO_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
+		s->items = items;
+		s->cap_items = cap;
+	}
+	fetched *f = &s->items[s->n_items++];
+	memset(f, 0, sizeof *f);
+	return f;
+}
+
+/* ---- zip answers: gopgo's, and each download of list ----------------------- */
 
 static void describe_bytes(const uint8_t *d, size_t n, char *out, size_t size)
 {
@@ -188,7 +299,9 @@ static void describe_bytes(const uint8_t *d, size_t n, char *out, size_t size)
 		o += (size_t)snprintf(out + o, size - o, " %02x", d[i]);
 }
 
-static pgo_status read_answer_zip(fetch_state *s, const char *what, const http_response *r, pgo_error *err)
+/* Walks a zip answer, handing each entry to fn; names what is wrong with the answer. */
+static pgo_status walk_answer_zip(const char *what, const http_response *r, pgo_zip_entry_fn fn, void *ctx,
+                                  pgo_error *err)
 {
 	const uint8_t *d = (const uint8_t *)r->body;
 	if (!pgo_is_zip(d, r->len)) {
@@ -198,31 +311,39 @@ static pgo_status read_answer_zip(fetch_state *s, const char *what, const http_r
 		             r->content_type ? ", Content-Type " : "", r->content_type ? r->content_type : "");
 	}
 	pgo_error zerr = {0};
-	pgo_status st = pgo_read_zip(what, d, r->len, MAX_ANSWER_BYTES, &s->inputs, &zerr);
+	pgo_status st = pgo_zip_each(what, d, r->len, MAX_ANSWER_BYTES, fn, ctx, &zerr);
 	if (st == PGO_ERR_EMPTY)
 		return failf(err, PGO_ERR_EMPTY, "the %s is an empty zip: it holds no profiles", what);
 	if (st)
-		return failf(err, st, "%s", zerr.message);
+		*err = zerr;
+	return st;
+}
+
+/* gopgo: every entry is a profile, named by its id. */
+static pgo_status take_gopgo_entry(void *ctx, const char *full, size_t entry_at, uint8_t *data, size_t size,
+                                   pgo_error *err)
+{
+	fetch_state *s = ctx;
+	fetched *f = new_item(s, err);
+	char *id = f ? strdup(full + entry_at) : NULL;
+	if (!id) {
+		free(data);
+		if (f)
+			s->n_items--;
+		return failf(err, PGO_ERR_NOMEM, "out of memory");
+	}
+	f->id = f->own_id = id;
+	keep_bytes(s, f, data, size);
 	return PGO_OK;
 }
 
 static pgo_status fetch_gopgo(fetch_state *s, const dd_search *searches, size_t n, pgo_error *err)
 {
 	pgo_status st = dd_client_gopgo(&s->client, searches, n, &s->gopgo, err);
-	if (st)
-		return st;
-	if ((st = read_answer_zip(s, "gopgo answer", &s->gopgo, err)))
-		return st;
-	/* The answer's bytes are copied into the inputs; they are not needed twice. */
+	if (!st)
+		st = walk_answer_zip("gopgo answer", &s->gopgo, take_gopgo_entry, s, err);
 	http_response_free(&s->gopgo);
-	s->items = calloc(s->inputs.n, sizeof *s->items);
-	if (!s->items)
-		return failf(err, PGO_ERR_NOMEM, "out of memory");
-	for (size_t i = 0; i < s->inputs.n; i++) {
-		pgo_input *in = &s->inputs.items[i];
-		s->items[s->n_items++] = (fetched){.id = in->name + in->entry_at, .data = in->data, .size = in->size};
-	}
-	return PGO_OK;
+	return st;
 }
 
 /* ---- list: searches, then downloads ----------------------------------------- */
@@ -262,6 +383,26 @@ static pgo_status add_listed(fetch_state *s, dd_profile *found, size_t n_found, 
 	return PGO_OK;
 }
 
+/* list: a download is a whole upload; its cpu.pprof is the profile. */
+typedef struct pick_cpu {
+	uint8_t *data;
+	size_t size;
+} pick_cpu;
+
+static pgo_status take_cpu_pprof(void *ctx, const char *full, size_t entry_at, uint8_t *data, size_t size,
+                                 pgo_error *err)
+{
+	pick_cpu *pick = ctx;
+	(void)err;
+	if (strcmp(full + entry_at, "cpu.pprof") != 0 || pick->data) {
+		free(data);
+		return PGO_OK;
+	}
+	pick->data = data;
+	pick->size = size;
+	return PGO_OK;
+}
+
 static pgo_status fetch_list(fetch_state *s, const dd_search *searches, size_t n, pgo_error *err)
 {
 	pgo_status st;
@@ -282,8 +423,7 @@ static pgo_status fetch_list(fetch_state *s, const dd_search *searches, size_t n
 		             n > 1 ? "queries" : "query");
 	s->downloads = calloc(s->n_listed, sizeof *s->downloads);
 	s->download_errors = calloc(s->n_listed, sizeof *s->download_errors);
-	s->items = calloc(s->n_listed, sizeof *s->items);
-	if (!s->downloads || !s->download_errors || !s->items)
+	if (!s->downloads || !s->download_errors)
 		return failf(err, PGO_ERR_NOMEM, "out of memory");
 	pthread_t threads[DOWNLOADS_IN_FLIGHT];
 	size_t n_threads = 0;
@@ -295,37 +435,36 @@ static pgo_status fetch_list(fetch_state *s, const dd_search *searches, size_t n
 	for (size_t t = 0; t < n_threads; t++)
 		pthread_join(threads[t], NULL);
 
-	pgo_error first = {0};
 	for (size_t i = 0; i < s->n_listed; i++) {
 		const dd_profile *p = &s->listed[i];
 		fetched f = {.id = p->profile_id, .meta = p};
 		if (s->download_errors[i].status) {
 			snprintf(f.skip_reason, sizeof f.skip_reason, "%s", s->download_errors[i].message);
-			if (!first.status)
-				first = s->download_errors[i];
-			s->items[s->n_items++] = f;
+			fetched *slot = new_item(s, err);
+			if (!slot)
+				return PGO_ERR_NOMEM;
+			*slot = f;
 			continue;
 		}
 		char what[128];
 		snprintf(what, sizeof what, "download of profile %s", p->profile_id);
-		size_t before = s->inputs.n;
+		pick_cpu pick = {0};
 		pgo_error zerr = {0};
-		if (read_answer_zip(s, what, &s->downloads[i], &zerr)) {
+		if (walk_answer_zip(what, &s->downloads[i], take_cpu_pprof, &pick, &zerr)) {
+			free(pick.data);
 			snprintf(f.skip_reason, sizeof f.skip_reason, "%s", zerr.message);
-		} else {
-			/* The upload's CPU profile; its other attachments are not for PGO. */
-			for (size_t k = before; k < s->inputs.n; k++) {
-				pgo_input *in = &s->inputs.items[k];
-				if (!strcmp(in->name + in->entry_at, "cpu.pprof")) {
-					f.data = in->data;
-					f.size = in->size;
-				}
-			}
-			if (!f.data)
-				snprintf(f.skip_reason, sizeof f.skip_reason, "its download has no cpu.pprof");
+		} else if (!pick.data) {
+			snprintf(f.skip_reason, sizeof f.skip_reason, "its download has no cpu.pprof");
 		}
 		http_response_free(&s->downloads[i]);
-		s->items[s->n_items++] = f;
+		fetched *slot = new_item(s, err);
+		if (!slot) {
+			free(pick.data);
+			return PGO_ERR_NOMEM;
+		}
+		*slot = f;
+		if (pick.data)
+			keep_bytes(s, slot, pick.data, pick.size);
 	}
 	return PGO_OK;
 }
@@ -347,55 +486,103 @@ static double cpu_cores_of(const pgo_profile *p)
 	return 0;
 }
 
+/* Fingerprints every other profile (two workers share the list). */
+typedef struct fp_job {
+	fetch_state *s;
+	size_t first;
+	pgo_status st;
+	pgo_error err;
+} fp_job;
+
+static void *fingerprint_items(void *arg)
+{
+	fp_job *j = arg;
+	for (size_t i = j->first; i < j->s->n_items && !j->st; i += 2) {
+		fetched *f = &j->s->items[i];
+		if (!f->have_bytes)
+			continue;
+		const uint8_t *data;
+		uint8_t *buf;
+		if (!(j->st = load_bytes(j->s, f, &data, &buf, &j->err)) &&
+		    (j->st = pgo_fingerprint_input(data, f->size, &f->fp)))
+			failf(&j->err, j->st, "out of memory");
+		free(buf);
+	}
+	return NULL;
+}
+
+static fetch_state *sort_state;
+static int by_fingerprint(const void *a, const void *b)
+{
+	const fetched *x = &sort_state->items[*(const size_t *)a], *y = &sort_state->items[*(const size_t *)b];
+	int c = pgo_fingerprint_cmp(&x->fp, &y->fp);
+	if (c)
+		return c;
+	/* Equal fingerprints: the same content, so either order merges alike. */
+	return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
 static pgo_status merge_fetched(fetch_state *s, pgo_profile **out, size_t *n_used, pgo_error *err)
 {
 	pgo_status st = PGO_OK;
 	const char **noinline = cli_noinline_names(opt.no_noinline, &opt.noinline);
-	const uint8_t **datas = calloc(s->n_items + 1, sizeof *datas);
-	size_t *sizes = calloc(s->n_items + 1, sizeof *sizes), *order = calloc(s->n_items + 1, sizeof *order);
-	size_t *slot = calloc(s->n_items + 1, sizeof *slot), n = 0;
+	size_t *order = calloc(s->n_items + 1, sizeof *order), n = 0;
 	pgo_merger *merger = NULL;
 	*n_used = 0;
-	if (!datas || !sizes || !order || !slot || (!opt.no_noinline && !noinline)) {
+	if (!order || (!opt.no_noinline && !noinline)) {
 		st = failf(err, PGO_ERR_NOMEM, "out of memory");
 		goto done;
 	}
-	for (size_t i = 0; i < s->n_items; i++)
-		if (s->items[i].data) {
-			datas[n] = s->items[i].data;
-			sizes[n] = s->items[i].size;
-			slot[n++] = i;
+	/* Merged in an order fixed by the content: the output depends on the set only. */
+	fp_job jobs[2] = {{.s = s, .first = 0}, {.s = s, .first = 1}};
+	pthread_t t;
+	bool threaded = pthread_create(&t, NULL, fingerprint_items, &jobs[1]) == 0;
+	fingerprint_items(&jobs[0]);
+	if (threaded)
+		pthread_join(t, NULL);
+	else
+		fingerprint_items(&jobs[1]);
+	for (int k = 0; k < 2; k++)
+		if (jobs[k].st) {
+			*err = jobs[k].err;
+			st = jobs[k].st;
+			goto done;
 		}
-	/* Merged in an order fixed by the bytes: the output depends on the set only. */
-	if (pgo_canonical_order(datas, sizes, n, order)) {
-		st = failf(err, PGO_ERR_NOMEM, "out of memory");
-		goto done;
-	}
+	for (size_t i = 0; i < s->n_items; i++)
+		if (s->items[i].have_bytes)
+			order[n++] = i;
+	sort_state = s;
+	qsort(order, n, sizeof *order, by_fingerprint);
+
 	pgo_merge_options mo = {.keep_labels = opt.keep_labels, .noinline = noinline};
 	if ((st = pgo_merger_new(&mo, &merger, err)))
 		goto done;
 	pgo_limits limits;
 	pgo_limits_default(&limits);
 	for (size_t k = 0; k < n; k++) {
-		fetched *f = &s->items[slot[order[k]]];
+		fetched *f = &s->items[order[k]];
 		char doing[160];
 		snprintf(doing, sizeof doing, "merging profile %zu of %zu", k + 1, n);
 		if ((st = check_deadline(s, doing, err)))
+			goto done;
+		const uint8_t *data;
+		uint8_t *buf;
+		if ((st = load_bytes(s, f, &data, &buf, err)))
 			goto done;
 		pgo_profile *p = NULL;
 		pgo_error perr = {0};
 		char name[160];
 		snprintf(name, sizeof name, "profile %s", f->id);
-		if (pgo_decode(f->data, f->size, name, &limits, &p, &perr) ||
-		    pgo_check_for_compiler(p, name, &perr)) {
+		bool bad = pgo_decode(data, f->size, name, &limits, &p, &perr) || pgo_check_for_compiler(p, name, &perr);
+		free(buf);
+		if (bad) {
+			pgo_profile_free(p);
 			if (perr.status == PGO_ERR_NOMEM) {
-				pgo_profile_free(p);
 				*err = perr;
 				st = PGO_ERR_NOMEM;
 				goto done;
 			}
 			snprintf(f->skip_reason, sizeof f->skip_reason, "%s", perr.message);
-			pgo_profile_free(p);
 			continue;
 		}
 		f->cpu_cores = cpu_cores_of(p);
@@ -435,10 +622,7 @@ done:
 	}
 	pgo_merger_free(merger);
 	free(noinline);
-	free(datas);
-	free(sizes);
 	free(order);
-	free(slot);
 	return st;
 }
 
@@ -586,8 +770,13 @@ static void state_free(fetch_state *s)
 	free(s->download_errors);
 	dd_profiles_free(s->listed, s->n_listed);
 	http_response_free(&s->gopgo);
-	pgo_input_list_free(&s->inputs);
+	for (size_t i = 0; i < s->n_items; i++) {
+		free(s->items[i].own_id);
+		free(s->items[i].bytes);
+	}
 	free(s->items);
+	if (s->spool_fd >= 0)
+		close(s->spool_fd);
 	dd_client_free(&s->client);
 	pthread_mutex_destroy(&s->mu);
 }
@@ -647,13 +836,14 @@ static int run(int argc, char **argv)
 	/* A closed log pipe must not kill us before DEST is written. */
 	signal(SIGPIPE, SIG_IGN);
 
-	fetch_state s = {0};
+	fetch_state s = {.spool_fd = -1};
 	pthread_mutex_init(&s.mu, NULL);
 	s.started_wall_ns = wall_now_ns();
 	s.deadline_ns = http_now_ns() + timeout;
 	go_duration_format(timeout, s.timeout_text, sizeof s.timeout_text);
 	fetch_log_init(&s.log, stdout, opt.json, opt.verbose);
 	FLOG(&s.log, LOG_INFO, "pgotool fetch", LA_STR("version", PGO_VERSION));
+	spool_open(&s);
 	const char *dest = args.items[args.n - 1];
 	if (dest[0] == '-' && dest[1])
 		FLOG(&s.log, LOG_WARN, "DEST looks like an option; options go before the QUERY arguments",

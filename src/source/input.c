@@ -99,8 +99,8 @@ static pgo_status append(pgo_input_list *list, const char *name, size_t entry_at
 	return PGO_OK;
 }
 
-pgo_status pgo_read_zip(const char *name, const uint8_t *data, size_t size, size_t max_bytes,
-                        pgo_input_list *list, pgo_error *err)
+pgo_status pgo_zip_each(const char *name, const uint8_t *data, size_t size, size_t max_bytes,
+                        pgo_zip_entry_fn fn, void *ctx, pgo_error *err)
 {
 	zip_error_t ze;
 	zip_error_init(&ze);
@@ -181,16 +181,35 @@ pgo_status pgo_read_zip(const char *name, const uint8_t *data, size_t size, size
 			break;
 		}
 		zip_fclose(zf);
-		st = append(list, full, strlen(name) + 1, buf, zs.size, false, err);
-		if (st)
-			free(buf);
-		else
+		/* The callback owns buf now. */
+		st = fn(ctx, full, strlen(name) + 1, buf, (size_t)zs.size, err);
+		if (!st)
 			added++;
 	}
 	zip_discard(za);
 	if (!st && added == 0)
 		st = fail(err, PGO_ERR_EMPTY, "%s: zip archive holds no profiles", name);
 	return st;
+}
+
+typedef struct append_ctx {
+	pgo_input_list *list;
+} append_ctx;
+
+static pgo_status append_entry(void *ctx, const char *full, size_t entry_at, uint8_t *data, size_t size,
+                               pgo_error *err)
+{
+	pgo_status st = append(((append_ctx *)ctx)->list, full, entry_at, data, size, false, err);
+	if (st)
+		free(data);
+	return st;
+}
+
+pgo_status pgo_read_zip(const char *name, const uint8_t *data, size_t size, size_t max_bytes,
+                        pgo_input_list *list, pgo_error *err)
+{
+	append_ctx ctx = {list};
+	return pgo_zip_each(name, data, size, max_bytes, append_entry, &ctx, err);
 }
 
 /* Maps a regular file read-only: no copy, and the pages come in at once. */

@@ -28,6 +28,17 @@ pgo_status pgo_read_inputs(const char *path, size_t max_bytes, bool allow_zip, p
                            pgo_error *err);
 void pgo_input_list_free(pgo_input_list *list);
 
+/*
+ * Calls fn for every file entry of the zip archive in data, one at a time,
+ * under the same limits as pgo_read_inputs: full is "name:entry" (the entry
+ * starts at full + entry_at), and fn owns the malloc'd bytes. An error from
+ * fn stops the walk and is returned.
+ */
+typedef pgo_status (*pgo_zip_entry_fn)(void *ctx, const char *full, size_t entry_at, uint8_t *data, size_t size,
+                                       pgo_error *err);
+pgo_status pgo_zip_each(const char *name, const uint8_t *data, size_t size, size_t max_bytes,
+                        pgo_zip_entry_fn fn, void *ctx, pgo_error *err);
+
 /* Appends every file entry of the zip archive in data (named name) to
  * list, under the same limits as pgo_read_inputs. data is not kept. */
 pgo_status pgo_read_zip(const char *name, const uint8_t *data, size_t size, size_t max_bytes,
