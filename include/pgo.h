@@ -46,6 +46,16 @@ typedef struct pgo_error {
 /* A short, stable name for a status ("compression", "limit", ...). */
 const char *pgo_status_name(pgo_status status);
 
+/*
+ * Fills err (when not NULL) with status and a printf-style message, and
+ * returns status, so that any layer can `return pgo_fail(err, ...)`.
+ */
+pgo_status pgo_fail(pgo_error *err, pgo_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
 /* ------------------------------------------------------------------ */
 /* Limits applied to untrusted input.                                  */
 

@@ -22,8 +22,6 @@
 #define PGO_UNLIKELY(x) (x)
 #endif
 
-/* Fills err (if any) and returns status, so callers can `return pgo_fail(...)`. */
-pgo_status pgo_fail(pgo_error *err, pgo_status status, const char *fmt, ...) PGO_PRINTF(3, 4);
 
 /* Grows *array so that it holds at least `need` elements of `size` bytes.
  * Capacities stay below 2^32; growth is geometric. */

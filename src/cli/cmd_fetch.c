@@ -144,17 +144,6 @@ static int64_t wall_now_ns(void)
 	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
 
-static pgo_status failf(pgo_error *err, pgo_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static pgo_status failf(pgo_error *err, pgo_status st, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	err->status = st;
-	vsnprintf(err->message, sizeof err->message, fmt, ap);
-	va_end(ap);
-	return st;
-}
-
 /* Request timings to the microsecond, waits to the millisecond: enough to read. */
 static int64_t round_to(double seconds, int64_t unit_ns)
 {
@@ -184,7 +173,7 @@ static pgo_status check_deadline(const fetch_state *s, const char *doing, pgo_er
 {
 	if (http_now_ns() < s->deadline_ns)
 		return PGO_OK;
-	return failf(err, PGO_ERR_NETWORK, "timed out after %s (-timeout) while %s; raise -timeout", s->timeout_text,
+	return pgo_fail(err, PGO_ERR_NETWORK, "timed out after %s (-timeout) while %s; raise -timeout", s->timeout_text,
 	             doing);
 }
 
@@ -254,7 +243,7 @@ static pgo_status load_bytes(const fetch_state *s, const fetched *f, const uint8
 	}
 	uint8_t *b = malloc(f->size ? f->size : 1);
 	if (!b)
-		return failf(err, PGO_ERR_NOMEM, "out of memory");
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
 	size_t done = 0;
 	while (done < f->size) {
 		ssize_t r = pread(s->spool_fd, b + done, f->size - done, f->spool_at + (off_t)done);
@@ -262,7 +251,7 @@ static pgo_status load_bytes(const fetch_state *s, const fetched *f, const uint8
 			continue;
 		if (r <= 0) {
 			free(b);
-			return failf(err, PGO_ERR_IO, "the temporary file of profiles: read failed: %s",
+			return pgo_fail(err, PGO_ERR_IO, "the temporary file of profiles: read failed: %s",
 			             r < 0 ? strerror(errno) : "unexpected end");
 		}
 		done += (size_t)r;
@@ -277,7 +266,7 @@ static fetched *new_item(fetch_state *s, pgo_error *err)
 		size_t cap = s->cap_items ? s->cap_items * 2 : 16;
 		fetched *items = realloc(s->items, cap * sizeof *items);
 		if (!items) {
-			failf(err, PGO_ERR_NOMEM, "out of memory");
+			pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
 			return NULL;
 		}
 		s->items = items;
@@ -307,13 +296,13 @@ static pgo_status walk_answer_zip(const char *what, const http_response *r, pgo_
 	if (!pgo_is_zip(d, r->len)) {
 		char desc[96];
 		describe_bytes(d, r->len, desc, sizeof desc);
-		return failf(err, PGO_ERR_FORMAT, "the %s is not a zip archive (%s%s%s); is the API URL right?", what, desc,
+		return pgo_fail(err, PGO_ERR_FORMAT, "the %s is not a zip archive (%s%s%s); is the API URL right?", what, desc,
 		             r->content_type ? ", Content-Type " : "", r->content_type ? r->content_type : "");
 	}
 	pgo_error zerr = {0};
 	pgo_status st = pgo_zip_each(what, d, r->len, MAX_ANSWER_BYTES, fn, ctx, &zerr);
 	if (st == PGO_ERR_EMPTY)
-		return failf(err, PGO_ERR_EMPTY, "the %s is an empty zip: it holds no profiles", what);
+		return pgo_fail(err, PGO_ERR_EMPTY, "the %s is an empty zip: it holds no profiles", what);
 	if (st)
 		*err = zerr;
 	return st;
@@ -330,7 +319,7 @@ static pgo_status take_gopgo_entry(void *ctx, const char *full, size_t entry_at,
 		free(data);
 		if (f)
 			s->n_items--;
-		return failf(err, PGO_ERR_NOMEM, "out of memory");
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
 	}
 	f->id = f->own_id = id;
 	keep_bytes(s, f, data, size);
@@ -366,7 +355,7 @@ static pgo_status add_listed(fetch_state *s, dd_profile *found, size_t n_found, 
 	dd_profile *grown = realloc(s->listed, (s->n_listed + n_found + 1) * sizeof *grown);
 	if (!grown) {
 		dd_profiles_free(found, n_found);
-		return failf(err, PGO_ERR_NOMEM, "out of memory");
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
 	}
 	s->listed = grown;
 	for (size_t i = 0; i < n_found; i++) {
@@ -417,14 +406,14 @@ static pgo_status fetch_list(fetch_state *s, const dd_search *searches, size_t n
 			return st;
 	}
 	if (s->n_listed == 0)
-		return failf(err, PGO_ERR_EMPTY,
+		return pgo_fail(err, PGO_ERR_EMPTY,
 		             "no profiles match the %s; check each QUERY and -from, and that the service uploads CPU "
 		             "profiles",
 		             n > 1 ? "queries" : "query");
 	s->downloads = calloc(s->n_listed, sizeof *s->downloads);
 	s->download_errors = calloc(s->n_listed, sizeof *s->download_errors);
 	if (!s->downloads || !s->download_errors)
-		return failf(err, PGO_ERR_NOMEM, "out of memory");
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
 	pthread_t threads[DOWNLOADS_IN_FLIGHT];
 	size_t n_threads = 0;
 	for (; n_threads < DOWNLOADS_IN_FLIGHT && n_threads < s->n_listed; n_threads++)
@@ -505,7 +494,7 @@ static void *fingerprint_items(void *arg)
 		uint8_t *buf;
 		if (!(j->st = load_bytes(j->s, f, &data, &buf, &j->err)) &&
 		    (j->st = pgo_fingerprint_input(data, f->size, &f->fp)))
-			failf(&j->err, j->st, "out of memory");
+			pgo_fail(&j->err, j->st, "out of memory");
 		free(buf);
 	}
 	return NULL;
@@ -530,7 +519,7 @@ static pgo_status merge_fetched(fetch_state *s, pgo_profile **out, size_t *n_use
 	pgo_merger *merger = NULL;
 	*n_used = 0;
 	if (!order || (!opt.no_noinline && !noinline)) {
-		st = failf(err, PGO_ERR_NOMEM, "out of memory");
+		st = pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
 		goto done;
 	}
 	/* Merged in an order fixed by the content: the output depends on the set only. */
@@ -698,14 +687,14 @@ static pgo_status fetch(fetch_state *s, const flag_list *args, int64_t window_ns
 	};
 	dd_search *searches = calloc(n_queries, sizeof *searches);
 	if (!searches)
-		return failf(err, PGO_ERR_NOMEM, "out of memory");
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
 	int64_t now = wall_now_ns();
 	size_t made = 0;
 	for (; made < n_queries; made++)
 		if (dd_search_for_go(args->items[made], now, window_ns, limit, &searches[made]))
 			break;
 	if (made < n_queries) {
-		st = failf(err, PGO_ERR_NOMEM, "out of memory");
+		st = pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
 		goto done;
 	}
 	for (size_t i = 0; i < n_queries; i++) {
@@ -731,9 +720,9 @@ static pgo_status fetch(fetch_state *s, const flag_list *args, int64_t window_ns
 		for (size_t i = 0; i < s->n_items && !why; i++)
 			why = s->items[i].skip_reason[0] ? s->items[i].skip_reason : NULL;
 		if (s->n_items == 1)
-			st = failf(err, PGO_ERR_UNUSABLE, "the only profile is not usable for PGO (%s)", why ? why : "no data");
+			st = pgo_fail(err, PGO_ERR_UNUSABLE, "the only profile is not usable for PGO (%s)", why ? why : "no data");
 		else
-			st = failf(err, PGO_ERR_UNUSABLE, "none of the %zu profiles is usable for PGO (%s)", s->n_items,
+			st = pgo_fail(err, PGO_ERR_UNUSABLE, "none of the %zu profiles is usable for PGO (%s)", s->n_items,
 			           why ? why : "no profile data");
 		goto done;
 	}

@@ -2,23 +2,9 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static pgo_status fail(pgo_error *err, pgo_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static pgo_status fail(pgo_error *err, pgo_status st, const char *fmt, ...)
-{
-	if (err) {
-		va_list ap;
-		va_start(ap, fmt);
-		err->status = st;
-		vsnprintf(err->message, sizeof err->message, fmt, ap);
-		va_end(ap);
-	}
-	return st;
-}
 
 static char *concat(const char *a, const char *b)
 {
@@ -33,10 +19,10 @@ pgo_status dd_client_init(dd_client *c, const char *api_base, pgo_error *err)
 	memset(c, 0, sizeof *c);
 	const char *api_key = getenv("DD_API_KEY"), *app_key = getenv("DD_APP_KEY");
 	if (!api_key || !*api_key)
-		return fail(err, PGO_ERR_ARGUMENT,
+		return pgo_fail(err, PGO_ERR_ARGUMENT,
 		            "DD_API_KEY is not set: export a Datadog API key (or the API key of your pgotool serve)");
 	if (!app_key || !*app_key)
-		return fail(err, PGO_ERR_ARGUMENT,
+		return pgo_fail(err, PGO_ERR_ARGUMENT,
 		            "DD_APP_KEY is not set: export a Datadog application key (or the app key of your pgotool serve)");
 	const char *site = getenv("DD_SITE");
 	if (!site || !*site)
@@ -48,13 +34,13 @@ pgo_status dd_client_init(dd_client *c, const char *api_base, pgo_error *err)
 	c->key_headers[1] = concat("DD-APPLICATION-KEY: ", app_key);
 	if (!c->site || !c->base || !c->key_headers[0] || !c->key_headers[1]) {
 		dd_client_free(c);
-		return fail(err, PGO_ERR_NOMEM, "out of memory");
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
 	}
 	size_t len = strlen(c->base);
 	while (len && c->base[len - 1] == '/')
 		c->base[--len] = '\0';
 	if (strncmp(c->base, "http://", 7) && strncmp(c->base, "https://", 8)) {
-		pgo_status st = fail(err, PGO_ERR_ARGUMENT, "the API URL %s must start with http:// or https://", c->base);
+		pgo_status st = pgo_fail(err, PGO_ERR_ARGUMENT, "the API URL %s must start with http:// or https://", c->base);
 		dd_client_free(c);
 		return st;
 	}
@@ -98,18 +84,18 @@ static pgo_status status_error(const dd_client *c, const char *method, const cha
 	if (r->attempts > 1)
 		snprintf(tries, sizeof tries, " after %d attempts", r->attempts);
 	if (r->status == 401 || r->status == 403)
-		return fail(err, PGO_ERR_NETWORK,
+		return pgo_fail(err, PGO_ERR_NETWORK,
 		            "%s %s: %ld %s: the keys were refused (%s); check that DD_API_KEY and DD_APP_KEY are valid "
 		            "for %s%s",
 		            method, url, r->status, reason, snippet, c->custom_base ? "the API at " : "",
 		            c->custom_base ? c->base : c->site);
 	if (r->status == 429)
-		return fail(err, PGO_ERR_NETWORK, "%s %s: 429 Too Many Requests%s: rate limited (%s); try again later",
+		return pgo_fail(err, PGO_ERR_NETWORK, "%s %s: 429 Too Many Requests%s: rate limited (%s); try again later",
 		            method, url, tries, snippet);
 	if (r->status >= 500)
-		return fail(err, PGO_ERR_NETWORK, "%s %s: server error %ld %s%s: %s", method, url, r->status, reason, tries,
+		return pgo_fail(err, PGO_ERR_NETWORK, "%s %s: server error %ld %s%s: %s", method, url, r->status, reason, tries,
 		            snippet);
-	return fail(err, PGO_ERR_NETWORK,
+	return pgo_fail(err, PGO_ERR_NETWORK,
 	            "%s %s: %ld %s: %s; check DD_API_KEY, DD_APP_KEY and DD_SITE, and that profiles match the query",
 	            method, url, r->status, reason, snippet);
 }
@@ -119,7 +105,7 @@ static pgo_status post_json(dd_client *c, const char *path, const char *json, ht
 {
 	char *url = concat(c->base, path);
 	if (!url)
-		return fail(err, PGO_ERR_NOMEM, "out of memory");
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
 	const char *headers[] = {"Content-Type: application/json", c->key_headers[0], c->key_headers[1], NULL};
 	http_request req = {.method = "POST", .url = url, .headers = headers, .body = json, .body_len = strlen(json)};
 	pgo_status st = http_send(&c->http, &req, resp, err);
@@ -134,13 +120,13 @@ pgo_status dd_client_gopgo(dd_client *c, const dd_search *searches, size_t n, ht
 {
 	char *json = dd_gopgo_request(searches, n), *url = NULL;
 	if (!json)
-		return fail(err, PGO_ERR_NOMEM, "out of memory");
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
 	pgo_status st = post_json(c, DD_PATH_GOPGO, json, zip, &url, err);
 	free(json);
 	if (st)
 		return st;
 	if (zip->status == 404) {
-		st = fail(err, PGO_ERR_EMPTY,
+		st = pgo_fail(err, PGO_ERR_EMPTY,
 		          "no profiles match: POST %s answered 404 Not Found; check each QUERY and -from, and that the "
 		          "service uploads CPU profiles",
 		          url);
@@ -159,7 +145,7 @@ pgo_status dd_client_list(dd_client *c, const dd_search *search, dd_profile **ou
 	*n = 0;
 	char *json = dd_list_request(search), *url = NULL;
 	if (!json)
-		return fail(err, PGO_ERR_NOMEM, "out of memory");
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
 	http_response r;
 	pgo_status st = post_json(c, DD_PATH_LIST, json, &r, &url, err);
 	free(json);
@@ -170,7 +156,7 @@ pgo_status dd_client_list(dd_client *c, const dd_search *search, dd_profile **ou
 	} else {
 		char msg[256];
 		if (dd_list_answer_parse(r.body, r.len, out, n, msg, sizeof msg))
-			st = fail(err, PGO_ERR_FORMAT, "POST %s: %s", url, msg);
+			st = pgo_fail(err, PGO_ERR_FORMAT, "POST %s: %s", url, msg);
 	}
 	free(url);
 	http_response_free(&r);
@@ -184,7 +170,7 @@ pgo_status dd_client_download(dd_client *c, const dd_profile *p, http_response *
 	                        : NULL;
 	pgo_status st = PGO_OK;
 	if (!url) {
-		st = fail(err, PGO_ERR_NOMEM, "out of memory");
+		st = pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
 	} else {
 		sprintf(url, "%s%s%s/download?eventId=%s", c->base, DD_PATH_DOWNLOAD, id, event);
 		const char *headers[] = {c->key_headers[0], c->key_headers[1], NULL};
@@ -192,7 +178,7 @@ pgo_status dd_client_download(dd_client *c, const dd_profile *p, http_response *
 		st = http_send(&c->http, &req, zip, err);
 		if (!st && (zip->status < 200 || zip->status > 299)) {
 			st = zip->status == 404
-			         ? fail(err, PGO_ERR_EMPTY, "GET %s: 404 Not Found: profile %s is gone (purged since it was listed?)",
+			         ? pgo_fail(err, PGO_ERR_EMPTY, "GET %s: 404 Not Found: profile %s is gone (purged since it was listed?)",
 			                url, p->profile_id)
 			         : status_error(c, "GET", url, zip, err);
 			http_response_free(zip);

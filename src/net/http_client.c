@@ -4,7 +4,6 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,25 +25,11 @@ int64_t http_now_ns(void)
 	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
 
-static pgo_status fail(pgo_error *err, pgo_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static pgo_status fail(pgo_error *err, pgo_status st, const char *fmt, ...)
-{
-	if (err) {
-		va_list ap;
-		va_start(ap, fmt);
-		err->status = st;
-		vsnprintf(err->message, sizeof err->message, fmt, ap);
-		va_end(ap);
-	}
-	return st;
-}
-
 pgo_status http_global_init(pgo_error *err)
 {
 	CURLcode c = curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (c != CURLE_OK)
-		return fail(err, PGO_ERR_NETWORK, "cannot initialise libcurl: %s", curl_easy_strerror(c));
+		return pgo_fail(err, PGO_ERR_NETWORK, "cannot initialise libcurl: %s", curl_easy_strerror(c));
 	return PGO_OK;
 }
 
@@ -336,7 +321,7 @@ pgo_status http_send(const http_options *opt, const http_request *req, http_resp
 	for (int attempt = 1;; attempt++) {
 		int64_t start = http_now_ns(), remaining = opt->deadline_ns - start;
 		if (remaining <= 0)
-			return fail(err, PGO_ERR_NETWORK, "%s %s: timed out after %s (-timeout)%s", req->method, req->url,
+			return pgo_fail(err, PGO_ERR_NETWORK, "%s %s: timed out after %s (-timeout)%s", req->method, req->url,
 			            opt->timeout_text, attempt > 1 ? " while retrying" : "");
 		attempt_result r;
 		one_attempt(opt, req, remaining, &r);
@@ -376,28 +361,28 @@ pgo_status http_send(const http_options *opt, const http_request *req, http_resp
 		if (r.code != CURLE_OK) {
 			pgo_status st;
 			if (r.proxy_status >= 300)
-				st = fail(err, PGO_ERR_NETWORK,
+				st = pgo_fail(err, PGO_ERR_NETWORK,
 				          "%s %s: the proxy refused to open a tunnel (it answered CONNECT with %ld %s)%s; check "
 				          "HTTPS_PROXY and NO_PROXY",
 				          req->method, req->url, r.proxy_status, http_reason(r.proxy_status),
 				          attempt > 1 ? " on every attempt" : "");
 			else if (r.code == CURLE_OPERATION_TIMEDOUT && deadline_hit)
-				st = fail(err, PGO_ERR_NETWORK, "%s %s: timed out after %s (-timeout); raise -timeout or check the server",
+				st = pgo_fail(err, PGO_ERR_NETWORK, "%s %s: timed out after %s (-timeout); raise -timeout or check the server",
 				          req->method, req->url, opt->timeout_text);
 			else if (r.code == CURLE_PARTIAL_FILE || r.code == CURLE_RECV_ERROR || r.code == CURLE_GOT_NOTHING)
-				st = fail(err, PGO_ERR_NETWORK, "%s %s: the answer was cut short after %zu bytes (%s)%s", req->method,
+				st = pgo_fail(err, PGO_ERR_NETWORK, "%s %s: the answer was cut short after %zu bytes (%s)%s", req->method,
 				          req->url, r.body.len, r.error, attempt > 1 ? ", on every attempt" : "");
 			else if (r.code == CURLE_PEER_FAILED_VERIFICATION || r.code == CURLE_SSL_CACERT_BADFILE)
-				st = fail(err, PGO_ERR_NETWORK,
+				st = pgo_fail(err, PGO_ERR_NETWORK,
 				          "%s %s: the server's TLS certificate is not trusted (%s); if it is signed by your own CA, "
 				          "point SSL_CERT_FILE at it",
 				          req->method, req->url, r.error);
 			else if (r.code == CURLE_COULDNT_CONNECT || r.code == CURLE_COULDNT_RESOLVE_HOST ||
 			         r.code == CURLE_COULDNT_RESOLVE_PROXY)
-				st = fail(err, PGO_ERR_NETWORK, "%s %s: %s%s; is the server up, and is the URL right?", req->method,
+				st = pgo_fail(err, PGO_ERR_NETWORK, "%s %s: %s%s; is the server up, and is the URL right?", req->method,
 				          req->url, r.error, attempt > 1 ? " (on every attempt)" : "");
 			else
-				st = fail(err, PGO_ERR_NETWORK, "%s %s: %s%s", req->method, req->url, r.error,
+				st = pgo_fail(err, PGO_ERR_NETWORK, "%s %s: %s%s", req->method, req->url, r.error,
 				          attempt > 1 ? " (on every attempt)" : "");
 			free(r.body.data);
 			free(r.body.content_type);
@@ -409,7 +394,7 @@ pgo_status http_send(const http_options *opt, const http_request *req, http_resp
 		resp->content_type = r.body.content_type;
 		resp->attempts = attempt;
 		if (!resp->body)
-			return fail(err, PGO_ERR_NOMEM, "out of memory");
+			return pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
 		return PGO_OK;
 	}
 }

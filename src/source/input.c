@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,20 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
-
-static pgo_status fail(pgo_error *err, pgo_status st, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static pgo_status fail(pgo_error *err, pgo_status st, const char *fmt, ...)
-{
-	if (err) {
-		va_list ap;
-		va_start(ap, fmt);
-		err->status = st;
-		vsnprintf(err->message, sizeof err->message, fmt, ap);
-		va_end(ap);
-	}
-	return st;
-}
 
 bool pgo_is_zip(const uint8_t *data, size_t size)
 {
@@ -44,18 +29,18 @@ static pgo_status read_fd(int fd, const char *name, size_t max_bytes, uint8_t **
 		cap = max_bytes + 1;
 	uint8_t *buf = malloc(cap);
 	if (!buf)
-		return fail(err, PGO_ERR_NOMEM, "%s: out of memory reading", name);
+		return pgo_fail(err, PGO_ERR_NOMEM, "%s: out of memory reading", name);
 	for (;;) {
 		if (used == cap) {
 			if (cap > max_bytes) {
 				free(buf);
-				return fail(err, PGO_ERR_LIMIT, "%s: larger than the %zu-byte input limit", name, max_bytes);
+				return pgo_fail(err, PGO_ERR_LIMIT, "%s: larger than the %zu-byte input limit", name, max_bytes);
 			}
 			size_t ncap = cap * 2 > max_bytes + 1 ? max_bytes + 1 : cap * 2;
 			uint8_t *nb = realloc(buf, ncap);
 			if (!nb) {
 				free(buf);
-				return fail(err, PGO_ERR_NOMEM, "%s: out of memory reading", name);
+				return pgo_fail(err, PGO_ERR_NOMEM, "%s: out of memory reading", name);
 			}
 			buf = nb;
 			cap = ncap;
@@ -66,7 +51,7 @@ static pgo_status read_fd(int fd, const char *name, size_t max_bytes, uint8_t **
 				continue;
 			int e = errno;
 			free(buf);
-			return fail(err, PGO_ERR_IO, "%s: read failed: %s", name, strerror(e));
+			return pgo_fail(err, PGO_ERR_IO, "%s: read failed: %s", name, strerror(e));
 		}
 		if (n == 0)
 			break;
@@ -74,7 +59,7 @@ static pgo_status read_fd(int fd, const char *name, size_t max_bytes, uint8_t **
 	}
 	if (used > max_bytes) {
 		free(buf);
-		return fail(err, PGO_ERR_LIMIT, "%s: larger than the %zu-byte input limit", name, max_bytes);
+		return pgo_fail(err, PGO_ERR_LIMIT, "%s: larger than the %zu-byte input limit", name, max_bytes);
 	}
 	*out = buf;
 	*out_size = used;
@@ -88,13 +73,13 @@ static pgo_status append(pgo_input_list *list, const char *name, size_t entry_at
 		size_t ncap = list->cap ? list->cap * 2 : 8;
 		pgo_input *items = realloc(list->items, ncap * sizeof *items);
 		if (!items)
-			return fail(err, PGO_ERR_NOMEM, "out of memory");
+			return pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
 		list->items = items;
 		list->cap = ncap;
 	}
 	char *copy = strdup(name);
 	if (!copy)
-		return fail(err, PGO_ERR_NOMEM, "out of memory");
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
 	list->items[list->n++] = (pgo_input){copy, entry_at, data, size, mapped};
 	return PGO_OK;
 }
@@ -107,7 +92,7 @@ pgo_status pgo_zip_each(const char *name, const uint8_t *data, size_t size, size
 	zip_source_t *src = zip_source_buffer_create(data, size, 0, &ze);
 	zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze) : NULL;
 	if (!za) {
-		pgo_status st = fail(err, PGO_ERR_FORMAT, "%s: not a readable zip archive: %s", name, zip_error_strerror(&ze));
+		pgo_status st = pgo_fail(err, PGO_ERR_FORMAT, "%s: not a readable zip archive: %s", name, zip_error_strerror(&ze));
 		if (src)
 			zip_source_free(src);
 		zip_error_fini(&ze);
@@ -126,14 +111,14 @@ pgo_status pgo_zip_each(const char *name, const uint8_t *data, size_t size, size
 			declared += zs.size;
 		if (declared > max_bytes) {
 			zip_discard(za);
-			return fail(err, PGO_ERR_LIMIT, "%s: the archive's entries add up to more than the %zu-byte input limit",
+			return pgo_fail(err, PGO_ERR_LIMIT, "%s: the archive's entries add up to more than the %zu-byte input limit",
 			            name, max_bytes);
 		}
 	}
 	for (zip_int64_t i = 0; i < n && !st; i++) {
 		zip_stat_t zs;
 		if (zip_stat_index(za, (zip_uint64_t)i, 0, &zs) != 0) {
-			st = fail(err, PGO_ERR_FORMAT, "%s: entry %lld: unreadable: %s", name, (long long)i,
+			st = pgo_fail(err, PGO_ERR_FORMAT, "%s: entry %lld: unreadable: %s", name, (long long)i,
 			          zip_strerror(za));
 			break;
 		}
@@ -144,14 +129,14 @@ pgo_status pgo_zip_each(const char *name, const uint8_t *data, size_t size, size
 		char full[1024];
 		snprintf(full, sizeof full, "%s:%s", name, entry);
 		if (!(zs.valid & ZIP_STAT_SIZE) || zs.size > max_bytes - total) {
-			st = fail(err, PGO_ERR_LIMIT, "%s: the archive's entries add up to more than the %zu-byte input limit",
+			st = pgo_fail(err, PGO_ERR_LIMIT, "%s: the archive's entries add up to more than the %zu-byte input limit",
 			          full, max_bytes);
 			break;
 		}
 		total += (size_t)zs.size;
 		zip_file_t *zf = zip_fopen_index(za, (zip_uint64_t)i, 0);
 		if (!zf) {
-			st = fail(err, PGO_ERR_FORMAT, "%s: cannot open entry: %s", full, zip_strerror(za));
+			st = pgo_fail(err, PGO_ERR_FORMAT, "%s: cannot open entry: %s", full, zip_strerror(za));
 			break;
 		}
 		/* Grow with the data actually read, not the size the archive claims. */
@@ -174,7 +159,7 @@ pgo_status pgo_zip_each(const char *name, const uint8_t *data, size_t size, size
 		}
 		/* libzip checks the CRC at the end of the entry. */
 		if (!buf || got < 0 || used != zs.size) {
-			st = fail(err, buf ? PGO_ERR_FORMAT : PGO_ERR_NOMEM, "%s: entry is corrupt or truncated: %s", full,
+			st = pgo_fail(err, buf ? PGO_ERR_FORMAT : PGO_ERR_NOMEM, "%s: entry is corrupt or truncated: %s", full,
 			          buf ? zip_file_strerror(zf) : "out of memory");
 			free(buf);
 			zip_fclose(zf);
@@ -188,7 +173,7 @@ pgo_status pgo_zip_each(const char *name, const uint8_t *data, size_t size, size
 	}
 	zip_discard(za);
 	if (!st && added == 0)
-		st = fail(err, PGO_ERR_EMPTY, "%s: zip archive holds no profiles", name);
+		st = pgo_fail(err, PGO_ERR_EMPTY, "%s: zip archive holds no profiles", name);
 	return st;
 }
 
@@ -220,7 +205,7 @@ static bool map_file(int fd, const char *name, size_t max_bytes, uint8_t **out, 
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0)
 		return false;
 	if ((uint64_t)sb.st_size > max_bytes) {
-		*st = fail(err, PGO_ERR_LIMIT, "%s: larger than the %zu-byte input limit", name, max_bytes);
+		*st = pgo_fail(err, PGO_ERR_LIMIT, "%s: larger than the %zu-byte input limit", name, max_bytes);
 		return true;
 	}
 	void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
@@ -239,7 +224,7 @@ pgo_status pgo_read_inputs(const char *path, size_t max_bytes, bool allow_zip, p
 	const char *name = is_stdin ? "<stdin>" : path;
 	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, PGO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+		return pgo_fail(err, PGO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
 	uint8_t *data = NULL;
 	size_t size = 0;
 	pgo_status st = PGO_OK;
@@ -261,7 +246,7 @@ pgo_status pgo_read_inputs(const char *path, size_t max_bytes, bool allow_zip, p
 	if (allow_zip)
 		st = pgo_read_zip(name, data, size, max_bytes, list, err);
 	else
-		st = fail(err, PGO_ERR_ARGUMENT, "%s: a zip archive, but this command reads one profile; merge it first", name);
+		st = pgo_fail(err, PGO_ERR_ARGUMENT, "%s: a zip archive, but this command reads one profile; merge it first", name);
 	pgo_input tmp = {NULL, 0, data, size, mapped};
 	pgo_input_release(&tmp);
 	return st;
