@@ -41,6 +41,25 @@ require_go() {
 	exit 77
 }
 
+# make_tls DIR HOST CA-NAME: a throwaway CA (DIR/ca.pem, DIR/ca.key) and a
+# certificate for HOST that it signs (DIR/server.pem, DIR/server.key), all
+# valid for two days. openssl's output goes to DIR/openssl.log; returns
+# nonzero when a step fails.
+make_tls() {
+	local dir=$1 host=$2 name=$3
+	mkdir -p "$dir"
+	(cd "$dir" &&
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem \
+			-days 2 -subj "/CN=$name" \
+			-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr \
+			-subj "/CN=$host" &&
+		printf 'subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' \
+			"$host" >ext.cnf &&
+		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -set_serial "0x$(openssl rand -hex 8)" \
+			-out server.pem -days 2 -extfile ext.cnf) >"$dir/openssl.log" 2>&1
+}
+
 done_testing() {
 	echo "$test_name: $n_pass passed, $n_fail failed"
 	[ "$n_fail" -eq 0 ]

@@ -475,18 +475,8 @@ check "download with a wrong API key answers 403 (got $st)" [ "$st" = 403 ]
 stop_pid "$STORE_PID" 20
 check "pgotool serve stops on SIGTERM with exit 0 (got $STOP_RC)" [ "$STOP_RC" = 0 ]
 
-mkdir -p tls
-(cd tls &&
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem \
-		-days 2 -subj "/CN=pgotool t5000 throwaway CA" \
-		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" &&
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr \
-		-subj "/CN=app.$SITE" &&
-	printf 'subjectAltName=DNS:app.%s\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' \
-		"$SITE" >ext.cnf &&
-	openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -set_serial "0x$(openssl rand -hex 8)" \
-		-out server.pem -days 2 -extfile ext.cnf) >"$LOG" 2>&1 ||
-	{ say <"$LOG"; bail "make a CA and a certificate for app.$SITE"; }
+make_tls tls "app.$SITE" "pgotool t5000 throwaway CA" ||
+	{ say <tls/openssl.log; bail "make a CA and a certificate for app.$SITE"; }
 
 start_store serve2.log --tls-cert tls/server.pem --tls-key tls/server.key || bail "start pgotool serve with TLS"
 check "the TLS store listens on https ($STORE_URL)" bash -c "[[ '$STORE_URL' == https://* ]]"

@@ -895,21 +895,11 @@ check "pgodebug: DEST drives the compiler ($hot hot call sites inlined, $devirt 
 
 stop_server "$STORE_PID"
 check "the plain store stops on SIGTERM with exit 0 (got $STATUS)" [ "$STATUS" = 0 ]
-mkdir tls
-(cd tls &&
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem \
-		-days 2 -subj "/CN=pgotool t5100 throwaway CA" \
-		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" &&
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other-ca.key -out other-ca.pem \
-		-days 2 -subj "/CN=pgotool t5100 other CA" \
-		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" &&
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr \
-		-subj "/CN=app.$SITE" &&
-	printf 'subjectAltName=DNS:app.%s\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' \
-		"$SITE" >ext.cnf &&
-	openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -set_serial "0x$(openssl rand -hex 8)" \
-		-out server.pem -days 2 -extfile ext.cnf) >"$LOG" 2>&1 ||
-	{ say <"$LOG"; bail "make a CA and a certificate for app.$SITE"; }
+{ make_tls tls "app.$SITE" "pgotool t5100 throwaway CA" &&
+	(cd tls && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other-ca.key \
+		-out other-ca.pem -days 2 -subj "/CN=pgotool t5100 other CA" \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign") >>tls/openssl.log 2>&1; } ||
+	{ say <tls/openssl.log; bail "make a CA and a certificate for app.$SITE"; }
 
 env -u PGOTOOL_API_KEY -u PGOTOOL_APP_KEY -u PGOTOOL_DATA "$PGOTOOL" serve --listen 127.0.0.1:0 --data data \
 	--api-key "$API_KEY" --app-key "$APP_KEY" --tls-cert tls/server.pem --tls-key tls/server.key >tls-store.log 2>tls-store.err &
