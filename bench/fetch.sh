@@ -30,6 +30,7 @@
 #
 # Files go to bench/work/fetch-* (flat files; bench/run.sh empties bench/work with rm -f).
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 export LC_ALL=C # decimal points in $EPOCHREALTIME and awk
 
 if [ $# -ne 1 ]; then
@@ -415,25 +416,8 @@ stay in bench/work/fetch-*.
 EOF
 }
 
-mkdir -p "$(dirname "$DOC")"
 section >"$WORK/fetch-section.md"
-TMP_DOC=$DOC.tmp.$$
-if [ -f "$DOC" ] && grep -q '^<!-- fetch:begin -->$' "$DOC" && grep -q '^<!-- fetch:end -->$' "$DOC"; then
-	awk -v sec="$WORK/fetch-section.md" '
-		/^<!-- fetch:begin -->$/ { while ((getline l < sec) > 0) print l; skip = 1; next }
-		/^<!-- fetch:end -->$/ { skip = 0; next }
-		!skip { print }' "$DOC" >"$TMP_DOC"
-else
-	{
-		if [ -f "$DOC" ]; then
-			cat "$DOC"
-			[ -z "$(tail -c 1 "$DOC")" ] || echo
-			echo
-		fi
-		cat "$WORK/fetch-section.md"
-	} >"$TMP_DOC"
-fi
-mv "$TMP_DOC" "$DOC"
+doc_replace_section "$DOC" fetch "$WORK/fetch-section.md"
 
 # The table, on the terminal.
 echo

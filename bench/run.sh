@@ -18,6 +18,7 @@
 # Environment: BENCH_REPEATS (5), BENCH_SEED (20241125), BENCH_DOC (docs/benchmarks.md),
 # GENPROFILES and GZIP_COMPARE (default: next to PGOTOOL in the build tree).
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 export LC_ALL=C # decimal points in $EPOCHREALTIME and awk
 
 if [ $# -ne 1 ]; then
@@ -433,10 +434,8 @@ the count or the seed changes); outputs of the last run are in bench/work/. Both
 $(for name in "${ORDER[@]}"; do printf '| %s | %s| %s|\n' "$name" "${RUNS[$name]}" "${RUNS_KB[$name]}"; done)
 EOF
 } >"$TMP_DOC"
-# Keep the section bench/serve.sh writes.
-awk '/^<!-- serve:begin -->$/{o=1} o{print} /^<!-- serve:end -->$/{o=0}' "$DOC" 2>/dev/null >"$TMP_DOC.s" || true
-if [ -s "$TMP_DOC.s" ]; then { echo; cat "$TMP_DOC.s"; } >>"$TMP_DOC"; fi
-rm -f "$TMP_DOC.s"
+# Keep the sections the other bench scripts write (serve, fetch).
+doc_sections "$DOC" >>"$TMP_DOC"
 mv "$TMP_DOC" "$DOC"
 
 echo

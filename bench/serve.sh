@@ -45,6 +45,7 @@
 # profiles are deleted at the end, the logs and raw results stay. No directory is left
 # in bench/work, which bench/run.sh empties with rm -f.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 export LC_ALL=C
 
 if [ $# -ne 1 ]; then
@@ -477,25 +478,8 @@ Raw results and server logs of the last run stay in bench/work/serve-*.
 EOF
 }
 
-mkdir -p "$(dirname "$DOC")"
 section >"$WORK/serve-section.md"
-TMP_DOC=$DOC.tmp.$$
-if [ -f "$DOC" ] && grep -q '^<!-- serve:begin -->$' "$DOC" && grep -q '^<!-- serve:end -->$' "$DOC"; then
-	awk -v sec="$WORK/serve-section.md" '
-		/^<!-- serve:begin -->$/ { while ((getline l < sec) > 0) print l; skip = 1; next }
-		/^<!-- serve:end -->$/ { skip = 0; next }
-		!skip { print }' "$DOC" >"$TMP_DOC"
-else
-	{
-		if [ -f "$DOC" ]; then
-			cat "$DOC"
-			[ -z "$(tail -c 1 "$DOC")" ] || echo
-			echo
-		fi
-		cat "$WORK/serve-section.md"
-	} >"$TMP_DOC"
-fi
-mv "$TMP_DOC" "$DOC"
+doc_replace_section "$DOC" serve "$WORK/serve-section.md"
 
 # The table, on the terminal.
 echo
