@@ -16,6 +16,7 @@
 /* A connect that hangs this long is given up and retried. */
 #define CONNECT_LIMIT_NS (15 * NS_PER_S)
 #define BACKOFF_FIRST_NS (250 * NS_PER_MS)
+#define DEADLINE_SLACK_NS (100 * NS_PER_MS)
 #define BACKOFF_MAX_NS (8 * NS_PER_S)
 
 int64_t http_now_ns(void)
@@ -326,7 +327,8 @@ pgo_status http_send(const http_options *opt, const http_request *req, http_resp
 		attempt_result r;
 		one_attempt(opt, req, remaining, &r);
 		int64_t end = http_now_ns();
-		bool deadline_hit = end >= opt->deadline_ns;
+		/* curl's timer is in whole ms and may fire a little early: within the slack is at the deadline. */
+		bool deadline_hit = end + DEADLINE_SLACK_NS >= opt->deadline_ns;
 		bool retry_status = r.code == CURLE_OK && (r.status == 429 || r.status >= 500);
 		/* A proxy that refuses the tunnel (403) will refuse it again; one that fails (5xx) may not. */
 		bool proxy_refused = r.code != CURLE_OK && r.proxy_status >= 300 && r.proxy_status < 500 &&
