@@ -124,10 +124,8 @@ typedef struct fetch_state {
 	/* list mode */
 	dd_profile *listed;
 	size_t n_listed;
-	http_response *downloads;
-	pgo_error *download_errors;
 	size_t next_download;
-	pthread_mutex_t mu;
+	pthread_mutex_t mu; /* next_download, and the spool while the downloads run */
 	/* the profiles */
 	http_response gopgo;
 	fetched *items;
@@ -337,19 +335,6 @@ static pgo_status fetch_gopgo(fetch_state *s, const dd_search *searches, size_t 
 
 /* ---- list: searches, then downloads ----------------------------------------- */
 
-static void *download_worker(void *arg)
-{
-	fetch_state *s = arg;
-	for (;;) {
-		pthread_mutex_lock(&s->mu);
-		size_t i = s->next_download++;
-		pthread_mutex_unlock(&s->mu);
-		if (i >= s->n_listed)
-			return NULL;
-		dd_client_download(&s->client, &s->listed[i], &s->downloads[i], &s->download_errors[i]);
-	}
-}
-
 static pgo_status add_listed(fetch_state *s, dd_profile *found, size_t n_found, pgo_error *err)
 {
 	dd_profile *grown = realloc(s->listed, (s->n_listed + n_found + 1) * sizeof *grown);
@@ -392,6 +377,46 @@ static pgo_status take_cpu_pprof(void *ctx, const char *full, size_t entry_at, u
 	return PGO_OK;
 }
 
+/*
+ * One of the (at most DOWNLOADS_IN_FLIGHT) workers: takes the next listed
+ * profile, downloads its upload, keeps its cpu.pprof and drops the rest at
+ * once, so that only the uploads in flight are in memory.
+ */
+static void *download_worker(void *arg)
+{
+	fetch_state *s = arg;
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		size_t i = s->next_download++;
+		pthread_mutex_unlock(&s->mu);
+		if (i >= s->n_listed)
+			return NULL;
+		fetched *f = &s->items[i];
+		http_response r;
+		pgo_error derr = {0};
+		if (dd_client_download(&s->client, &s->listed[i], &r, &derr)) {
+			snprintf(f->skip_reason, sizeof f->skip_reason, "%s", derr.message);
+			continue;
+		}
+		char what[128];
+		snprintf(what, sizeof what, "download of profile %s", f->id);
+		pick_cpu pick = {0};
+		if (walk_answer_zip(what, &r, take_cpu_pprof, &pick, &derr)) {
+			free(pick.data);
+			pick.data = NULL;
+			snprintf(f->skip_reason, sizeof f->skip_reason, "%s", derr.message);
+		} else if (!pick.data) {
+			snprintf(f->skip_reason, sizeof f->skip_reason, "its download has no cpu.pprof");
+		}
+		http_response_free(&r);
+		if (pick.data) {
+			pthread_mutex_lock(&s->mu);
+			keep_bytes(s, f, pick.data, pick.size);
+			pthread_mutex_unlock(&s->mu);
+		}
+	}
+}
+
 static pgo_status fetch_list(fetch_state *s, const dd_search *searches, size_t n, pgo_error *err)
 {
 	pgo_status st;
@@ -410,10 +435,14 @@ static pgo_status fetch_list(fetch_state *s, const dd_search *searches, size_t n
 		             "no profiles match the %s; check each QUERY and -from, and that the service uploads CPU "
 		             "profiles",
 		             n > 1 ? "queries" : "query");
-	s->downloads = calloc(s->n_listed, sizeof *s->downloads);
-	s->download_errors = calloc(s->n_listed, sizeof *s->download_errors);
-	if (!s->downloads || !s->download_errors)
-		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
+	/* Every item exists before the workers start: they fill their own, never grow the array. */
+	for (size_t i = 0; i < s->n_listed; i++) {
+		fetched *f = new_item(s, err);
+		if (!f)
+			return PGO_ERR_NOMEM;
+		f->id = s->listed[i].profile_id;
+		f->meta = &s->listed[i];
+	}
 	pthread_t threads[DOWNLOADS_IN_FLIGHT];
 	size_t n_threads = 0;
 	for (; n_threads < DOWNLOADS_IN_FLIGHT && n_threads < s->n_listed; n_threads++)
@@ -423,38 +452,6 @@ static pgo_status fetch_list(fetch_state *s, const dd_search *searches, size_t n
 		download_worker(s);
 	for (size_t t = 0; t < n_threads; t++)
 		pthread_join(threads[t], NULL);
-
-	for (size_t i = 0; i < s->n_listed; i++) {
-		const dd_profile *p = &s->listed[i];
-		fetched f = {.id = p->profile_id, .meta = p};
-		if (s->download_errors[i].status) {
-			snprintf(f.skip_reason, sizeof f.skip_reason, "%s", s->download_errors[i].message);
-			fetched *slot = new_item(s, err);
-			if (!slot)
-				return PGO_ERR_NOMEM;
-			*slot = f;
-			continue;
-		}
-		char what[128];
-		snprintf(what, sizeof what, "download of profile %s", p->profile_id);
-		pick_cpu pick = {0};
-		pgo_error zerr = {0};
-		if (walk_answer_zip(what, &s->downloads[i], take_cpu_pprof, &pick, &zerr)) {
-			free(pick.data);
-			snprintf(f.skip_reason, sizeof f.skip_reason, "%s", zerr.message);
-		} else if (!pick.data) {
-			snprintf(f.skip_reason, sizeof f.skip_reason, "its download has no cpu.pprof");
-		}
-		http_response_free(&s->downloads[i]);
-		fetched *slot = new_item(s, err);
-		if (!slot) {
-			free(pick.data);
-			return PGO_ERR_NOMEM;
-		}
-		*slot = f;
-		if (pick.data)
-			keep_bytes(s, slot, pick.data, pick.size);
-	}
 	return PGO_OK;
 }
 
@@ -753,10 +750,6 @@ done:
 
 static void state_free(fetch_state *s)
 {
-	for (size_t i = 0; s->downloads && i < s->n_listed; i++)
-		http_response_free(&s->downloads[i]);
-	free(s->downloads);
-	free(s->download_errors);
 	dd_profiles_free(s->listed, s->n_listed);
 	http_response_free(&s->gopgo);
 	for (size_t i = 0; i < s->n_items; i++) {
