@@ -172,7 +172,7 @@ static pgo_status check_deadline(const fetch_state *s, const char *doing, pgo_er
 	if (http_now_ns() < s->deadline_ns)
 		return PGO_OK;
 	return pgo_fail(err, PGO_ERR_NETWORK, "timed out after %s (-timeout) while %s; raise -timeout", s->timeout_text,
-	             doing);
+	                doing);
 }
 
 /* ---- where the profiles wait ------------------------------------------------ */
@@ -295,7 +295,7 @@ static pgo_status walk_answer_zip(const char *what, const http_response *r, pgo_
 		char desc[96];
 		describe_bytes(d, r->len, desc, sizeof desc);
 		return pgo_fail(err, PGO_ERR_FORMAT, "the %s is not a zip archive (%s%s%s); is the API URL right?", what, desc,
-		             r->content_type ? ", Content-Type " : "", r->content_type ? r->content_type : "");
+		                r->content_type ? ", Content-Type " : "", r->content_type ? r->content_type : "");
 	}
 	pgo_error zerr = {0};
 	pgo_status st = pgo_zip_each(what, d, r->len, MAX_ANSWER_BYTES, fn, ctx, &zerr);
@@ -432,9 +432,9 @@ static pgo_status fetch_list(fetch_state *s, const dd_search *searches, size_t n
 	}
 	if (s->n_listed == 0)
 		return pgo_fail(err, PGO_ERR_EMPTY,
-		             "no profiles match the %s; check each QUERY and -from, and that the service uploads CPU "
-		             "profiles",
-		             n > 1 ? "queries" : "query");
+		                "no profiles match the %s; check each QUERY and -from, and that the service uploads CPU "
+		                "profiles",
+		                n > 1 ? "queries" : "query");
 	/* Every item exists before the workers start: they fill their own, never grow the array. */
 	for (size_t i = 0; i < s->n_listed; i++) {
 		fetched *f = new_item(s, err);
