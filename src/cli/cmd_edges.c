@@ -10,8 +10,8 @@ static struct {
 } opt;
 
 static const flag_def edges_flags[] = {
-	{"output", 'o', FLAG_STRING, &opt.output, "FILE", "write to FILE (atomically) instead of stdout"},
-	{NULL, 0, 0, NULL, NULL, NULL},
+	{"output", 'o', FLAG_STRING, &opt.output, "FILE", "write to FILE (atomically) instead of stdout", 0, 0, NULL},
+	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
 static const flag_def *flags(void)

@@ -23,33 +23,36 @@
 #define MAX_ATTEMPTS 4
 #define DOWNLOADS_IN_FLIGHT 5
 
+static const char *const endpoints[] = {"gopgo", "list", NULL};
+
 static struct {
 	bool fail, json, verbose, compact, keep_labels, no_noinline, help;
-	const char *from, *profiles, *timeout, *api, *endpoint;
+	int64_t from_ns, profiles, timeout_ns;
+	const char *api, *endpoint;
 	flag_list noinline;
 } opt;
 
 static const flag_def fetch_flags[] = {
 	{"fail", 0, FLAG_BOOL, &opt.fail, NULL,
-	 "exit 1 on failure (by default a failure is logged, DEST is left as it was, and the exit code is 0)"},
-	{"from", 0, FLAG_STRING, &opt.from, "DURATION", "search profiles from this long ago until now (default 72h)"},
-	{"json", 0, FLAG_BOOL, &opt.json, NULL, "log JSON lines"},
-	{"profiles", 0, FLAG_STRING, &opt.profiles, "N", "profiles per QUERY, those with the most CPU first (default 5)"},
-	{"timeout", 0, FLAG_STRING, &opt.timeout, "DURATION",
-	 "time limit for the whole fetch: requests, retries and merging (default 1m)"},
-	{"v", 0, FLAG_BOOL, &opt.verbose, NULL, "also log each request: its status, timing and retries"},
+	 "exit 1 on failure (by default a failure is logged, DEST is left as it was, and the exit code is 0)", 0, 0, NULL},
+	{"from", 0, FLAG_DURATION, &opt.from_ns, "DURATION", "search profiles from this long ago until now (default 72h)", 0, 0, NULL},
+	{"json", 0, FLAG_BOOL, &opt.json, NULL, "log JSON lines", 0, 0, NULL},
+	{"profiles", 0, FLAG_INT, &opt.profiles, "N", "profiles per QUERY, those with the most CPU first (default 5)", 0, 0, NULL},
+	{"timeout", 0, FLAG_DURATION, &opt.timeout_ns, "DURATION",
+	 "time limit for the whole fetch: requests, retries and merging (default 1m)", 0, 0, NULL},
+	{"v", 0, FLAG_BOOL, &opt.verbose, NULL, "also log each request: its status, timing and retries", 0, 0, NULL},
 	{"api", 0, FLAG_STRING, &opt.api, "URL",
 	 "base URL of the query API, e.g. http://127.0.0.1:8126 for a pgotool serve (default $PGOTOOL_API, else "
-	 "https://app.$DD_SITE)"},
-	{"endpoint", 0, FLAG_STRING, &opt.endpoint, "gopgo|list",
+	 "https://app.$DD_SITE)", 0, 0, NULL},
+	{"endpoint", 0, FLAG_ENUM, &opt.endpoint, "gopgo|list",
 	 "gopgo: one request for every profile (default); list: one search per QUERY, then each profile's cpu.pprof, "
-	 "5 downloads at a time"},
-	{"compact", 0, FLAG_BOOL, &opt.compact, NULL, "write the smallest profile with the same compiler edge map"},
-	{"keep-labels", 0, FLAG_BOOL, &opt.keep_labels, NULL, "keep sample labels (dropped by default)"},
-	{"noinline", 0, FLAG_LIST, &opt.noinline, "NAME", "also protect function NAME from inlining (repeatable)"},
-	{"no-noinline", 0, FLAG_BOOL, &opt.no_noinline, NULL, "do not rename any function"},
-	{"help", 'h', FLAG_BOOL, &opt.help, NULL, "show this help"},
-	{NULL, 0, 0, NULL, NULL, NULL},
+	 "5 downloads at a time", .choices = endpoints},
+	{"compact", 0, FLAG_BOOL, &opt.compact, NULL, "write the smallest profile with the same compiler edge map", 0, 0, NULL},
+	{"keep-labels", 0, FLAG_BOOL, &opt.keep_labels, NULL, "keep sample labels (dropped by default)", 0, 0, NULL},
+	{"noinline", 0, FLAG_LIST, &opt.noinline, "NAME", "also protect function NAME from inlining (repeatable)", 0, 0, NULL},
+	{"no-noinline", 0, FLAG_BOOL, &opt.no_noinline, NULL, "do not rename any function", 0, 0, NULL},
+	{"help", 'h', FLAG_BOOL, &opt.help, NULL, "show this help", 0, 0, NULL},
+	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
 static const flag_def *flags(void)
@@ -763,22 +766,16 @@ static void state_free(fetch_state *s)
 	pthread_mutex_destroy(&s->mu);
 }
 
-static int parse_count(const char *text, int64_t *out)
-{
-	char *end;
-	long long v = strtoll(text, &end, 0);
-	if (!*text || *end)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int run(int argc, char **argv)
 {
 	flag_list args = {0};
 	char message[256];
 	int rc;
 	memset(&opt, 0, sizeof opt);
+	opt.from_ns = 72 * 3600 * NS_PER_S;
+	opt.timeout_ns = 60 * NS_PER_S;
+	opt.profiles = 5;
+	opt.endpoint = endpoints[0];
 	if (flags_parse_go(fetch_flags, argc, argv, &args, message, sizeof message)) {
 		rc = cli_usage_error(&cmd_fetch, message);
 		goto out;
@@ -788,29 +785,7 @@ static int run(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	int64_t window = 72 * 3600 * NS_PER_S, timeout = 60 * NS_PER_S, limit = 5;
-	if (opt.from && go_duration_parse(opt.from, &window)) {
-		snprintf(message, sizeof message, "invalid value \"%s\" for flag -from: want a Go duration like 72h", opt.from);
-		rc = cli_usage_error(&cmd_fetch, message);
-		goto out;
-	}
-	if (opt.timeout && (go_duration_parse(opt.timeout, &timeout) || timeout <= 0)) {
-		snprintf(message, sizeof message, "invalid value \"%s\" for flag -timeout: want a positive Go duration like 1m",
-		         opt.timeout);
-		rc = cli_usage_error(&cmd_fetch, message);
-		goto out;
-	}
-	if (opt.profiles && parse_count(opt.profiles, &limit)) {
-		snprintf(message, sizeof message, "invalid value \"%s\" for flag -profiles: want a whole number", opt.profiles);
-		rc = cli_usage_error(&cmd_fetch, message);
-		goto out;
-	}
-	bool list_mode = opt.endpoint && !strcmp(opt.endpoint, "list");
-	if (opt.endpoint && !list_mode && strcmp(opt.endpoint, "gopgo") != 0) {
-		snprintf(message, sizeof message, "invalid value \"%s\" for flag -endpoint: want gopgo or list", opt.endpoint);
-		rc = cli_usage_error(&cmd_fetch, message);
-		goto out;
-	}
+	bool list_mode = !strcmp(opt.endpoint, "list");
 	if (args.n < 2) {
 		rc = cli_usage_error(&cmd_fetch, args.n ? "need a DEST after the QUERY" : "need at least one QUERY and a DEST");
 		goto out;
@@ -821,8 +796,9 @@ static int run(int argc, char **argv)
 	fetch_state s = {.spool_fd = -1};
 	pthread_mutex_init(&s.mu, NULL);
 	s.started_wall_ns = wall_now_ns();
-	s.deadline_ns = http_now_ns() + timeout;
-	go_duration_format(timeout, s.timeout_text, sizeof s.timeout_text);
+	/* A -timeout of 0 or less has expired already: the fetch fails open, as datadog-pgo's does. */
+	s.deadline_ns = http_now_ns() + opt.timeout_ns;
+	go_duration_format(opt.timeout_ns, s.timeout_text, sizeof s.timeout_text);
 	fetch_log_init(&s.log, stdout, opt.json, opt.verbose);
 	FLOG(&s.log, LOG_INFO, "pgotool fetch", LA_STR("version", PGO_VERSION));
 	spool_open(&s);
@@ -832,7 +808,7 @@ static int run(int argc, char **argv)
 		     LA_STR("dest", dest));
 
 	pgo_error err = {0};
-	pgo_status st = fetch(&s, &args, window, limit, list_mode, &err);
+	pgo_status st = fetch(&s, &args, opt.from_ns, opt.profiles, list_mode, &err);
 	if (st) {
 		FLOG0(&s.log, LOG_ERROR, err.message);
 		if (!opt.fail)

@@ -12,16 +12,16 @@ static struct {
 } opt;
 
 static const flag_def merge_flags[] = {
-	{"output", 'o', FLAG_STRING, &opt.output, "FILE", "write to FILE (atomically) instead of stdout"},
+	{"output", 'o', FLAG_STRING, &opt.output, "FILE", "write to FILE (atomically) instead of stdout", 0, 0, NULL},
 	{"compact", 0, FLAG_BOOL, &opt.compact, NULL,
-	 "write the smallest profile with the same compiler edge map"},
-	{"keep-labels", 0, FLAG_BOOL, &opt.keep_labels, NULL, "keep sample labels (dropped by default)"},
+	 "write the smallest profile with the same compiler edge map", 0, 0, NULL},
+	{"keep-labels", 0, FLAG_BOOL, &opt.keep_labels, NULL, "keep sample labels (dropped by default)", 0, 0, NULL},
 	{"noinline", 0, FLAG_LIST, &opt.noinline, "NAME",
-	 "also protect function NAME from inlining (repeatable)"},
-	{"no-noinline", 0, FLAG_BOOL, &opt.no_noinline, NULL, "do not rename any function"},
+	 "also protect function NAME from inlining (repeatable)", 0, 0, NULL},
+	{"no-noinline", 0, FLAG_BOOL, &opt.no_noinline, NULL, "do not rename any function", 0, 0, NULL},
 	{"any-type", 0, FLAG_BOOL, &opt.any_type, NULL,
-	 "merge profiles of any kind (heap, block, ...), for uses other than PGO: the output is not checked"},
-	{NULL, 0, 0, NULL, NULL, NULL},
+	 "merge profiles of any kind (heap, block, ...), for uses other than PGO: the output is not checked", 0, 0, NULL},
+	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
 static const flag_def *flags(void)

@@ -5,26 +5,33 @@
 #include "cli.h"
 #include "server.h"
 
+#define NS_PER_S 1000000000LL
+
 static struct {
-	const char *listen, *data, *api_key, *app_key, *tls_cert, *tls_key, *retention, *max_body;
-	const char *max_connections, *timeout;
+	const char *listen, *data, *api_key, *app_key, *tls_cert, *tls_key;
+	int64_t retention_ns, max_connections, timeout_ns;
+	size_t max_body;
 	bool json, intake_key;
 } opt;
 
 static const flag_def serve_flags[] = {
-	{"listen", 0, FLAG_STRING, &opt.listen, "ADDR:PORT", "listen here (default 127.0.0.1:8126, the agent's port)"},
-	{"data", 0, FLAG_STRING, &opt.data, "DIR", "data directory (default $PGOTOOL_DATA, else ./pgotool-data)"},
-	{"api-key", 0, FLAG_STRING, &opt.api_key, "KEY", "API key the query API requires (default $PGOTOOL_API_KEY)"},
-	{"app-key", 0, FLAG_STRING, &opt.app_key, "KEY", "application key (default $PGOTOOL_APP_KEY)"},
-	{"intake-key", 0, FLAG_BOOL, &opt.intake_key, NULL, "require the API key for uploads too"},
-	{"tls-cert", 0, FLAG_STRING, &opt.tls_cert, "FILE", "serve HTTPS with this PEM certificate (chain)"},
-	{"tls-key", 0, FLAG_STRING, &opt.tls_key, "FILE", "and this PEM private key"},
-	{"retention", 0, FLAG_STRING, &opt.retention, "DURATION", "keep profiles this long (default 192h = 8 days)"},
-	{"max-body", 0, FLAG_STRING, &opt.max_body, "BYTES", "largest request body (default 64M)"},
-	{"max-connections", 0, FLAG_STRING, &opt.max_connections, "N", "concurrent connections (default 256)"},
-	{"timeout", 0, FLAG_STRING, &opt.timeout, "DURATION", "idle time before a connection is closed (default 60s)"},
-	{"json", 0, FLAG_BOOL, &opt.json, NULL, "log JSON lines"},
-	{NULL, 0, 0, NULL, NULL, NULL},
+	{"listen", 0, FLAG_STRING, &opt.listen, "ADDR:PORT", "listen here (default 127.0.0.1:8126, the agent's port)", 0, 0, NULL},
+	{"data", 0, FLAG_STRING, &opt.data, "DIR", "data directory (default $PGOTOOL_DATA, else ./pgotool-data)", 0, 0, NULL},
+	{"api-key", 0, FLAG_STRING, &opt.api_key, "KEY", "API key the query API requires (default $PGOTOOL_API_KEY)", 0, 0, NULL},
+	{"app-key", 0, FLAG_STRING, &opt.app_key, "KEY", "application key (default $PGOTOOL_APP_KEY)", 0, 0, NULL},
+	{"intake-key", 0, FLAG_BOOL, &opt.intake_key, NULL, "require the API key for uploads too", 0, 0, NULL},
+	{"tls-cert", 0, FLAG_STRING, &opt.tls_cert, "FILE", "serve HTTPS with this PEM certificate (chain)", 0, 0, NULL},
+	{"tls-key", 0, FLAG_STRING, &opt.tls_key, "FILE", "and this PEM private key", 0, 0, NULL},
+	{"retention", 0, FLAG_DURATION, &opt.retention_ns, "DURATION", "keep profiles this long, from 1s to 100 years (default 192h = 8 days)",
+	 .min = NS_PER_S, .max = 876000LL * 3600 * NS_PER_S},
+	{"max-body", 0, FLAG_SIZE, &opt.max_body, "BYTES", "largest request body, from 1K to 1G (default 64M)", .min = 1 << 10,
+	 .max = 1 << 30},
+	{"max-connections", 0, FLAG_INT, &opt.max_connections, "N", "concurrent connections, from 1 to 100000 (default 256)",
+	 .min = 1, .max = 100000},
+	{"timeout", 0, FLAG_DURATION, &opt.timeout_ns, "DURATION",
+	 "idle time before a connection is closed, from 1s to 24h (default 60s)", .min = NS_PER_S, .max = 24 * 3600 * NS_PER_S},
+	{"json", 0, FLAG_BOOL, &opt.json, NULL, "log JSON lines", 0, 0, NULL},
+	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
 static const flag_def *flags(void)
@@ -51,70 +58,15 @@ const command cmd_serve = {
 	.flags = flags,
 };
 
-/* Go-style durations: 90s, 15m, 192h, 1h30m; a bare number is seconds. */
-static int parse_duration(const char *s, int64_t *ns)
-{
-	int64_t total = 0;
-	const char *p = s;
-	if (!*p)
-		return -1;
-	while (*p) {
-		char *end = NULL;
-		double v = strtod(p, &end);
-		if (end == p || v < 0)
-			return -1;
-		double unit = 1e9;
-		if (!strncmp(end, "ms", 2)) {
-			unit = 1e6;
-			end += 2;
-		} else if (*end == 's') {
-			end++;
-		} else if (*end == 'm') {
-			unit = 60e9;
-			end++;
-		} else if (*end == 'h') {
-			unit = 3600e9;
-			end++;
-		} else if (*end == 'd') {
-			unit = 86400e9;
-			end++;
-		} else if (*end) {
-			return -1;
-		}
-		total += (int64_t)(v * unit);
-		p = end;
-	}
-	*ns = total;
-	return 0;
-}
-
-/* 64M, 512K, 1G or plain bytes. */
-static int parse_size(const char *s, size_t *out)
-{
-	char *end = NULL;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (end == s)
-		return -1;
-	unsigned long long mult = 1;
-	if (*end == 'K' || *end == 'k')
-		mult = 1ull << 10;
-	else if (*end == 'M' || *end == 'm')
-		mult = 1ull << 20;
-	else if (*end == 'G' || *end == 'g')
-		mult = 1ull << 30;
-	else if (*end)
-		return -1;
-	if (mult > 1 && end[1] && strcmp(end + 1, "B") && strcmp(end + 1, "iB"))
-		return -1;
-	*out = (size_t)(v * mult);
-	return 0;
-}
-
 static int run(int argc, char **argv)
 {
 	flag_list args = {0};
 	char message[256];
 	memset(&opt, 0, sizeof opt);
+	opt.retention_ns = (int64_t)192 * 3600 * NS_PER_S;
+	opt.max_body = (size_t)64 << 20;
+	opt.max_connections = 256;
+	opt.timeout_ns = 60 * NS_PER_S;
 	int rc = 0;
 	if (flags_parse(serve_flags, argc, argv, &args, message, sizeof message)) {
 		rc = cli_usage_error(&cmd_serve, message);
@@ -134,37 +86,11 @@ static int run(int argc, char **argv)
 		.tls_cert = opt.tls_cert,
 		.tls_key = opt.tls_key,
 		.json_logs = opt.json,
-		.retention_ns = (int64_t)192 * 3600 * 1000000000,
-		.max_body = (size_t)64 << 20,
-		.max_connections = 256,
-		.timeout_s = 60,
+		.retention_ns = opt.retention_ns,
+		.max_body = opt.max_body,
+		.max_connections = (unsigned)opt.max_connections,
+		.timeout_s = (unsigned)(opt.timeout_ns / NS_PER_S),
 	};
-	int64_t d;
-	if (opt.retention && (parse_duration(opt.retention, &d) || d < 1000000000)) {
-		rc = cli_usage_error(&cmd_serve, "--retention takes a duration of at least 1s, like 192h or 7d");
-		goto done;
-	} else if (opt.retention) {
-		o.retention_ns = d;
-	}
-	if (opt.timeout && (parse_duration(opt.timeout, &d) || d < 1000000000)) {
-		rc = cli_usage_error(&cmd_serve, "--timeout takes a duration of at least 1s, like 60s");
-		goto done;
-	} else if (opt.timeout) {
-		o.timeout_s = (unsigned)(d / 1000000000);
-	}
-	if (opt.max_body && (parse_size(opt.max_body, &o.max_body) || o.max_body < 1024)) {
-		rc = cli_usage_error(&cmd_serve, "--max-body takes a size of at least 1K, like 64M");
-		goto done;
-	}
-	if (opt.max_connections) {
-		char *end = NULL;
-		long n = strtol(opt.max_connections, &end, 10);
-		if (*end || n < 1 || n > 100000) {
-			rc = cli_usage_error(&cmd_serve, "--max-connections takes a number from 1 to 100000");
-			goto done;
-		}
-		o.max_connections = (unsigned)n;
-	}
 	rc = serve_run(&o);
 done:
 	flag_list_free(&args);

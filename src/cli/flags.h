@@ -10,8 +10,22 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-typedef enum flag_kind { FLAG_BOOL, FLAG_STRING, FLAG_LIST } flag_kind;
+/*
+ * Kinds, and their targets:
+ *  - FLAG_BOOL (bool), FLAG_STRING (const char *), FLAG_LIST (flag_list);
+ *  - FLAG_INT (int64_t): a whole number as Go's flag package reads one
+ *    (0x, 0o, 0b prefixes), within [min, max];
+ *  - FLAG_SIZE (size_t): bytes, with K, M, G or T (binary, "64M", "1GiB"),
+ *    within [min, max];
+ *  - FLAG_DURATION (int64_t, ns): a Go duration ("72h", "1m30s"), or a
+ *    number of days ("7d"), within [min, max];
+ *  - FLAG_ENUM (const char *): one of choices.
+ * A value out of bounds or of the wrong form is a usage error that names
+ * the flag and what it takes. min = max = 0 means no bound.
+ */
+typedef enum flag_kind { FLAG_BOOL, FLAG_STRING, FLAG_LIST, FLAG_INT, FLAG_SIZE, FLAG_DURATION, FLAG_ENUM } flag_kind;
 
 typedef struct flag_list {
 	const char **items;
@@ -25,6 +39,8 @@ typedef struct flag_def {
 	void *target;       /* bool *, const char **, or flag_list * */
 	const char *arg;    /* the value's name in help, e.g. "FILE" */
 	const char *help;
+	int64_t min, max;   /* FLAG_INT, FLAG_SIZE, FLAG_DURATION */
+	const char *const *choices; /* FLAG_ENUM, NULL-terminated */
 } flag_def;
 
 /*

@@ -34,6 +34,34 @@ expect_usage "merge -o without a value" merge a.pprof -o
 expect_usage "edges with two files" edges a b
 expect_usage "bad boolean value" merge --compact=maybe a.pprof
 
+# --- typed, bounded option values: a bad one is a usage error naming the flag and what it takes,
+# never a wrapped or unlimited setting (serve is bounded by timeout in case it would start)
+bad_value() { # DESC WANT-IN-MESSAGE ARGS...
+	local desc=$1 want=$2
+	shift 2
+	timeout 10 "$P" "$@" >out.txt 2>err.txt
+	local rc=$?
+	if [ "$rc" -eq 2 ] && grep -q -- "$want" err.txt && [ ! -s out.txt ]; then
+		pass "$desc"
+	else
+		fail "$desc (exit $rc)"; cat err.txt
+	fi
+}
+mkdir -p serve-data
+S=(serve --listen 127.0.0.1:0 --data serve-data)
+bad_value "serve --max-body -1 (was: no limit)" 'flag -max-body: want a size' "${S[@]}" --max-body -1
+bad_value "serve --max-body 17179869185G (was: wrapped to 1 GiB)" 'flag -max-body: want a size' "${S[@]}" --max-body 17179869185G
+bad_value "serve --max-body past its bound names the bound" 'from 1K to 1G' "${S[@]}" --max-body 2G
+bad_value "serve --retention 1e30h (was: undefined behaviour)" 'flag -retention: want a duration' "${S[@]}" --retention 1e30h
+bad_value "serve --retention 0s" 'from 1s to 876000h' "${S[@]}" --retention 0s
+bad_value "serve --timeout 25h" 'from 1s to 24h' "${S[@]}" --timeout 25h
+bad_value "serve --max-connections 0" 'from 1 to 100000' "${S[@]}" --max-connections 0
+bad_value "serve --max-connections 1e3" 'want a whole number' "${S[@]}" --max-connections 1e3
+bad_value "fetch -profiles 1.5" 'flag -profiles: want a whole number' fetch -profiles 1.5 q d.pgo
+bad_value "fetch -from 3days" 'flag -from: want a duration' fetch -from 3days q d.pgo
+bad_value "fetch -endpoint search" 'want gopgo or list' fetch -endpoint search q d.pgo
+rm -rf serve-data
+
 # --- one- and two-dash flags, = and separate values, flags after inputs
 "$P" merge -o one.pgo "$EX/burn-1.pprof" "$EX/burn-2.pprof"
 "$P" merge --output=two.pgo "$EX/burn-2.pprof" "$EX/burn-1.pprof"

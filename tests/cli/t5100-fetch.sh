@@ -518,7 +518,7 @@ usage_error "one positional (no DEST) exits 2" -api "$STORE_URL" service:alpha
 usage_error "no positional exits 2" -api "$STORE_URL"
 usage_error "-from that is not a duration exits 2" -from 3days -api "$STORE_URL" service:alpha d.pgo
 usage_error "-profiles that is not a number exits 2" -profiles five -api "$STORE_URL" service:alpha d.pgo
-usage_error "-timeout 0 exits 2" -timeout 0 -api "$STORE_URL" service:alpha d.pgo
+usage_error "-timeout that is not a duration exits 2" -timeout soon -api "$STORE_URL" service:alpha d.pgo
 usage_error "an unknown -endpoint exits 2" -endpoint search -api "$STORE_URL" service:alpha d.pgo
 
 # ---- failures ----------------------------------------------------------------------------
@@ -686,6 +686,8 @@ check "nothing matches: the 404 is not retried (one request per run)" \
 expect_failure heap-store "the only profile is not usable for PGO .*not a CPU profile" -api "$STORE_URL" service:heapy
 check "a heap profile uploaded as cpu.pprof: a WRN names it, not a CPU profile" \
 	grep -Eq -- "${LOGRE}WRN skipped profile profile-id=${ID[h1]} reason=\"profile ${ID[h1]}: not a CPU profile" heap-store-fail.out
+# -timeout 0 is a valid duration that has run out before the first request: datadog-pgo fails open on it too.
+expect_failure timeout-zero "timed out after 0s \(-timeout\)" -timeout 0 -api "$STORE_URL" service:alpha
 
 # Answers a real store never gives, from the fault server.
 FAULT="status:500" RETRIES=3 FS_REQS=4
