@@ -16,7 +16,6 @@ typedef struct command {
 	const char *synopsis;             /* "pgotool merge [OPTIONS] INPUT..." */
 	const char *description;          /* a paragraph for --help */
 	const flag_def *(*flags)(void);   /* for --help; may be NULL */
-	bool flags_first;                 /* Go-style: the first positional argument ends the flags */
 } command;
 
 extern const command cmd_merge;

@@ -49,7 +49,13 @@ static int run(int argc, char **argv)
 	size_t text_size = 0;
 
 	memset(&opt, 0, sizeof opt);
-	if (flags_parse(edges_flags, argc, argv, &args, message, sizeof message)) {
+	int parsed = flags_parse(edges_flags, argc, argv, &args, message, sizeof message);
+	if (parsed > 0) {
+		cli_print_help(&cmd_edges, stdout);
+		rc = EXIT_OK;
+		goto done;
+	}
+	if (parsed < 0) {
 		rc = cli_usage_error(&cmd_edges, message);
 		goto done;
 	}

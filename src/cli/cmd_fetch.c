@@ -26,7 +26,7 @@
 static const char *const endpoints[] = {"gopgo", "list", NULL};
 
 static struct {
-	bool fail, json, verbose, compact, keep_labels, no_noinline, help;
+	bool fail, json, verbose, compact, keep_labels, no_noinline;
 	int64_t from_ns, profiles, timeout_ns;
 	const char *api, *endpoint;
 	flag_list noinline;
@@ -51,7 +51,6 @@ static const flag_def fetch_flags[] = {
 	{"keep-labels", 0, FLAG_BOOL, &opt.keep_labels, NULL, "keep sample labels (dropped by default)", 0, 0, NULL},
 	{"noinline", 0, FLAG_LIST, &opt.noinline, "NAME", "also protect function NAME from inlining (repeatable)", 0, 0, NULL},
 	{"no-noinline", 0, FLAG_BOOL, &opt.no_noinline, NULL, "do not rename any function", 0, 0, NULL},
-	{"help", 'h', FLAG_BOOL, &opt.help, NULL, "show this help", 0, 0, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -96,7 +95,6 @@ const command cmd_fetch = {
 		"Exit status: 0 on success, and on failure without -fail; 1 on failure with\n"
 		"-fail; 2 on a usage error.",
 	.flags = flags,
-	.flags_first = true,
 };
 
 /* ---- one profile as it arrived ----------------------------------------- */
@@ -776,13 +774,14 @@ static int run(int argc, char **argv)
 	opt.timeout_ns = 60 * NS_PER_S;
 	opt.profiles = 5;
 	opt.endpoint = endpoints[0];
-	if (flags_parse_go(fetch_flags, argc, argv, &args, message, sizeof message)) {
-		rc = cli_usage_error(&cmd_fetch, message);
-		goto out;
-	}
-	if (opt.help) {
+	int parsed = flags_parse_go(fetch_flags, argc, argv, &args, message, sizeof message);
+	if (parsed > 0) {
 		cli_print_help(&cmd_fetch, stdout);
 		rc = EXIT_OK;
+		goto out;
+	}
+	if (parsed < 0) {
+		rc = cli_usage_error(&cmd_fetch, message);
 		goto out;
 	}
 	bool list_mode = !strcmp(opt.endpoint, "list");

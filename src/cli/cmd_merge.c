@@ -98,7 +98,13 @@ static int run(int argc, char **argv)
 	size_t out_size = 0, skipped = 0;
 
 	memset(&opt, 0, sizeof opt);
-	if (flags_parse(merge_flags, argc, argv, &inputs, message, sizeof message)) {
+	int parsed = flags_parse(merge_flags, argc, argv, &inputs, message, sizeof message);
+	if (parsed > 0) {
+		cli_print_help(&cmd_merge, stdout);
+		rc = EXIT_OK;
+		goto done;
+	}
+	if (parsed < 0) {
 		rc = cli_usage_error(&cmd_merge, message);
 		goto done;
 	}

@@ -68,7 +68,13 @@ static int run(int argc, char **argv)
 	opt.max_connections = 256;
 	opt.timeout_ns = 60 * NS_PER_S;
 	int rc = 0;
-	if (flags_parse(serve_flags, argc, argv, &args, message, sizeof message)) {
+	int parsed = flags_parse(serve_flags, argc, argv, &args, message, sizeof message);
+	if (parsed > 0) {
+		cli_print_help(&cmd_serve, stdout);
+		rc = EXIT_OK;
+		goto done;
+	}
+	if (parsed < 0) {
 		rc = cli_usage_error(&cmd_serve, message);
 		goto done;
 	}

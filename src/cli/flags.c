@@ -221,6 +221,9 @@ static int parse(const flag_def *defs, int argc, char **argv, flag_list *positio
 		const char *eq = strchr(name, '=');
 		size_t len = eq ? (size_t)(eq - name) : strlen(name);
 		const flag_def *d = find(defs, name, len);
+		/* -h, -help and --help, where they are not an option's value, ask for help. */
+		if (!d && ((len == 1 && name[0] == 'h') || (len == 4 && !strncmp(name, "help", 4))))
+			return 1;
 		if (!d) {
 			snprintf(message, message_size, "unknown flag: -%.*s", (int)len, name);
 			return -1;

@@ -46,8 +46,9 @@ typedef struct flag_def {
 /*
  * Parses argv (without the command name) against defs, terminated by an
  * entry with a NULL name. Positional arguments are collected in order into
- * *positional (pointers into argv). Returns 0, or -1 after writing one line
- * to *message on a usage error.
+ * *positional (pointers into argv). Returns 0; 1 when -h, -help or --help
+ * stands where a flag may (not as a flag's value); or -1 after writing one
+ * line to *message on a usage error.
  */
 int flags_parse(const flag_def *defs, int argc, char **argv, flag_list *positional,
                 char *message, size_t message_size);

@@ -129,13 +129,5 @@ int main(int argc, char **argv)
 		print_usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--") || (cmd->flags_first && (argv[i][0] != '-' || !argv[i][1])))
-			break;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-help") || !strcmp(argv[i], "-h")) {
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		}
-	}
 	return cmd->run(argc - 2, argv + 2);
 }

@@ -15,6 +15,15 @@ check "merge -help (one dash) shows options" bash -c "'$P' merge -help | grep -q
 check "edges --help" bash -c "'$P' edges --help | grep -q 'go tool preprofile'"
 check "--version" bash -c "'$P' --version | grep -Eq '^pgotool [0-9]+\.[0-9]+\.[0-9]+$'"
 
+# --- -h is help only where a flag may stand, never as an option's value
+mkdir hv && (cd hv && "$P" merge -o -h "$EX/burn-1.pprof" >out.txt 2>err.txt)
+check "merge -o -h writes a file named -h" bash -c "test -s hv/-h && ! grep -q '^usage' hv/out.txt"
+(cd hv && "$P" edges -o --help "$EX/burn-1.pprof")
+check "edges -o --help writes a file named --help" bash -c "head -n1 hv/--help | grep -qx 'GO PREPROFILE V1'"
+check "merge -o x -h asks for help" bash -c "'$P' merge -o x.pgo -h | grep -q '^usage: pgotool merge'"
+check "serve --data DIR --help asks for help" bash -c "'$P' serve --data hv --help | grep -q '^usage: pgotool serve'"
+rm -rf hv
+
 # --- usage errors exit 2 with short usage on stderr
 expect_usage() {
 	local desc=$1; shift
