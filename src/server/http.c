@@ -47,16 +47,60 @@ static void log_time(char *out, size_t size)
 	snprintf(out, size, "%s.%03dZ", full, (int)(ns % 1000000000 / 1000000));
 }
 
+/*
+ * Outside bytes made safe to log and to put in JSON: control characters, a
+ * backslash and bytes that are not UTF-8 become \xNN (a backslash \\), so
+ * that a request can neither start a forged log line nor make a JSON
+ * encoder drop one.
+ */
+static void escape_text(const char *in, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0;
+	while (*p && o + 5 < size) {
+		size_t len = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 ? 4 : 0;
+		bool valid = len > 0 && (len == 1 || *p >= 0xC2) && *p <= 0xF4;
+		for (size_t k = 1; valid && k < len; k++)
+			valid = (p[k] & 0xC0) == 0x80;
+		/* no overlong forms, surrogates or code points past U+10FFFF */
+		if (valid && ((*p == 0xE0 && p[1] < 0xA0) || (*p == 0xED && p[1] >= 0xA0) || (*p == 0xF0 && p[1] < 0x90) ||
+		              (*p == 0xF4 && p[1] >= 0x90)))
+			valid = false;
+		if (valid && len == 1 && *p >= 0x20 && *p != 0x7f && *p != '\\') {
+			out[o++] = (char)*p++;
+		} else if (valid && len > 1) {
+			if (o + len + 1 > size)
+				break;
+			memcpy(out + o, p, len);
+			o += len;
+			p += len;
+		} else if (*p == '\\') {
+			out[o++] = '\\';
+			out[o++] = '\\';
+			p++;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+			p++;
+		}
+	}
+	out[o] = '\0';
+}
+
 /* One log line, text or JSON, to stdout. */
 static void log_line(const serve_options *o, const char *level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void log_line(const serve_options *o, const char *level, const char *fmt, ...)
 {
-	char msg[1024], when[48];
+	char raw[1024], msg[4096], when[48];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	escape_text(raw, msg, sizeof msg);
 	log_time(when, sizeof when);
 	pthread_mutex_lock(&log_lock);
 	if (o->json_logs) {
@@ -86,10 +130,12 @@ static void log_request(const request *r)
 			         r->method, r->path, ms);
 		return;
 	}
-	char when[48];
+	char when[48], method[4 * sizeof r->method + 1], path[4 * sizeof r->path + 1];
 	log_time(when, sizeof when);
+	escape_text(r->method, method, sizeof method);
+	escape_text(r->path, path, sizeof path);
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:f}", "time", when, "level", "info", "method",
-	                      r->method, "path", r->path, "status", r->status, "bytes_in", (json_int_t)r->len,
+	                      method, "path", path, "status", r->status, "bytes_in", (json_int_t)r->len,
 	                      "bytes_out", (json_int_t)r->bytes_out, "duration_ms", ms);
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	pthread_mutex_lock(&log_lock);
@@ -121,11 +167,12 @@ enum MHD_Result respond(request *r, struct MHD_Connection *c, unsigned status, c
 
 enum MHD_Result respond_error(request *r, struct MHD_Connection *c, unsigned status, const char *fmt, ...)
 {
-	char msg[512];
+	char raw[512], msg[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	escape_text(raw, msg, sizeof msg);
 	json_t *j = json_pack("{s:[s]}", "errors", msg);
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);

@@ -478,6 +478,18 @@ for j in "${pids[@]}"; do wait "$j" || true; done
 code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "$URL/info")
 check "40 concurrent bad uploads: the server still answers ($code)" [ "$code" = 200 ]
 
+# ---- log forging: what a client sends cannot start a log line or break the JSON log ----
+
+http lf1 GET "/x%0a2026-11-30T00:00:00.000Z%20INFO%20%20POST%20/forged%20200"
+http lf2 GET "/y%0d%1b%5b31mred%ff%c0%af"
+check "a %0a in the path is escaped in the log, not a new line" grep -q 'GET /x\\x0a2026-11-30T00:00:00.000Z INFO  POST /forged 200 404 in=0' srv.log
+check "no log line starts with the forged time" bash -c "! grep -q '^2026-11-30T00:00:00.000Z' srv.log"
+check "CR, ESC and bytes that are not UTF-8 are escaped" grep -q 'GET /y\\x0d\\x1b\[31mred\\xff\\xc0\\xaf 404' srv.log
+check "... and the error body says the same in JSON" python3 -c '
+import json, sys
+body = json.load(open("lf2.body"))
+assert body["errors"][0].startswith("GET /y\\x0d\\x1b[31mred\\xff\\xc0\\xaf"), body'
+
 # ---- the end: alive, a clean stop, every request logged, nothing stored ---------------
 
 http fin POST /api/unstable/profiles/list "${KEYS[@]}" "${JSON[@]}" --data-binary @forged.req
