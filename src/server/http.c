@@ -536,6 +536,14 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v
 
 int serve_run(const serve_options *o)
 {
+	/* SIGINT and SIGTERM are taken by sigwait at the end. Every thread (the
+	 * store's writer, the HTTP threads, the purge) inherits this mask, so
+	 * none of them can be the one a stop signal kills. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	server srv = {.o = o};
 	struct sockaddr_storage addr;
 	bool v6 = false;
@@ -576,12 +584,6 @@ int serve_run(const serve_options *o)
 		return 1;
 	}
 
-	/* Signals are taken by sigwait below; threads started after this inherit the mask. */
-	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;

@@ -437,6 +437,18 @@ expect_error da 403 "auth: download with a wrong API key: 403"
 
 # ---- stop, then restart on the same data --------------------------------
 
+# Only the thread in sigwait may take SIGINT and SIGTERM: every other thread
+# (the store's writer above all, which starts first) must block both, or a
+# stop signal that lands on it kills the server without a clean stop.
+unblocked=""
+for st in /proc/"$MAIN_PID"/task/*/status; do
+	tid=$(basename "$(dirname "$st")")
+	[ "$tid" = "$MAIN_PID" ] && continue
+	blk=$(sed -n 's/^SigBlk:[[:space:]]*//p' "$st")
+	[ $((0x$blk & 0x4002)) -eq $((0x4002)) ] || unblocked="$unblocked $tid($(sed -n 's/^Name:[[:space:]]*//p' "$st"))"
+done
+check "every thread but the main one blocks SIGINT and SIGTERM (unblocked:${unblocked:- none})" [ -z "$unblocked" ]
+
 stop_server "$MAIN_PID"
 check "SIGTERM: exit status 0 (got $STATUS)" [ "$STATUS" = 0 ]
 check "SIGTERM: the log says stopping, then stopped" grep -q 'SIGTERM: stopping' main.log
