@@ -362,12 +362,14 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 
 /* ---- keys ----------------------------------------------------------- */
 
-static void random_key(char out[33])
+static int random_key(char out[33])
 {
 	uint8_t b[16];
-	store_random(b, sizeof b);
+	if (store_random(b, sizeof b))
+		return -1;
 	for (int i = 0; i < 16; i++)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	return 0;
 }
 
 static bool read_key_line(const char *text, const char *name, char *out, size_t size)
@@ -420,8 +422,12 @@ static int resolve_keys(server *srv, char *path, size_t path_size, bool *created
 		return 0;
 	}
 	char k1[33], k2[33];
-	random_key(k1);
-	random_key(k2);
+	/* A key from uninitialised memory would be no key at all. */
+	if (random_key(k1) || random_key(k2)) {
+		fprintf(stderr, "pgotool serve: error: cannot make keys: the kernel gave no random bytes (getrandom: %s)\n",
+		        strerror(errno));
+		return -1;
+	}
 	snprintf(srv->api_key, sizeof srv->api_key, "%s", k1);
 	snprintf(srv->app_key, sizeof srv->app_key, "%s", k2);
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

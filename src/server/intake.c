@@ -4,6 +4,7 @@
  * parsed with libmicrohttpd's post processor, stored durably before 200.
  */
 #define _DEFAULT_SOURCE
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,8 +308,11 @@ enum MHD_Result handle_intake(request *r, struct MHD_Connection *c)
 	}
 
 	/* Ids first, so that profile-id is a tag searches can use. */
-	store_new_id(u.profile_id);
-	store_new_id(u.event_id);
+	if (store_new_id(u.profile_id) || store_new_id(u.event_id)) {
+		ret = respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot make an id: the kernel gave no random bytes (%s)",
+		                    strerror(errno));
+		goto done;
+	}
 	char pid_tag[64];
 	snprintf(pid_tag, sizeof pid_tag, "profile-id:%s", u.profile_id);
 	allow_profile_id = true;

@@ -82,7 +82,7 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-void store_random(void *buf, size_t size)
+int store_random(void *buf, size_t size)
 {
 	uint8_t *b = buf;
 	size_t got = 0;
@@ -90,19 +90,24 @@ void store_random(void *buf, size_t size)
 		ssize_t n = getrandom(b + got, size - got, 0);
 		if (n > 0)
 			got += (size_t)n;
-		else if (errno != EINTR)
-			break;
+		else if (n < 0 && errno != EINTR)
+			return -1;
 	}
+	return 0;
 }
 
-void store_new_id(char out[40])
+int store_new_id(char out[40])
 {
 	uint8_t b[16];
-	store_random(b, sizeof b);
+	if (store_random(b, sizeof b)) {
+		out[0] = '\0';
+		return -1;
+	}
 	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
 	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
 	snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
 	         b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	return 0;
 }
 
 static const char schema[] =
@@ -561,10 +566,10 @@ void store_close(pgo_store *s)
 
 int store_put(pgo_store *s, store_upload *u, char *err, size_t n)
 {
-	if (!u->profile_id[0])
-		store_new_id(u->profile_id);
-	if (!u->event_id[0])
-		store_new_id(u->event_id);
+	if ((!u->profile_id[0] && store_new_id(u->profile_id)) || (!u->event_id[0] && store_new_id(u->event_id))) {
+		set_err(err, n, "no random bytes for an id: %s", strerror(errno));
+		return -1;
+	}
 	job j = {.kind = JOB_PUT, .upload = u};
 	int rc = submit(s, &j);
 	if (rc)

@@ -67,10 +67,10 @@ int store_open(const char *dir, pgo_store **out, char *err, size_t err_size);
 void store_close(pgo_store *s);
 
 /* Bytes from the kernel's random source (getrandom). */
-void store_random(void *buf, size_t n);
+int store_random(void *buf, size_t n); /* 0, or -1 with errno when the kernel gives none */
 
 /* A fresh random id (a version-4 UUID): opaque, unique without coordination. */
-void store_new_id(char out[40]);
+int store_new_id(char out[40]);        /* 0, or -1 (out is then "") */
 
 /* Stores an upload durably. Ids left empty are filled in. */
 int store_put(pgo_store *s, store_upload *u, char *err, size_t err_size);
