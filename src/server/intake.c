@@ -169,6 +169,9 @@ static int split_tags(tag_list *t, const char *text)
 
 /* CPU seconds used per second: the sum of cpu/nanoseconds over the
  * profile's duration, as Datadog computes core_cpu_cores. */
+/* More cores than any machine a profile comes from has. */
+#define INTAKE_MAX_CORES 4096
+
 static int cpu_metrics(const part *cpu, store_upload *u, char *err, size_t n)
 {
 	pgo_profile *p = NULL;
@@ -185,12 +188,27 @@ static int cpu_metrics(const part *cpu, store_upload *u, char *err, size_t n)
 		if (!strcmp(pgo_string(p, p->sample_types[i].type, NULL), "cpu") &&
 		    !strcmp(pgo_string(p, p->sample_types[i].unit, NULL), "nanoseconds"))
 			col = (int)i;
+	/* The uploader picks these numbers, and core_cpu_cores ranks profiles for
+	 * gopgo: refuse what no machine spends rather than wrap or saturate. */
 	int64_t total = 0;
-	for (uint32_t i = 0; col >= 0 && i < p->n_samples; i++)
-		total += p->values[(size_t)i * p->n_sample_types + (uint32_t)col];
+	for (uint32_t i = 0; col >= 0 && i < p->n_samples; i++) {
+		int64_t v = p->values[(size_t)i * p->n_sample_types + (uint32_t)col];
+		if (v < 0 || __builtin_add_overflow(total, v, &total)) {
+			snprintf(err, n, v < 0 ? "cpu.pprof: sample %u has negative CPU time (%lld ns)"
+			                       : "cpu.pprof: its CPU time adds up past 2^63 ns at sample %u (%lld ns)",
+			         i, (long long)v);
+			pgo_profile_free(p);
+			return -1;
+		}
+	}
 	if (p->duration_nanos > 0)
 		u->duration_nanos = p->duration_nanos;
 	pgo_profile_free(p);
+	if (u->duration_nanos > 0 && (double)total > (double)u->duration_nanos * INTAKE_MAX_CORES) {
+		snprintf(err, n, "cpu.pprof: %lld ns of CPU time in %lld ns is more than %d cores can spend",
+		         (long long)total, (long long)u->duration_nanos, INTAKE_MAX_CORES);
+		return -1;
+	}
 	u->core_cpu_time_total = total;
 	u->core_cpu_cores = u->duration_nanos > 0 ? (double)total / (double)u->duration_nanos : 0;
 	return 0;

@@ -186,6 +186,14 @@ bad_cpu p3 "cpu.pprof zstd magic then garbage" bad.zst
 bad_cpu p4 "cpu.pprof gzip magic then garbage" bad.gz
 printf '\x0a\xff\xff\xff\xff\x0f' >badproto.pprof
 bad_cpu p5 "cpu.pprof a protobuf field longer than the data" badproto.pprof
+# CPU time the uploader picks must not wrap (a crash under UBSan, a chosen rank under gopgo's sort)
+for k in cpu-huge cpu-negative cpu-busy; do "$PGO_TOOLS/mkbad" "$k" "$k.pprof" >/dev/null; done
+bad_cpu p6 "cpu.pprof whose CPU time adds up past int64" cpu-huge.pprof
+check "... the error says so" grep -q 'adds up past 2^63 ns' p6.body
+bad_cpu p7 "cpu.pprof with negative CPU time" cpu-negative.pprof
+check "... the error names the sample" grep -q 'sample 1 has negative CPU time' p7.body
+bad_cpu p8 "cpu.pprof with 15,000 cores busy for 10 s" cpu-busy.pprof
+check "... the error names the bound" grep -q 'more than 4096 cores can spend' p8.body
 # a decompression bomb: 1.1 GB of zeros in a few tens of KB of zstd
 head -c 1100M /dev/zero | zstd -q -19 >bomb.zst
 hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/"$SRV"/status 2>/dev/null; }

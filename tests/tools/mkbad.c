@@ -239,6 +239,13 @@ static void build_profile(pb *top)
 		memset(v2, 0, sizeof v2);
 		memset(v3, 0, sizeof v3);
 	}
+	/* CPU time no machine spends: more than int64 holds, negative, 15,000 cores for 10 s */
+	if (is("cpu-huge"))
+		v1[1] = v2[1] = v3[1] = INT64_MAX;
+	if (is("cpu-negative"))
+		v2[1] = -30000000;
+	if (is("cpu-busy"))
+		v1[1] = v2[1] = v3[1] = 50000000000000;
 	int nv = no_types ? 0 : one_type ? 1 : 2;
 	sample(top, &m, &tmp, s1, 3, v1, nv, false);
 	if (is("missing-location") || is("missing-location-sparse"))
@@ -688,6 +695,8 @@ static const char *const kinds[] = {
 	"good", "good-gzip", "good-zstd", "good-zip", "good-zip2", "other-types", "other-period",
 	/* valid pprof that the Go compiler rejects */
 	"zero-values", "no-start-line",
+	/* valid pprof with CPU time that cannot be */
+	"cpu-huge", "cpu-negative", "cpu-busy",
 	/* compression */
 	"empty", "empty-gzip", "trunc-gzip", "gzip-crc", "gzip-trailing", "trunc-zstd",
 	"gzip-bomb", "zstd-bomb",
