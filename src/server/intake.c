@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "http.h"
 #include "pgo.h"
@@ -169,6 +170,16 @@ static int split_tags(tag_list *t, const char *text)
 
 /* CPU seconds used per second: the sum of cpu/nanoseconds over the
  * profile's duration, as Datadog computes core_cpu_cores. */
+#define INTAKE_MAX_AHEAD_NS (24LL * 3600 * 1000000000)
+#define INTAKE_MAX_PERIOD_NS (24LL * 3600 * 1000000000)
+
+static int64_t intake_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* More cores than any machine a profile comes from has. */
 #define INTAKE_MAX_CORES 4096
 
@@ -269,7 +280,24 @@ enum MHD_Result handle_intake(request *r, struct MHD_Connection *c)
 		ret = respond_error(r, c, MHD_HTTP_BAD_REQUEST, "event.json: 'start' and 'end' must be RFC 3339 times");
 		goto done;
 	}
-	u.duration_nanos = u.end_ns > u.start_ns ? u.end_ns - u.start_ns : 0;
+	/* A profiling period is a minute or so; anything else is a clock gone wrong or a forgery. */
+	int64_t now = intake_now_ns();
+	if (u.end_ns < u.start_ns) {
+		ret = respond_error(r, c, MHD_HTTP_BAD_REQUEST, "event.json: 'end' (%s) is before 'start' (%s)", end, start);
+		goto done;
+	}
+	if (u.start_ns > now + INTAKE_MAX_AHEAD_NS || u.end_ns > now + INTAKE_MAX_AHEAD_NS) {
+		ret = respond_error(r, c, MHD_HTTP_BAD_REQUEST,
+		                    "event.json: 'start' %s and 'end' %s: more than a day after the store's clock", start, end);
+		goto done;
+	}
+	if (u.end_ns - u.start_ns > INTAKE_MAX_PERIOD_NS) {
+		ret = respond_error(r, c, MHD_HTTP_BAD_REQUEST,
+		                    "event.json: from 'start' %s to 'end' %s is more than 24h, longer than any profiling period",
+		                    start, end);
+		goto done;
+	}
+	u.duration_nanos = u.end_ns - u.start_ns;
 
 	json_t *tp = json_object_get(ev, "tags_profiler");
 	if (tp && !json_is_string(tp)) {

@@ -27,6 +27,7 @@ typedef struct job {
 	job_kind kind;
 	store_upload *upload;   /* JOB_PUT */
 	int64_t cutoff_ns;      /* JOB_PURGE */
+	int64_t received_ns;    /* JOB_PUT, when it was written */
 	size_t deleted;
 	int rc;
 	bool done;
@@ -37,6 +38,7 @@ typedef struct job {
 /* One upload's metadata in memory. */
 typedef struct entry {
 	int64_t rowid;
+	int64_t received_ns;    /* when the store took it: what retention counts from */
 	store_hit hit;          /* owns service and tags */
 	const char **tag_ptrs;  /* the tags again, as const for the query */
 	query_attribute attrs[3];
@@ -242,7 +244,7 @@ static int load_index(pgo_store *s, char *err, size_t n)
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(s->writer,
 	                       "SELECT id, profile_id, event_id, start_ns, end_ns, duration_nanos, core_cpu_cores,"
-	                       " core_cpu_time_total, tags FROM uploads ORDER BY id",
+	                       " core_cpu_time_total, tags, received_ns FROM uploads ORDER BY id",
 	                       -1, &st, NULL) != SQLITE_OK) {
 		set_err(err, n, "%s: cannot read the index: %s", s->path, sqlite3_errmsg(s->writer));
 		return -1;
@@ -258,6 +260,7 @@ static int load_index(pgo_store *s, char *err, size_t n)
 		e.hit.duration_nanos = sqlite3_column_int64(st, 5);
 		e.hit.core_cpu_cores = sqlite3_column_double(st, 6);
 		e.hit.core_cpu_time_total = sqlite3_column_int64(st, 7);
+		e.received_ns = sqlite3_column_int64(st, 9);
 		const char *tags = (const char *)sqlite3_column_text(st, 8);
 		if (entry_fill(&e, tags ? tags : "") || index_add(s, &e)) {
 			entry_free(&e);
@@ -290,7 +293,8 @@ static int insert_upload(pgo_store *s, job *j)
 	sqlite3_bind_text(st, 2, u->event_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, u->start_ns);
 	sqlite3_bind_int64(st, 4, u->end_ns);
-	sqlite3_bind_int64(st, 5, now_ns());
+	j->received_ns = now_ns();
+	sqlite3_bind_int64(st, 5, j->received_ns);
 	sqlite3_bind_int64(st, 6, u->duration_nanos);
 	sqlite3_bind_double(st, 7, u->core_cpu_cores);
 	sqlite3_bind_int64(st, 8, u->core_cpu_time_total);
@@ -323,8 +327,8 @@ static int run_purge(pgo_store *s, job *j)
 {
 	sqlite3_stmt *st = NULL;
 	const char *sql[] = {
-		"DELETE FROM attachments WHERE upload_id IN (SELECT id FROM uploads WHERE start_ns < ?1)",
-		"DELETE FROM uploads WHERE start_ns < ?1",
+		"DELETE FROM attachments WHERE upload_id IN (SELECT id FROM uploads WHERE received_ns < ?1)",
+		"DELETE FROM uploads WHERE received_ns < ?1",
 	};
 	for (int k = 0; k < 2; k++) {
 		if (sqlite3_prepare_v2(s->writer, sql[k], -1, &st, NULL) != SQLITE_OK) {
@@ -358,7 +362,7 @@ static void index_apply(pgo_store *s, job *batch)
 			continue;
 		if (j->kind == JOB_PURGE) {
 			for (size_t i = 0; i < s->n_entries; i++) {
-				if (!s->entries[i].deleted && s->entries[i].hit.start_ns < j->cutoff_ns) {
+				if (!s->entries[i].deleted && s->entries[i].received_ns < j->cutoff_ns) {
 					s->entries[i].deleted = true;
 					s->n_live--;
 				}
@@ -366,7 +370,7 @@ static void index_apply(pgo_store *s, job *batch)
 			continue;
 		}
 		store_upload *u = j->upload;
-		entry e = {.rowid = (int64_t)j->deleted};
+		entry e = {.rowid = (int64_t)j->deleted, .received_ns = j->received_ns};
 		memcpy(e.hit.profile_id, u->profile_id, sizeof e.hit.profile_id);
 		memcpy(e.hit.event_id, u->event_id, sizeof e.hit.event_id);
 		e.hit.start_ns = u->start_ns;

@@ -85,7 +85,8 @@ int store_attachments(pgo_store *s, const char *profile_id, const char *event_id
                       store_attachment **out, size_t *n, char *err, size_t err_size);
 void store_attachments_free(store_attachment *a, size_t n);
 
-/* Deletes uploads that started before cutoff_ns; the retention purge. */
+/* Deletes uploads the store received before cutoff_ns; the retention purge.
+ * It counts from receipt, not from the start time the uploader claims. */
 int store_purge(pgo_store *s, int64_t cutoff_ns, size_t *deleted, char *err, size_t err_size);
 
 size_t store_count(pgo_store *s);
