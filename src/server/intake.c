@@ -19,7 +19,11 @@
 /* A CPU profile decompresses to a few MB; far more is a bomb, and every
  * connection may hold one at a time. */
 #define INTAKE_MAX_PROFILE ((size_t)64 << 20)
+/* Documented limits on what an uploader may tag; the store's own tags
+ * (profile-id, env from default_env, language) come on top and are always kept. */
 #define MAX_TAGS 256
+#define MAX_TAG_BYTES 512
+#define OWN_TAGS 4
 
 typedef struct part {
 	char *name;
@@ -104,8 +108,9 @@ static const part *find_part(const upload_parts *u, const char *name)
 }
 
 typedef struct tag_list {
-	char *items[MAX_TAGS];
+	char *items[MAX_TAGS + OWN_TAGS];
 	size_t n;
+	char why[200]; /* why a tag was refused, for the 400 */
 } tag_list;
 
 static bool has_key(const tag_list *t, const char *key)
@@ -129,7 +134,32 @@ static const char *value_of(const tag_list *t, const char *key)
 /* Set while the store adds its own profile-id tag. */
 static _Thread_local bool allow_profile_id;
 
-static int add_tag(tag_list *t, const char *s, size_t len)
+static bool valid_utf8(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 && c >= 0xC2 ? 2 : (c & 0xF0) == 0xE0 ? 3
+		           : (c & 0xF8) == 0xF0 && c <= 0xF4 ? 4 : 0;
+		if (!len || i + len > n)
+			return false;
+		for (size_t k = 1; k < len; k++)
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+		if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0) || (c == 0xF0 && s[i + 1] < 0x90) ||
+		    (c == 0xF4 && s[i + 1] >= 0x90))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+/*
+ * Adds one tag, trimmed. Returns 0 (also for a tag dropped as a duplicate,
+ * empty, with control characters, or a profile-id the uploader made up),
+ * -1 out of memory, or -2 for a tag past the limits or not UTF-8, with
+ * t->why. own marks the store's tags, which the count limit does not touch.
+ */
+static int add_tag(tag_list *t, const char *s, size_t len, bool own)
 {
 	while (len && (*s == ' ' || *s == '\t')) {
 		s++;
@@ -139,8 +169,6 @@ static int add_tag(tag_list *t, const char *s, size_t len)
 		len--;
 	if (!len)
 		return 0;
-	if (t->n == MAX_TAGS)
-		return 0; /* extra tags are dropped, not an error */
 	/* Control characters would forge tags in storage (one tag a line), and
 	 * profile-id is the store's to give. */
 	for (size_t i = 0; i < len; i++)
@@ -151,6 +179,19 @@ static int add_tag(tag_list *t, const char *s, size_t len)
 	for (size_t i = 0; i < t->n; i++)
 		if (strlen(t->items[i]) == len && strncmp(t->items[i], s, len) == 0)
 			return 0; /* the agent repeats host: and the like */
+	if (len > MAX_TAG_BYTES) {
+		snprintf(t->why, sizeof t->why, "tag '%.40s...' is %zu bytes; the limit is %d", s, len, MAX_TAG_BYTES);
+		return -2;
+	}
+	/* Searches match text: a tag that is not UTF-8 could be stored but never listed. */
+	if (!valid_utf8((const unsigned char *)s, len)) {
+		snprintf(t->why, sizeof t->why, "tag %zu is not UTF-8", t->n + 1);
+		return -2;
+	}
+	if (t->n >= (own ? MAX_TAGS + OWN_TAGS : MAX_TAGS)) {
+		snprintf(t->why, sizeof t->why, "more than %d tags; the limit is %d", MAX_TAGS, MAX_TAGS);
+		return -2;
+	}
 	if (!(t->items[t->n] = strndup(s, len)))
 		return -1;
 	t->n++;
@@ -161,8 +202,9 @@ static int split_tags(tag_list *t, const char *text)
 {
 	while (text && *text) {
 		size_t n = strcspn(text, ",");
-		if (add_tag(t, text, n))
-			return -1;
+		int rc = add_tag(t, text, n, false);
+		if (rc)
+			return rc;
 		text += n + (text[n] == ',');
 	}
 	return 0;
@@ -305,30 +347,44 @@ enum MHD_Result handle_intake(request *r, struct MHD_Connection *c)
 		goto done;
 	}
 	tag_list extra = {0};
-	if (split_tags(&tags, json_string_value(tp)) ||
-	    split_tags(&extra, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Datadog-Additional-Tags"))) {
+	int trc = split_tags(&tags, json_string_value(tp)), erc = 0;
+	if (!trc)
+		erc = split_tags(&extra, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Datadog-Additional-Tags"));
+	if (trc || erc) {
 		for (size_t i = 0; i < extra.n; i++)
 			free(extra.items[i]);
-		ret = respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		if (trc == -2 || erc == -2)
+			ret = respond_error(r, c, MHD_HTTP_BAD_REQUEST, "%s: %s", trc ? "event.json: tags_profiler" :
+			                    "X-Datadog-Additional-Tags", trc ? tags.why : extra.why);
+		else
+			ret = respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 		goto done;
 	}
 	/* The agent's tags come after the profiler's; default_env stands in for env. */
 	const char *default_env = value_of(&extra, "default_env");
-	char env_tag[256] = "";
+	char env_tag[MAX_TAG_BYTES + 8] = "";
 	if (!has_key(&tags, "env") && default_env)
 		snprintf(env_tag, sizeof env_tag, "env:%s", default_env);
 	bool fail = false;
+	int arc = 0;
 	for (size_t i = 0; i < extra.n; i++) {
-		fail |= add_tag(&tags, extra.items[i], strlen(extra.items[i])) != 0;
+		if (!arc)
+			arc = add_tag(&tags, extra.items[i], strlen(extra.items[i]), false);
 		free(extra.items[i]);
 	}
+	if (arc) {
+		ret = arc == -2 ? respond_error(r, c, MHD_HTTP_BAD_REQUEST, "tags_profiler and X-Datadog-Additional-Tags: %s",
+		                                tags.why)
+		                : respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		goto done;
+	}
 	if (env_tag[0])
-		fail |= add_tag(&tags, env_tag, strlen(env_tag)) != 0;
+		fail |= add_tag(&tags, env_tag, strlen(env_tag), true) != 0;
 	const char *family = json_string_value(json_object_get(ev, "family"));
 	if (family && !has_key(&tags, "language")) {
 		char t[128];
 		snprintf(t, sizeof t, "language:%s", family);
-		fail |= add_tag(&tags, t, strlen(t)) != 0;
+		fail |= add_tag(&tags, t, strlen(t), true) != 0;
 	}
 
 	for (int i = 0; i < up->n; i++) {
@@ -362,7 +418,7 @@ enum MHD_Result handle_intake(request *r, struct MHD_Connection *c)
 	char pid_tag[64];
 	snprintf(pid_tag, sizeof pid_tag, "profile-id:%s", u.profile_id);
 	allow_profile_id = true;
-	fail |= add_tag(&tags, pid_tag, strlen(pid_tag)) != 0;
+	fail |= add_tag(&tags, pid_tag, strlen(pid_tag), true) != 0;
 	allow_profile_id = false;
 	if (fail) {
 		ret = respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");

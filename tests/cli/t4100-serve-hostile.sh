@@ -307,6 +307,34 @@ else
 	show t2l
 fi
 
+# ---- tag limits: the store's own tags are always kept; past the limits, a 400 that names them
+
+# 255 tags from the profiler and one from the agent make the 256 allowed
+many=$(for i in $(seq 1 254); do printf ',k%d:v' "$i"; done)
+event_json many.event.json "$(iso -60)" "$(iso 0)" "service:many$many"
+upload tm /profiling/v1/input many.event.json good.pprof -H "X-Datadog-Additional-Tags: default_env:staging"
+expect_code tm 200 "256 tags from the uploader, the limit, are taken"
+MANY=$(json_str tm.body profile_id)
+search_json "$(iso -86400)" "$(iso 3600)" "profile-id:$MANY env:staging" >many.req
+http tml POST /api/unstable/profiles/list "${KEYS[@]}" "${JSON[@]}" --data-binary @many.req
+check "... and the store's own profile-id and env tags are still there (found by both)" \
+	test -n "$MANY" -a "$(items tml.body | wc -l)" = 1
+event_json toomany.event.json "$(iso -60)" "$(iso 0)" "service:many$many,one:more"
+mark
+upload tt /profiling/v1/input toomany.event.json good.pprof -H "X-Datadog-Additional-Tags: default_env:staging"
+rejected tt 400 "257 tags from the uploader"
+check "... the error names the limit" grep -q 'more than 256 tags; the limit is 256' tt.body
+long=$(head -c 600 /dev/zero | tr '\0' x)
+event_json long.event.json "$(iso -60)" "$(iso 0)" "service:long,big:$long"
+mark
+upload tl /profiling/v1/input long.event.json good.pprof
+rejected tl 400 "a 604-byte tag"
+check "... the error names the limit" grep -q 'is 604 bytes; the limit is 512' tl.body
+mark
+upload tu /profiling/v1/input ev.json good.pprof -H "X-Datadog-Additional-Tags: host:web$(printf '\377')1"
+rejected tu 400 "an agent tag that is not UTF-8 (it could be stored but never listed)"
+check "... the error says so" grep -q 'is not UTF-8' tu.body
+
 # ---- oversized bodies ---------------------------------------------------------------
 
 head -c $((MAX + 1)) /dev/urandom >big.pprof
