@@ -631,7 +631,11 @@ int serve_run(const serve_options *o)
 	pthread_mutex_init(&pg.lock, NULL);
 	pthread_cond_init(&pg.wake, NULL);
 	pthread_t purge_thread;
-	bool purging = pthread_create(&purge_thread, NULL, purge_main, &pg) == 0;
+	int perr = pthread_create(&purge_thread, NULL, purge_main, &pg);
+	bool purging = perr == 0;
+	if (!purging)
+		log_line(o, "ERROR", "cannot start the retention purge (%s): nothing will be deleted until a restart",
+		         strerror(perr));
 
 	int sig = 0;
 	sigwait(&stop, &sig);

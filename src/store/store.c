@@ -429,10 +429,22 @@ static void *writer_main(void *arg)
 				set_err(j->err, sizeof j->err, "cannot begin a transaction: %s", sqlite3_errmsg(s->writer));
 				continue;
 			}
-			/* A savepoint each, so that one bad upload does not sink the batch. */
-			exec(s->writer, "SAVEPOINT one");
+			/* A savepoint each, so that one bad upload does not sink the batch;
+			 * released either way, so that they do not pile up in the transaction. */
+			if (!exec(s->writer, "SAVEPOINT one")) {
+				set_err(j->err, sizeof j->err, "cannot open a savepoint: %s", sqlite3_errmsg(s->writer));
+				continue;
+			}
 			j->rc = j->kind == JOB_PUT ? insert_upload(s, j) : run_purge(s, j);
-			exec(s->writer, j->rc ? "ROLLBACK TO one" : "RELEASE one");
+			if (!j->rc && !exec(s->writer, "RELEASE one")) {
+				set_err(j->err, sizeof j->err, "cannot release a savepoint: %s", sqlite3_errmsg(s->writer));
+				j->rc = -1;
+			}
+			/* A failed job leaves nothing behind, so the index and the database agree. */
+			if (j->rc) {
+				exec(s->writer, "ROLLBACK TO one");
+				exec(s->writer, "RELEASE one");
+			}
 		}
 		if (ok && !exec(s->writer, "COMMIT")) {
 			for (job *j = batch; j; j = j->next) {
