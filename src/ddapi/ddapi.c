@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "timefmt.h"
+#include "utf8.h"
 
 #define NS_PER_S 1000000000LL
 
@@ -51,27 +52,6 @@ static char *sb_finish(sbuf *b)
 	return b->s ? b->s : strdup("");
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	if (s[0] < 0x80)
-		return *cp = s[0], 1;
-	size_t len = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : 0;
-	if (len == 0 || len > n)
-		return 0;
-	uint32_t c = s[0] & (0xFF >> (len + 1));
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3F);
-	}
-	static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-	if (c < min[len] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /*
  * A JSON string as Go's encoding/json writes it: <, > and & as \u003c,
  * \u003e and \u0026; U+2028 and U+2029 escaped; invalid UTF-8 as \ufffd;
@@ -100,7 +80,7 @@ static void sb_go_json_string(sbuf *b, const char *text)
 			continue;
 		}
 		uint32_t cp;
-		size_t len = utf8_len(s + i, n - i, &cp);
+		size_t len = utf8_char(s + i, n - i, &cp);
 		if (len == 0) {
 			sb_str(b, "\\ufffd");
 			i++;
@@ -141,7 +121,7 @@ static size_t space_at(const unsigned char *s, size_t n)
 	if (n && (s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r')))
 		return 1;
 	uint32_t cp;
-	size_t len = n ? utf8_len(s, n, &cp) : 0;
+	size_t len = n ? utf8_char(s, n, &cp) : 0;
 	if (len < 2)
 		return 0;
 	bool space = cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
@@ -164,7 +144,7 @@ static char *trim_space(const char *s)
 			continue;
 		}
 		uint32_t cp;
-		size_t len = utf8_len(p + i, n - i, &cp);
+		size_t len = utf8_char(p + i, n - i, &cp);
 		i += len ? len : 1;
 		end = i;
 	}

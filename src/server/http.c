@@ -20,6 +20,7 @@
 
 #include "pgo.h"
 #include "timefmt.h"
+#include "utf8.h"
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -58,34 +59,29 @@ static void escape_text(const char *in, char *out, size_t size)
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)in;
 	size_t o = 0;
+	size_t left = strlen(in);
 	while (*p && o + 5 < size) {
-		size_t len = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 ? 4 : 0;
-		bool valid = len > 0 && (len == 1 || *p >= 0xC2) && *p <= 0xF4;
-		for (size_t k = 1; valid && k < len; k++)
-			valid = (p[k] & 0xC0) == 0x80;
-		/* no overlong forms, surrogates or code points past U+10FFFF */
-		if (valid && ((*p == 0xE0 && p[1] < 0xA0) || (*p == 0xED && p[1] >= 0xA0) || (*p == 0xF0 && p[1] < 0x90) ||
-		              (*p == 0xF4 && p[1] >= 0x90)))
-			valid = false;
-		if (valid && len == 1 && *p >= 0x20 && *p != 0x7f && *p != '\\') {
-			out[o++] = (char)*p++;
-		} else if (valid && len > 1) {
+		uint32_t cp;
+		size_t len = utf8_char(p, left, &cp);
+		if (len == 1 && *p >= 0x20 && *p != 0x7f && *p != '\\') {
+			out[o++] = (char)*p;
+		} else if (len > 1) {
 			if (o + len + 1 > size)
 				break;
 			memcpy(out + o, p, len);
 			o += len;
-			p += len;
 		} else if (*p == '\\') {
 			out[o++] = '\\';
 			out[o++] = '\\';
-			p++;
 		} else {
+			len = 1;
 			out[o++] = '\\';
 			out[o++] = 'x';
 			out[o++] = hex[*p >> 4];
 			out[o++] = hex[*p & 15];
-			p++;
 		}
+		p += len;
+		left -= len;
 	}
 	out[o] = '\0';
 }

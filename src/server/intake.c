@@ -14,6 +14,7 @@
 #include "http.h"
 #include "pgo.h"
 #include "timefmt.h"
+#include "utf8.h"
 
 #define MAX_PARTS 32
 /* A CPU profile decompresses to a few MB; far more is a bomb, and every
@@ -134,25 +135,6 @@ static const char *value_of(const tag_list *t, const char *key)
 /* Set while the store adds its own profile-id tag. */
 static _Thread_local bool allow_profile_id;
 
-static bool valid_utf8(const unsigned char *s, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		unsigned char c = s[i];
-		size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 && c >= 0xC2 ? 2 : (c & 0xF0) == 0xE0 ? 3
-		           : (c & 0xF8) == 0xF0 && c <= 0xF4 ? 4 : 0;
-		if (!len || i + len > n)
-			return false;
-		for (size_t k = 1; k < len; k++)
-			if ((s[i + k] & 0xC0) != 0x80)
-				return false;
-		if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0) || (c == 0xF0 && s[i + 1] < 0x90) ||
-		    (c == 0xF4 && s[i + 1] >= 0x90))
-			return false;
-		i += len;
-	}
-	return true;
-}
-
 /*
  * Adds one tag, trimmed. Returns 0 (also for a tag dropped as a duplicate,
  * empty, with control characters, or a profile-id the uploader made up),
@@ -184,7 +166,7 @@ static int add_tag(tag_list *t, const char *s, size_t len, bool own)
 		return -2;
 	}
 	/* Searches match text: a tag that is not UTF-8 could be stored but never listed. */
-	if (!valid_utf8((const unsigned char *)s, len)) {
+	if (!utf8_valid((const unsigned char *)s, len)) {
 		snprintf(t->why, sizeof t->why, "tag %zu is not UTF-8", t->n + 1);
 		return -2;
 	}
