@@ -222,26 +222,6 @@ calibrate() { # the median cost of timing `true` the same way
 	OVERHEAD=$(printf '%s\n' $runs | median)
 }
 
-CLK_TCK=$(getconf CLK_TCK)
-total_cpu() { awk -v t="$CLK_TCK" '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / t }' /proc/stat; }
-busy_others() {
-	ps -eo pid=,pcpu=,comm= | awk -v self=$$ -v s="$SPID" '$1 != self && $1 != s && $2 >= 10 {
-		printf "%s%s (%s%%)", sep, $3, $2; sep = ", " }'
-}
-# Wait (at most QUIET_WAIT s) for a second with less than 15% of a CPU in use.
-wait_quiet() {
-	local i a b
-	for ((i = 0; i < QUIET_WAIT; i++)); do
-		a=$(total_cpu)
-		sleep 1
-		b=$(total_cpu)
-		awk -v a="$a" -v b="$b" 'BEGIN { exit !(b - a < 0.15) }' && return 0
-		[ "$i" = 0 ] && say "  waiting for the CPUs to be idle (at most $QUIET_WAIT s): $(busy_others)"
-	done
-	say "  the machine did not become quiet; measuring anyway"
-	NOT_QUIET=$((NOT_QUIET + 1))
-}
-NOT_QUIET=0
 
 for n in "${SIZES[@]}"; do
 	add_cmd "pgotool-$n" "$PGOTOOL" fetch -fail -api "$URL" -profiles "$n" "$QUERY" "$WORK/fetch-out-pgotool-$n.pgo"

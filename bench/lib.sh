@@ -32,3 +32,34 @@ doc_sections() {
 	[ -f "$1" ] || return 0
 	awk '/^<!-- [a-z0-9-]+:begin -->$/ { print ""; o = 1 } o { print } /^<!-- [a-z0-9-]+:end -->$/ { o = 0 }' "$1"
 }
+
+# ---- a quiet machine --------------------------------------------------------
+# These machines may be shared: a timed run waits for a quiet second first.
+# The caller sets QUIET_WAIT (seconds) and SPID (its server's pid, which does
+# not count as another process), and has a `say`.
+
+CLK_TCK=$(getconf CLK_TCK)
+NOT_QUIET=0   # how many waits ended without a quiet second
+
+# CPU seconds all processes have used (user, nice, system, irq, softirq, steal).
+total_cpu() { awk -v t="$CLK_TCK" '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / t }' /proc/stat; }
+
+# Other processes busy on a CPU now, from one top-like sample of ps.
+busy_others() {
+	ps -eo pid=,pcpu=,comm= | awk -v self=$$ -v s="${SPID:-}" '$1 != self && $1 != s && $2 >= 10 {
+		printf "%s%s (%s%%)", sep, $3, $2; sep = ", " }'
+}
+
+# Waits (at most QUIET_WAIT s) for a second with less than 15% of one CPU in use.
+wait_quiet() {
+	local i a b
+	for ((i = 0; i < QUIET_WAIT; i++)); do
+		a=$(total_cpu)
+		sleep 1
+		b=$(total_cpu)
+		awk -v a="$a" -v b="$b" 'BEGIN { exit !(b - a < 0.15) }' && return 0
+		[ "$i" = 0 ] && say "  waiting for the CPUs to be idle (at most $QUIET_WAIT s): $(busy_others)"
+	done
+	say "  the machine did not become quiet; measuring anyway"
+	NOT_QUIET=$((NOT_QUIET + 1))
+}

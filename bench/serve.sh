@@ -124,33 +124,12 @@ stop_server() {
 	SPID=
 }
 
-CLK_TCK=$(getconf CLK_TCK)
 # CPU seconds the server has used (user + system); the name has no spaces.
 server_cpu() { awk -v t="$CLK_TCK" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$SPID/stat"; }
 server_rss_mb() { awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$SPID/status"; }
 
-# CPU seconds all processes have used (user, nice, system, irq, softirq, steal).
-total_cpu() { awk -v t="$CLK_TCK" '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / t }' /proc/stat; }
-
-# This machine may be shared: wait (at most SERVE_QUIET_WAIT s) until a second passes
-# with less than 15% of one CPU in use, so that a timed run starts on a quiet machine.
+# This machine may be shared: wait_quiet (bench/lib.sh) waits at most SERVE_QUIET_WAIT s.
 QUIET_WAIT=${SERVE_QUIET_WAIT:-30}
-wait_quiet() {
-	local i a b
-	for ((i = 0; i < QUIET_WAIT; i++)); do
-		a=$(total_cpu)
-		sleep 1
-		b=$(total_cpu)
-		awk -v a="$a" -v b="$b" 'BEGIN { exit !(b - a < 0.15) }' && return 0
-		[ "$i" = 0 ] && say "  waiting for the CPUs to be idle (at most $QUIET_WAIT s): $(busy_others)"
-	done
-	say "  the machine did not become quiet; measuring anyway"
-}
-# Other processes busy on a CPU now, from one top-like sample of ps.
-busy_others() {
-	ps -eo pid=,pcpu=,comm= | awk -v self=$$ -v s="$SPID" '$1 != self && $1 != s && $2 >= 10 {
-		printf "%s%s (%s%%)", sep, $3, $2; sep = ", " }'
-}
 
 # CPU seconds as a share of one CPU over T seconds.
 share() { awk -v c="$1" -v t="$2" 'BEGIN { printf("%.0f%% of a CPU", (t > 0 ? c / t * 100 : 0)) }'; }
