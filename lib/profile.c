@@ -7,6 +7,7 @@ pgo_profile *pgo_profile_new(void)
 	if (!p)
 		return NULL;
 	if (pgo_strings_init(&p->strings)) {
+		pgo_strings_free(&p->strings); /* what init allocated before it failed */
 		free(p);
 		return NULL;
 	}
