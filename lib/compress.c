@@ -3,6 +3,7 @@
 
 #include <libdeflate.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 /* Deflate cannot expand input by more than about 1032:1, so a gzip trailer
  * claiming more is a lie and is not trusted for the first allocation. */
@@ -106,6 +107,16 @@ static pgo_status gunzip(const uint8_t *in, size_t size, const char *name, size_
 	return PGO_OK;
 }
 
+/* A zstd error: the stream's buffers are allocated as it goes, and a
+ * failed allocation is out of memory, not a corrupt frame. */
+static pgo_status zstd_failed(size_t r, const char *name, size_t offset, pgo_error *err)
+{
+	if (ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation)
+		return pgo_fail(err, PGO_ERR_NOMEM, "%s: out of memory decompressing zstd", name);
+	return pgo_fail(err, PGO_ERR_COMPRESSION, "%s: offset %zu: zstd frame is corrupt: %s", name, offset,
+	                ZSTD_getErrorName(r));
+}
+
 static pgo_status unzstd(const uint8_t *in, size_t size, const char *name, size_t max_out,
                          uint8_t **out, size_t *out_size, pgo_error *err)
 {
@@ -129,8 +140,7 @@ static pgo_status unzstd(const uint8_t *in, size_t size, const char *name, size_
 				ZSTD_outBuffer pb = {&probe, 1, 0};
 				size_t r = ZSTD_decompressStream(z, &pb, &ib);
 				if (ZSTD_isError(r)) {
-					st = pgo_fail(err, PGO_ERR_COMPRESSION, "%s: offset %zu: zstd frame is corrupt: %s",
-					              name, ib.pos, ZSTD_getErrorName(r));
+					st = zstd_failed(r, name, ib.pos, err);
 					break;
 				}
 				if (pb.pos) {
@@ -156,8 +166,7 @@ static pgo_status unzstd(const uint8_t *in, size_t size, const char *name, size_
 		}
 		last = ZSTD_decompressStream(z, &ob, &ib);
 		if (ZSTD_isError(last)) {
-			st = pgo_fail(err, PGO_ERR_COMPRESSION, "%s: offset %zu: zstd frame is corrupt: %s",
-			              name, ib.pos, ZSTD_getErrorName(last));
+			st = zstd_failed(last, name, ib.pos, err);
 			break;
 		}
 		/* Input used up: done if the frame ended, truncated if room was left unfilled. */
