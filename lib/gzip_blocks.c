@@ -123,17 +123,22 @@ typedef struct worker {
 	const block *blocks;
 	size_t first, count;
 	size_t failed_at; /* index of the first bad block, or SIZE_MAX */
+	bool nomem;       /* no decompressor: nothing was inflated */
 } worker;
 
 static void *inflate_blocks(void *arg)
 {
 	worker *w = arg;
 	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+	if (!d) {
+		w->nomem = true;
+		return NULL;
+	}
 	for (size_t i = w->first; i < w->first + w->count && w->failed_at == SIZE_MAX; i++) {
 		const block *b = &w->blocks[i];
 		size_t got = 0;
-		if (!d || libdeflate_deflate_decompress(d, w->in + b->in_at, b->in_size, w->out + b->out_at,
-		                                        b->out_size, &got) != LIBDEFLATE_SUCCESS ||
+		if (libdeflate_deflate_decompress(d, w->in + b->in_at, b->in_size, w->out + b->out_at,
+		                                  b->out_size, &got) != LIBDEFLATE_SUCCESS ||
 		    got != b->out_size || libdeflate_crc32(0, w->out + b->out_at, got) != b->crc)
 			w->failed_at = i;
 	}
@@ -159,7 +164,7 @@ pgo_status pgo_gunzip_blocks(const uint8_t *in, size_t size, const char *name, s
 	size_t split = 0, acc = 0;
 	while (split < n && acc + blocks[split].out_size <= total / 2)
 		acc += blocks[split++].out_size;
-	worker w[2] = {{in, buf, blocks, 0, split, SIZE_MAX}, {in, buf, blocks, split, n - split, SIZE_MAX}};
+	worker w[2] = {{in, buf, blocks, 0, split, SIZE_MAX, false}, {in, buf, blocks, split, n - split, SIZE_MAX, false}};
 	pthread_t t;
 	bool threaded = pthread_create(&t, NULL, inflate_blocks, &w[0]) == 0;
 	if (!threaded)
@@ -169,7 +174,9 @@ pgo_status pgo_gunzip_blocks(const uint8_t *in, size_t size, const char *name, s
 		pthread_join(t, NULL);
 	size_t bad = w[0].failed_at != SIZE_MAX ? w[0].failed_at : w[1].failed_at;
 	pgo_status st = PGO_OK;
-	if (bad != SIZE_MAX)
+	if (w[0].nomem || w[1].nomem)
+		st = pgo_fail(err, PGO_ERR_NOMEM, "%s: out of memory decompressing gzip", name);
+	else if (bad != SIZE_MAX)
 		st = pgo_fail(err, PGO_ERR_COMPRESSION, "%s: offset %zu: gzip member is corrupt or truncated", name,
 		              blocks[bad].in_at - HEADER_SIZE);
 	free(blocks);
