@@ -614,10 +614,11 @@ size_t store_count(pgo_store *s)
 
 static bool hit_before(const store_hit *a, const store_hit *b, store_sort sort, bool desc)
 {
-	double x = sort == SORT_CPU_CORES ? a->core_cpu_cores : (double)a->start_ns;
-	double y = sort == SORT_CPU_CORES ? b->core_cpu_cores : (double)b->start_ns;
-	if (x != y)
-		return desc ? x > y : x < y;
+	/* Times as integers: as doubles, starts less than 256 ns apart compare equal. */
+	if (sort == SORT_TIMESTAMP && a->start_ns != b->start_ns)
+		return desc ? a->start_ns > b->start_ns : a->start_ns < b->start_ns;
+	if (sort == SORT_CPU_CORES && a->core_cpu_cores != b->core_cpu_cores)
+		return desc ? a->core_cpu_cores > b->core_cpu_cores : a->core_cpu_cores < b->core_cpu_cores;
 	return strcmp(a->profile_id, b->profile_id) < 0; /* a stable, total order */
 }
 
