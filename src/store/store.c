@@ -112,9 +112,11 @@ int store_new_id(char out[40])
 	return 0;
 }
 
-static const char schema[] =
-	"PRAGMA journal_mode=WAL;"
-	"PRAGMA synchronous=FULL;"
+/* ---- the schema and its versions ---------------------------------- */
+
+/* Version 1: uploads and their attachments. Version 0 is the same tables,
+ * unstamped, as every pgotool wrote them before schema versions. */
+static const char schema_v1_tables[] =
 	"CREATE TABLE IF NOT EXISTS uploads("
 	"  id INTEGER PRIMARY KEY,"
 	"  profile_id TEXT NOT NULL UNIQUE,"
@@ -127,12 +129,13 @@ static const char schema[] =
 	"  core_cpu_time_total INTEGER NOT NULL,"
 	"  tags TEXT NOT NULL,"          /* one tag a line */
 	"  event_json TEXT NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS uploads_start ON uploads(start_ns);"
 	"CREATE TABLE IF NOT EXISTS attachments("
 	"  upload_id INTEGER NOT NULL,"
 	"  name TEXT NOT NULL,"
 	"  data BLOB NOT NULL,"
 	"  PRIMARY KEY(upload_id, name));";
+/* After the tables are checked: it needs uploads' columns. */
+static const char schema_v1_index[] = "CREATE INDEX IF NOT EXISTS uploads_start ON uploads(start_ns);";
 
 static int open_db(const char *path, int flags, sqlite3 **out, char *err, size_t n)
 {
@@ -144,6 +147,175 @@ static int open_db(const char *path, int flags, sqlite3 **out, char *err, size_t
 	}
 	sqlite3_busy_timeout(db, 10000);
 	*out = db;
+	return 0;
+}
+
+static bool exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+}
+
+/* What version 1 consists of: a version-0 file holding anything else is not
+ * one that pgotool wrote. */
+static const struct {
+	const char *type, *name, *columns;
+} v1_objects[] = {
+	{"table", "uploads",
+	 "id,profile_id,event_id,start_ns,end_ns,received_ns,duration_nanos,core_cpu_cores,core_cpu_time_total,tags,"
+	 "event_json"},
+	{"index", "uploads_start", NULL},
+	{"table", "attachments", "upload_id,name,data"},
+};
+
+/* A table's column names, comma-separated (truncated ones then differ). */
+static int table_columns(sqlite3 *db, const char *table, char *out, size_t size)
+{
+	sqlite3_stmt *st = NULL;
+	size_t len = 0;
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?1) ORDER BY cid", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		int w = snprintf(out + len, size - len, "%s%s", len ? "," : "", name ? name : "");
+		if (w < 0 || (size_t)w >= size - len)
+			break;
+		len += (size_t)w;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Version 0 to 1: a new file gets the tables, one that an unversioned
+ * pgotool wrote already has them; either way, what is there afterwards must
+ * be exactly version 1's tables, else it is someone else's database (and
+ * the caller rolls back what this created). */
+static int migrate_to_1(sqlite3 *db, const char *path, char *err, size_t n)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, schema_v1_tables, NULL, NULL, &msg) != SQLITE_OK) {
+		set_err(err, n, "%s: cannot create the tables: %s", path, msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		set_err(err, n, "%s: cannot read the schema: %s", path, sqlite3_errmsg(db));
+		return -1;
+	}
+	int rc = 0, step;
+	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *type = (const char *)sqlite3_column_text(st, 0), *name = (const char *)sqlite3_column_text(st, 1);
+		size_t k = 0;
+		while (k < sizeof v1_objects / sizeof *v1_objects &&
+		       !(type && name && !strcmp(type, v1_objects[k].type) && !strcmp(name, v1_objects[k].name)))
+			k++;
+		if (k == sizeof v1_objects / sizeof *v1_objects) {
+			set_err(err, n, "%s: schema version 0 with a %.16s '%.64s' that pgotool never made: not a pgotool store; "
+			        "move it away or use another data directory", path, type ? type : "?", name ? name : "?");
+			rc = -1;
+			break;
+		}
+		char cols[512];
+		if (v1_objects[k].columns && (table_columns(db, name, cols, sizeof cols) || strcmp(cols, v1_objects[k].columns))) {
+			set_err(err, n, "%s: schema version 0 with a table %s of columns (%.200s), not pgotool's (%s): not a pgotool "
+			        "store; move it away or use another data directory", path, name, cols, v1_objects[k].columns);
+			rc = -1;
+		}
+	}
+	if (!rc && step != SQLITE_DONE) {
+		set_err(err, n, "%s: cannot read the schema: %s", path, sqlite3_errmsg(db));
+		rc = -1;
+	}
+	sqlite3_finalize(st);
+	if (!rc && !exec(db, schema_v1_index)) {
+		set_err(err, n, "%s: cannot create the index: %s", path, sqlite3_errmsg(db));
+		rc = -1;
+	}
+	return rc;
+}
+
+typedef int (*migration)(sqlite3 *db, const char *path, char *err, size_t n);
+
+/* migrations[v] takes a database from version v to v + 1: a new version is
+ * one more function here and STORE_SCHEMA_VERSION one higher. */
+static const migration migrations[] = {
+	migrate_to_1,
+};
+_Static_assert(sizeof migrations / sizeof *migrations == STORE_SCHEMA_VERSION, "one migration per version");
+
+/* PRAGMA user_version, checked to be one this pgotool can open. */
+static int read_version(sqlite3 *db, const char *path, int *version, char *err, size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		if ((sqlite3_errcode(db) & 0xff) == SQLITE_NOTADB)
+			set_err(err, n, "%s: not a SQLite database (%s), so not a pgotool store; move it away or use another "
+			        "data directory", path, sqlite3_errmsg(db));
+		else
+			set_err(err, n, "%s: cannot read the schema version: %s", path, sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (*version > STORE_SCHEMA_VERSION) {
+		set_err(err, n, "%s has schema version %d, newer than this pgotool (%d); upgrade pgotool", path, *version,
+		        STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	if (*version < 0) {
+		set_err(err, n, "%s has schema version %d, which no pgotool writes: not a pgotool store; move it away or use "
+		        "another data directory", path, *version);
+		return -1;
+	}
+	return 0;
+}
+
+/* Brings the database to STORE_SCHEMA_VERSION. The steps and the new version
+ * commit as one transaction, so an open that fails leaves the file as it was;
+ * a file that is refused is only read. */
+static int open_schema(sqlite3 *db, const char *path, char *err, size_t n)
+{
+	int version;
+	if (read_version(db, path, &version, err, n))
+		return -1;
+	if (!exec(db, "PRAGMA synchronous=FULL")) {
+		set_err(err, n, "%s: cannot set synchronous=FULL: %s", path, sqlite3_errmsg(db));
+		return -1;
+	}
+	if (version < STORE_SCHEMA_VERSION) {
+		if (!exec(db, "BEGIN IMMEDIATE")) {
+			set_err(err, n, "%s: cannot begin the schema migration: %s", path, sqlite3_errmsg(db));
+			return -1;
+		}
+		/* Again inside the transaction: another pgotool may have just migrated it. */
+		int rc = read_version(db, path, &version, err, n);
+		for (int v = version; !rc && v < STORE_SCHEMA_VERSION; v++)
+			rc = migrations[v](db, path, err, n);
+		char sql[64];
+		snprintf(sql, sizeof sql, "PRAGMA user_version=%d", STORE_SCHEMA_VERSION);
+		if (!rc && (!exec(db, sql) || !exec(db, "COMMIT"))) {
+			set_err(err, n, "%s: cannot commit the schema migration from version %d to %d: %s", path, version,
+			        STORE_SCHEMA_VERSION, sqlite3_errmsg(db));
+			rc = -1;
+		}
+		if (rc) {
+			exec(db, "ROLLBACK");
+			return -1;
+		}
+	}
+	/* Only now, so that a refused file keeps its journal mode too. */
+	if (!exec(db, "PRAGMA journal_mode=WAL")) {
+		set_err(err, n, "%s: cannot switch to WAL: %s", path, sqlite3_errmsg(db));
+		return -1;
+	}
 	return 0;
 }
 
@@ -348,11 +520,6 @@ static int run_purge(pgo_store *s, job *j)
 	return 0;
 }
 
-static bool exec(sqlite3 *db, const char *sql)
-{
-	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
-}
-
 /* Applies a committed batch to the in-memory index. */
 static void index_apply(pgo_store *s, job *batch)
 {
@@ -523,12 +690,8 @@ int store_open(const char *dir, pgo_store **out, char *err, size_t n)
 	pthread_rwlockattr_destroy(&attr);
 	if (open_db(s->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &s->writer, err, n))
 		goto fail;
-	char *msg = NULL;
-	if (sqlite3_exec(s->writer, schema, NULL, NULL, &msg) != SQLITE_OK) {
-		set_err(err, n, "%s: cannot set up the database: %s", s->path, msg ? msg : "?");
-		sqlite3_free(msg);
+	if (open_schema(s->writer, s->path, err, n))
 		goto fail;
-	}
 	if (sqlite3_prepare_v2(s->writer,
 	                       "INSERT INTO uploads(profile_id, event_id, start_ns, end_ns, received_ns, duration_nanos,"
 	                       " core_cpu_cores, core_cpu_time_total, tags, event_json) VALUES(?,?,?,?,?,?,?,?,?,?)",

@@ -62,7 +62,13 @@ typedef struct store_search_request {
 	size_t limit;
 } store_search_request;
 
-/* Opens (creating if needed) DIR/profiles.db. err gets one line. */
+/* The version of profiles.db's schema this store writes (PRAGMA user_version). */
+#define STORE_SCHEMA_VERSION 1
+
+/* Opens (creating if needed) DIR/profiles.db. An older schema is migrated
+ * (version 0 is the unversioned one of earlier pgotools), all in one
+ * transaction; a newer one, or a file that is not a pgotool store, is refused
+ * and left as it was. err gets one line. */
 int store_open(const char *dir, pgo_store **out, char *err, size_t err_size);
 void store_close(pgo_store *s);
 
