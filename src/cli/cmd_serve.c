@@ -10,7 +10,7 @@
 static struct {
 	const char *listen, *data, *api_key, *app_key, *tls_cert, *tls_key;
 	int64_t retention_ns, max_connections, timeout_ns;
-	size_t max_body;
+	size_t max_body, max_memory;
 	bool json, intake_key;
 } opt;
 
@@ -26,6 +26,9 @@ static const flag_def serve_flags[] = {
 	 .min = NS_PER_S, .max = 876000LL * 3600 * NS_PER_S},
 	{"max-body", 0, FLAG_SIZE, &opt.max_body, "BYTES", "largest request body, from 1K to 1G (default 64M)", .min = 1 << 10,
 	 .max = 1 << 30},
+	{"max-memory", 0, FLAG_SIZE, &opt.max_memory, "BYTES",
+	 "request bytes held in memory across all connections, from 1M to 64G (default 512M); past it, 503 and Retry-After",
+	 .min = 1 << 20, .max = (size_t)64 << 30},
 	{"max-connections", 0, FLAG_INT, &opt.max_connections, "N", "concurrent connections, from 1 to 100000 (default 256)",
 	 .min = 1, .max = 100000},
 	{"timeout", 0, FLAG_DURATION, &opt.timeout_ns, "DURATION",
@@ -65,6 +68,7 @@ static int run(int argc, char **argv)
 	memset(&opt, 0, sizeof opt);
 	opt.retention_ns = (int64_t)192 * 3600 * NS_PER_S;
 	opt.max_body = (size_t)64 << 20;
+	opt.max_memory = (size_t)512 << 20;
 	opt.max_connections = 256;
 	opt.timeout_ns = 60 * NS_PER_S;
 	int rc = 0;
@@ -94,6 +98,7 @@ static int run(int argc, char **argv)
 		.json_logs = opt.json,
 		.retention_ns = opt.retention_ns,
 		.max_body = opt.max_body,
+		.max_memory = opt.max_memory,
 		.max_connections = (unsigned)opt.max_connections,
 		.timeout_s = (unsigned)(opt.timeout_ns / NS_PER_S),
 	};

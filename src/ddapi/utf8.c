@@ -1,5 +1,7 @@
 #include "utf8.h"
 
+#include <string.h>
+
 size_t utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	if (s[0] < 0x80)
@@ -30,4 +32,36 @@ bool utf8_valid(const unsigned char *s, size_t n)
 		i += len;
 	}
 	return true;
+}
+
+void utf8_escape(const char *in, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0;
+	size_t left = strlen(in);
+	while (*p && o + 5 < size) {
+		uint32_t cp;
+		size_t len = utf8_char(p, left, &cp);
+		if (len == 1 && *p >= 0x20 && *p != 0x7f && *p != '\\') {
+			out[o++] = (char)*p;
+		} else if (len > 1) {
+			if (o + len + 1 > size)
+				break;
+			memcpy(out + o, p, len);
+			o += len;
+		} else if (*p == '\\') {
+			out[o++] = '\\';
+			out[o++] = '\\';
+		} else {
+			len = 1;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		}
+		p += len;
+		left -= len;
+	}
+	out[o] = '\0';
 }

@@ -11,9 +11,10 @@
 #include <zip.h>
 
 #include "ddapi.h"
-#include "http.h"
+#include "handlers.h"
 #include "pgo.h"
 #include "query.h"
+#include "response.h"
 
 /* A search as the store runs it: the API's search object, its query parsed. */
 typedef struct search {
@@ -310,8 +311,16 @@ enum MHD_Result handle_gopgo(request *r, struct MHD_Connection *c)
 	return ret;
 }
 
-enum MHD_Result handle_download(request *r, struct MHD_Connection *c, const char *profile_id)
+enum MHD_Result handle_download(request *r, struct MHD_Connection *c)
 {
+	/* The route is /api/ui/profiling/profiles/ID/download. */
+	const char *id = r->path + strlen("/api/ui/profiling/profiles/");
+	size_t id_len = strcspn(id, "/");
+	char profile_id[64];
+	if (id_len >= sizeof profile_id)
+		return respond_error(r, c, MHD_HTTP_NOT_FOUND, "profile %.64s... not found: no id is that long", id);
+	memcpy(profile_id, id, id_len);
+	profile_id[id_len] = '\0';
 	const char *event_id = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "eventId");
 	store_attachment *a = NULL;
 	size_t n = 0;

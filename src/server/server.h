@@ -21,6 +21,7 @@ typedef struct serve_options {
 	bool json_logs;
 	int64_t retention_ns;
 	size_t max_body;           /* bytes */
+	size_t max_memory;         /* request bytes buffered across the server */
 	unsigned max_connections;
 	unsigned timeout_s;        /* per connection, idle */
 } serve_options;

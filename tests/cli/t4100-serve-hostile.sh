@@ -133,16 +133,16 @@ after "control upload" ' POST /profiling/v1/input 200 '
 
 mark
 intake_raw c1 "application/json" ev.json
-rejected c1 400 "application/json to the intake"
+rejected c1 415 "application/json to the intake"
 mark
 http c2 POST /profiling/v1/input -H "Content-Type:" --data-binary @full.bin
-rejected c2 400 "no Content-Type at all"
+rejected c2 415 "no Content-Type at all"
 mark
 http c3 POST /api/v2/profile --data-urlencode "event@ev.json"
-rejected c3 400 "application/x-www-form-urlencoded to the intake" " POST /api/v2/profile [0-9]{3} "
+rejected c3 415 "application/x-www-form-urlencoded to the intake" " POST /api/v2/profile [0-9]{3} "
 mark
 intake_raw c4 "text/plain" full.bin
-rejected c4 400 "text/plain to the intake"
+rejected c4 415 "text/plain to the intake"
 
 # ---- bad event.json -------------------------------------------------------------
 

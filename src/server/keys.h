@@ -1,0 +1,20 @@
+/* The server's API and application keys: where they come from, and the
+ * check of a request's key headers. */
+#ifndef PGO_KEYS_H
+#define PGO_KEYS_H
+
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "context.h"
+
+/* Flags, then the environment, then DATA/keys (created 0600 when missing).
+ * path gets the key file used, or "". Errors go to stderr; returns -1. */
+int keys_resolve(server *srv, char *path, size_t path_size, bool *created);
+
+/* Whether the request carries the API key (and, with app, the
+ * application key), compared in constant time. */
+bool keys_match(const server *srv, struct MHD_Connection *c, bool app);
+
+#endif

@@ -1,0 +1,179 @@
+/*
+ * pgotool serve: startup, the HTTP daemon, and a clean stop. Requests go
+ * through the route table (router.c) to the handlers.
+ */
+#define _DEFAULT_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "context.h"
+#include "keys.h"
+#include "pgo.h"
+#include "purge.h"
+#include "request_log.h"
+#include "router.h"
+
+static char *read_file(const char *path, size_t limit)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = malloc(limit + 1);
+	size_t n = buf ? fread(buf, 1, limit, f) : 0;
+	fclose(f);
+	if (!buf)
+		return NULL;
+	buf[n] = '\0';
+	return buf;
+}
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v6, char *shown, size_t shown_size)
+{
+	const char *colon = strrchr(listen, ':');
+	if (!colon || !colon[1])
+		return -1;
+	char *end = NULL;
+	long port = strtol(colon + 1, &end, 10);
+	if (*end || port < 0 || port > 65535)
+		return -1;
+	char host[128];
+	size_t hl = (size_t)(colon - listen);
+	if (hl >= sizeof host)
+		return -1;
+	memcpy(host, listen, hl);
+	host[hl] = '\0';
+	memset(ss, 0, sizeof *ss);
+	if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+		host[hl - 1] = '\0';
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
+			return -1;
+		*v6 = true;
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, hl ? host : "0.0.0.0", &a->sin_addr) != 1)
+			return -1;
+		*v6 = false;
+	}
+	snprintf(shown, shown_size, "%s", host[0] == '[' ? host + 1 : (hl ? host : "0.0.0.0"));
+	return 0;
+}
+
+int serve_run(const serve_options *o)
+{
+	/* SIGINT and SIGTERM are taken by sigwait at the end. Every thread (the
+	 * store's writer, the HTTP threads, the purge) inherits this mask, so
+	 * none of them can be the one a stop signal kills. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	server srv = {.o = o};
+	budget_init(&srv.memory, o->max_memory);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	sem_init(&srv.decoders, 0, cpus < 1 ? 1 : cpus > 8 ? 8 : (unsigned)cpus);
+	struct sockaddr_storage addr;
+	bool v6 = false;
+	char host[128];
+	if (parse_listen(o->listen, &addr, &v6, host, sizeof host)) {
+		fprintf(stderr, "pgotool serve: error: --listen %s: expected ADDR:PORT, e.g. 127.0.0.1:8126\n", o->listen);
+		return 2;
+	}
+	if (!o->tls_cert != !o->tls_key) {
+		fprintf(stderr, "pgotool serve: error: --tls-cert and --tls-key go together\n");
+		return 2;
+	}
+	char *cert = NULL, *key = NULL;
+	if (o->tls_cert) {
+		cert = read_file(o->tls_cert, 1 << 20);
+		key = read_file(o->tls_key, 1 << 20);
+		if (!cert || !key) {
+			fprintf(stderr, "pgotool serve: error: cannot read %s: %s\n", cert ? o->tls_key : o->tls_cert,
+			        strerror(errno));
+			free(cert);
+			free(key);
+			return 1;
+		}
+	}
+	char err[512];
+	if (store_open(o->data_dir, &srv.store, err, sizeof err)) {
+		fprintf(stderr, "pgotool serve: error: %s\n", err);
+		free(cert);
+		free(key);
+		return 1;
+	}
+	char key_path[1024];
+	bool created = false;
+	if (keys_resolve(&srv, key_path, sizeof key_path, &created)) {
+		store_close(srv.store);
+		free(cert);
+		free(key);
+		return 1;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+	if (v6)
+		flags |= MHD_USE_IPv6;
+	if (cert)
+		flags |= MHD_USE_TLS;
+	struct MHD_OptionItem tls_opts[] = {
+		{MHD_OPTION_HTTPS_MEM_CERT, 0, cert},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, key},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	struct MHD_Daemon *d = MHD_start_daemon(
+		flags, 0, NULL, NULL, router_request, &srv,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
+		MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
+		MHD_OPTION_NOTIFY_COMPLETED, router_completed, NULL,
+		MHD_OPTION_URI_LOG_CALLBACK, router_uri, &srv,
+		MHD_OPTION_ARRAY, cert ? tls_opts : (struct MHD_OptionItem[]){{MHD_OPTION_END, 0, NULL}},
+		MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "pgotool serve: error: cannot listen on %s (in use, or not an address of this host)\n",
+		        o->listen);
+		store_close(srv.store);
+		free(cert);
+		free(key);
+		return 1;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	unsigned port = info ? info->port : 0;
+	log_line(o, "INFO", "pgotool serve %s listening on %s://%s%s%s:%u, data in %s (%zu profiles), retention %llds",
+	         PGO_VERSION, cert ? "https" : "http", v6 ? "[" : "", host, v6 ? "]" : "", port, o->data_dir,
+	         store_count(srv.store), (long long)(o->retention_ns / 1000000000));
+	if (key_path[0])
+		log_line(o, "INFO", "API and application keys %s %s", created ? "created in" : "read from", key_path);
+
+	purger *pg = purge_start(&srv);
+	if (!pg)
+		log_line(o, "ERROR", "cannot start the retention purge (%s): nothing will be deleted until a restart",
+		         strerror(errno));
+
+	int sig = 0;
+	sigwait(&stop, &sig);
+	log_line(o, "INFO", "%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	MHD_stop_daemon(d); /* waits for the requests in flight */
+	purge_stop(pg);
+	store_close(srv.store);
+	sem_destroy(&srv.decoders);
+	free(cert);
+	free(key);
+	log_line(o, "INFO", "stopped");
+	return 0;
+}
