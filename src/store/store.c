@@ -60,6 +60,7 @@ struct pgo_store {
 	bool stopping;
 	pthread_t thread;
 	bool thread_started;
+	store_stats stats;      /* under queue_lock */
 
 	pthread_rwlock_t index_lock;
 	entry *entries;
@@ -613,7 +614,8 @@ static void *writer_main(void *arg)
 				exec(s->writer, "RELEASE one");
 			}
 		}
-		if (ok && !exec(s->writer, "COMMIT")) {
+		bool committed = ok && exec(s->writer, "COMMIT");
+		if (ok && !committed) {
 			for (job *j = batch; j; j = j->next) {
 				if (!j->rc)
 					set_err(j->err, sizeof j->err, "commit failed: %s", sqlite3_errmsg(s->writer));
@@ -624,8 +626,13 @@ static void *writer_main(void *arg)
 		index_apply(s, batch);
 
 		pthread_mutex_lock(&s->queue_lock);
+		s->stats.commits += committed;
 		for (job *j = batch; j;) {
 			job *next = j->next;
+			if (!j->rc && j->kind == JOB_PUT)
+				s->stats.puts++;
+			else if (!j->rc)
+				s->stats.purges++;
 			j->done = true;
 			j = next;
 		}
@@ -765,6 +772,13 @@ int store_purge(pgo_store *s, int64_t cutoff_ns, size_t *deleted, char *err, siz
 	else if (deleted)
 		*deleted = j.deleted;
 	return rc;
+}
+
+void store_get_stats(pgo_store *s, store_stats *out)
+{
+	pthread_mutex_lock(&s->queue_lock);
+	*out = s->stats;
+	pthread_mutex_unlock(&s->queue_lock);
 }
 
 size_t store_count(pgo_store *s)

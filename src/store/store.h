@@ -97,4 +97,12 @@ int store_purge(pgo_store *s, int64_t cutoff_ns, size_t *deleted, char *err, siz
 
 size_t store_count(pgo_store *s);
 
+/* What the writer has done since store_open: puts and purges that succeeded,
+ * and the transactions that committed them (group commit makes commits fewer
+ * than puts when puts come concurrently). */
+typedef struct store_stats {
+	uint64_t puts, purges, commits;
+} store_stats;
+void store_get_stats(pgo_store *s, store_stats *out);
+
 #endif
