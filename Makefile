@@ -5,8 +5,11 @@ BUILD_SAN  ?= build-sanitize
 BUILD_FUZZ ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
+FUZZ_LONG_SECONDS ?= 3600
+FUZZERS    := fuzz_decode fuzz_query fuzz_ddapi fuzz_intake
+export FUZZ_JOBS
 
-.PHONY: all deps build test test-sanitize fuzz demo bench bench-serve bench-fetch clean
+.PHONY: all deps build test test-sanitize fuzz fuzz-long demo bench bench-serve bench-fetch clean
 
 all: build
 
@@ -33,10 +36,13 @@ test-sanitize: deps
 fuzz: deps
 	@cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
 		-DPGO_FUZZ=ON >/dev/null
-	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_decode fuzz_query fuzz_ddapi -- --no-print-directory
-	tests/fuzz/run.sh $(BUILD_FUZZ)/tests/fuzz/fuzz_decode $(FUZZ_SECONDS)
-	tests/fuzz/run.sh $(BUILD_FUZZ)/tests/fuzz/fuzz_query $(FUZZ_SECONDS)
-	tests/fuzz/run.sh $(BUILD_FUZZ)/tests/fuzz/fuzz_ddapi $(FUZZ_SECONDS)
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target $(FUZZERS) -- --no-print-directory
+	@for f in $(FUZZERS); do tests/fuzz/run.sh $(BUILD_FUZZ)/tests/fuzz/$$f $(FUZZ_SECONDS) || exit 1; done
+
+# Long runs, for before a release: every target for FUZZ_LONG_SECONDS
+# (default an hour) on every core.
+fuzz-long:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) FUZZ_JOBS=$(JOBS)
 
 demo: build
 	@scripts/demo.sh $(BUILD)/pgotool

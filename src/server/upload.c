@@ -406,6 +406,8 @@ int upload_finish(upload *u, int64_t now_ns, store_upload *out)
 	if (out->start_ns > now_ns + MAX_AHEAD_NS || out->end_ns > now_ns + MAX_AHEAD_NS)
 		return set_error(u, 400, "event.json: 'start' %.40s and 'end' %.40s: more than a day after the store's clock",
 		                 start, end);
+	if (out->start_ns < 0)
+		return set_error(u, 400, "event.json: 'start' %.40s is before 1970", start);
 	if (out->end_ns - out->start_ns > MAX_PERIOD_NS)
 		return set_error(u, 400,
 		                 "event.json: from 'start' %.40s to 'end' %.40s is more than 24h, longer than any profiling period",

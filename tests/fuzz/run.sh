@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/fuzz/run.sh FUZZER SECONDS: runs a libFuzzer target for SECONDS on a
 # scratch copy of the seed corpus (tests/fuzz/corpus is never written), with
-# a 2 GiB RSS limit and inputs up to 64 KiB. Exits 0 when no crash, leak,
+# a 2 GiB RSS limit and inputs up to 64 KiB (or what FUZZER's NAME.options says). Exits 0 when no crash, leak,
 # timeout or out-of-memory was found; otherwise prints the end of the log and
 # the crashing input (path, and base64 when small), keeps them in
 # FUZZER's directory under artifacts/, and exits nonzero.
@@ -34,6 +34,9 @@ n_seeds=$(ls "$work/corpus" | wc -l)
 
 dict=()
 [ -f "$here/$name.dict" ] && dict=(-dict="$here/$name.dict")
+# NAME.options: libFuzzer flags of one target (one line), after the defaults.
+opts=()
+[ -f "$here/$name.options" ] && read -ra opts <"$here/$name.options"
 jobs=${FUZZ_JOBS:-1}
 par=()
 [ "$jobs" -gt 1 ] && par=(-jobs="$jobs" -workers="$jobs")
@@ -44,7 +47,7 @@ start=$(date +%s)
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 	"$fuzzer" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 -timeout=30 \
-	-print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" "${par[@]}" ${FUZZ_ARGS:-} \
+	-print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" ${opts[@]+"${opts[@]}"} "${par[@]}" ${FUZZ_ARGS:-} \
 	"$work/corpus" >"$log" 2>&1
 rc=$?
 elapsed=$(( $(date +%s) - start ))
