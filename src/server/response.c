@@ -99,3 +99,9 @@ enum MHD_Result respond_file(request *r, struct MHD_Connection *c, unsigned stat
 	}
 	return queue(r, c, status, resp, content_type, size);
 }
+
+enum MHD_Result respond_stream(request *r, struct MHD_Connection *c, unsigned status, const char *content_type,
+                               struct MHD_Response *resp)
+{
+	return queue(r, c, status, resp, content_type, 0);
+}

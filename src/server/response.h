@@ -28,6 +28,11 @@ enum MHD_Result respond_not_allowed(request *r, struct MHD_Connection *c, const 
 enum MHD_Result respond_file(request *r, struct MHD_Connection *c, unsigned status, const char *content_type, int fd,
                              size_t size);
 
+/* Queues a response made by the handler (e.g. from a callback, streamed);
+ * its size is not known ahead. */
+enum MHD_Result respond_stream(request *r, struct MHD_Connection *c, unsigned status, const char *content_type,
+                               struct MHD_Response *resp);
+
 /* Seconds a client should wait before it retries a 503. */
 #define RETRY_AFTER_S "5"
 

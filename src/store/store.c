@@ -799,9 +799,15 @@ static bool hit_before(const store_hit *a, const store_hit *b, store_sort sort, 
 	return strcmp(a->profile_id, b->profile_id) < 0; /* a stable, total order */
 }
 
-static int copy_hit(store_hit *dst, const store_hit *src)
+static int copy_hit(store_hit *dst, const store_hit *src, bool ids_only)
 {
 	*dst = *src;
+	if (ids_only) {
+		dst->service = NULL;
+		dst->tags = NULL;
+		dst->n_tags = 0;
+		return 0;
+	}
 	dst->service = src->service ? strdup(src->service) : NULL;
 	dst->tags = malloc((src->n_tags ? src->n_tags : 1) * sizeof *dst->tags);
 	if (!dst->tags)
@@ -847,7 +853,7 @@ int store_search(pgo_store *s, const store_search_request *req, store_hit **out,
 	store_hit *hits = calloc(kept ? kept : 1, sizeof *hits);
 	int rc = hits ? 0 : -1;
 	for (size_t i = 0; i < kept && !rc; i++)
-		rc = copy_hit(&hits[i], best[i]);
+		rc = copy_hit(&hits[i], best[i], req->ids_only);
 	pthread_rwlock_unlock(&s->index_lock);
 	free(best);
 	if (rc) {
@@ -960,6 +966,67 @@ done:
 	*out = list;
 	*n_out = count;
 	return 0;
+}
+
+int store_attachment_names(pgo_store *s, const char *profile_id, const char *event_id, char ***out, size_t *n_out,
+                           char *err, size_t n)
+{
+	*out = NULL;
+	*n_out = 0;
+	sqlite3 *db = pool_take(s, err, n);
+	if (!db)
+		return -1;
+	sqlite3_stmt *st = NULL;
+	const char *sql = "SELECT a.name FROM attachments a JOIN uploads u ON u.id = a.upload_id"
+	                  " WHERE u.profile_id = ?1 AND (?2 IS NULL OR u.event_id = ?2) ORDER BY a.name";
+	int rc = -1, step;
+	char **names = NULL;
+	size_t count = 0, cap = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		set_err(err, n, "%s", sqlite3_errmsg(db));
+		goto done;
+	}
+	sqlite3_bind_text(st, 1, profile_id, -1, SQLITE_STATIC);
+	if (event_id)
+		sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 8;
+			char **nl = realloc(names, cap * sizeof *nl);
+			if (!nl) {
+				set_err(err, n, "out of memory");
+				goto done;
+			}
+			names = nl;
+		}
+		if (!(names[count] = strdup((const char *)sqlite3_column_text(st, 0)))) {
+			set_err(err, n, "out of memory");
+			goto done;
+		}
+		count++;
+	}
+	if (step != SQLITE_DONE) {
+		set_err(err, n, "reading attachment names: %s", sqlite3_errmsg(db));
+		goto done;
+	}
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	pool_give(s, db);
+	if (rc) {
+		store_names_free(names, count);
+		return rc;
+	}
+	*out = names;
+	*n_out = count;
+	return 0;
+}
+
+void store_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
 }
 
 void store_attachments_free(store_attachment *a, size_t n)

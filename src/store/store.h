@@ -60,6 +60,7 @@ typedef struct store_search_request {
 	store_sort sort;
 	bool descending;
 	size_t limit;
+	bool ids_only;            /* hits without service and tags: for gopgo */
 } store_search_request;
 
 /* The version of profiles.db's schema this store writes (PRAGMA user_version). */
@@ -90,6 +91,11 @@ void store_hits_free(store_hit *hits, size_t n);
 int store_attachments(pgo_store *s, const char *profile_id, const char *event_id, const char *name,
                       store_attachment **out, size_t *n, char *err, size_t err_size);
 void store_attachments_free(store_attachment *a, size_t n);
+
+/* The names of one upload's attachments, sorted; none if it does not exist. */
+int store_attachment_names(pgo_store *s, const char *profile_id, const char *event_id, char ***names, size_t *n,
+                           char *err, size_t err_size);
+void store_names_free(char **names, size_t n);
 
 /* Deletes uploads the store received before cutoff_ns; the retention purge.
  * It counts from receipt, not from the start time the uploader claims. */

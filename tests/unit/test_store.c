@@ -381,7 +381,7 @@ static store_hit *search(pgo_store *s, const char *query_text, int64_t from, int
 		fprintf(stderr, "  query [%s]: %s\n", query_text, qe.message);
 		return NULL;
 	}
-	store_search_request req = {from, to, q, sort, desc, limit};
+	store_search_request req = {.from_ns = from, .to_ns = to, .query = q, .sort = sort, .descending = desc, .limit = limit};
 	store_hit *hits = NULL;
 	char err[256];
 	if (store_search(s, &req, &hits, n, err, sizeof err)) {
