@@ -3,13 +3,14 @@
 BUILD      ?= build
 BUILD_SAN  ?= build-sanitize
 BUILD_FUZZ ?= build-fuzz
+BUILD_TSAN ?= build-tsan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 FUZZ_LONG_SECONDS ?= 3600
 FUZZERS    := fuzz_decode fuzz_query fuzz_ddapi fuzz_intake
 export FUZZ_JOBS
 
-.PHONY: all deps build test test-sanitize fuzz fuzz-long demo bench bench-serve bench-fetch clean
+.PHONY: all deps build test test-sanitize test-tsan fuzz fuzz-long demo bench bench-serve bench-fetch clean
 
 all: build
 
@@ -20,11 +21,12 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 
-# In CI the whole suite also runs under ASan+UBSan, and the fuzzer runs briefly.
+# In CI the whole suite also runs under ASan+UBSan, the threaded tests under
+# TSan, and the fuzzer runs briefly.
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 ifeq ($(CI),true)
-	@$(MAKE) --no-print-directory test-sanitize fuzz
+	@$(MAKE) --no-print-directory test-sanitize test-tsan fuzz
 endif
 
 test-sanitize: deps
@@ -32,6 +34,15 @@ test-sanitize: deps
 	@cmake --build $(BUILD_SAN) -j $(JOBS) -- --no-print-directory
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --test-dir $(BUILD_SAN) --output-on-failure -j $(JOBS)
+
+# The tests that run threads (the server, fetch's downloads, the store's
+# writer, libpgo's decode and merge) under ThreadSanitizer.
+TSAN_TESTS ?= ^(unit/|cli/t[45])
+test-tsan: deps
+	@cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=Debug -DPGO_TSAN=ON >/dev/null
+	@cmake --build $(BUILD_TSAN) -j $(JOBS) -- --no-print-directory
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:exitcode=66:suppressions=$(CURDIR)/tests/tsan.supp \
+		ctest --test-dir $(BUILD_TSAN) --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'
 
 fuzz: deps
 	@cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
@@ -57,4 +68,4 @@ bench-fetch: build
 	@bench/fetch.sh $(BUILD)/pgotool
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN) $(BUILD_FUZZ)

@@ -13,6 +13,7 @@ packages=(
 	libsqlite3-dev libmicrohttpd-dev libjansson-dev   # pgotool serve
 	libcurl4-openssl-dev                              # pgotool fetch
 	clang libclang-rt-dev   # libFuzzer targets: clang's fuzzer and sanitizer runtimes are a separate package
+	libc6-dbg        # make test-tsan: names glibc's internal functions, which tests/tsan.supp matches
 	openssl curl ca-certificates   # tests: a test CA and certificates, HTTP requests, the Go module proxy
 	python3          # serve tests parse JSON answers and logs
 	procps util-linux   # tests: ps; setpriv runs the output tests as an unprivileged user
