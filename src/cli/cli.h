@@ -16,6 +16,7 @@ typedef struct command {
 	const char *synopsis;             /* "pgotool merge [OPTIONS] INPUT..." */
 	const char *description;          /* a paragraph for --help */
 	const flag_def *(*flags)(void);   /* for --help; may be NULL */
+	bool server;                      /* runs for long, in many threads: keeps glibc's allocator policy */
 } command;
 
 extern const command cmd_merge;

@@ -29,7 +29,7 @@ static const flag_def serve_flags[] = {
 	{"max-memory", 0, FLAG_SIZE, &opt.max_memory, "BYTES",
 	 "request bytes held in memory across all connections, from 1M to 64G (default 512M); past it, 503 and Retry-After",
 	 .min = 1 << 20, .max = (size_t)64 << 30},
-	{"max-connections", 0, FLAG_INT, &opt.max_connections, "N", "concurrent connections, from 1 to 100000 (default 256)",
+	{"max-connections", 0, FLAG_INT, &opt.max_connections, "N", "concurrent connections, from 1 to 100000 (default 1024)",
 	 .min = 1, .max = 100000},
 	{"timeout", 0, FLAG_DURATION, &opt.timeout_ns, "DURATION",
 	 "idle time before a connection is closed, from 1s to 24h (default 60s)", .min = NS_PER_S, .max = 24 * 3600 * NS_PER_S},
@@ -59,6 +59,7 @@ const command cmd_serve = {
 		"DIR/keys (mode 0600) on first start, and the log says where.\n\n"
 		"Logs one line per request on stdout. Stops cleanly on SIGINT or SIGTERM.",
 	.flags = flags,
+	.server = true,
 };
 
 static int run(int argc, char **argv)
@@ -69,7 +70,7 @@ static int run(int argc, char **argv)
 	opt.retention_ns = (int64_t)192 * 3600 * NS_PER_S;
 	opt.max_body = (size_t)64 << 20;
 	opt.max_memory = (size_t)512 << 20;
-	opt.max_connections = 256;
+	opt.max_connections = 1024;
 	opt.timeout_ns = 60 * NS_PER_S;
 	int rc = 0;
 	int parsed = flags_parse(serve_flags, argc, argv, &args, message, sizeof message);

@@ -75,6 +75,7 @@ int cli_fail_in(const command *cmd, const char *context, const pgo_error *err)
  * and its first 192 MiB of address space is reserved up front and marked
  * for transparent huge pages: nothing is touched until used, and then a
  * fault brings in 2 MiB. This halves the system time of `pgotool edges`.
+ * Not for serve, which would keep every arena's peak for good.
  */
 static void tune_allocator(void)
 {
@@ -96,7 +97,6 @@ static void tune_allocator(void)
 
 int main(int argc, char **argv)
 {
-	tune_allocator();
 	if (argc < 2) {
 		print_usage(stderr);
 		return EXIT_USAGE;
@@ -129,5 +129,8 @@ int main(int argc, char **argv)
 		print_usage(stderr);
 		return EXIT_USAGE;
 	}
+	/* A server's freed memory must go back to the kernel; a one-shot run's need not. */
+	if (!cmd->server)
+		tune_allocator();
 	return cmd->run(argc - 2, argv + 2);
 }

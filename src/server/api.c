@@ -165,14 +165,15 @@ static void plan_free(void *cls)
 	zip_plan *p = cls;
 	store_names_free(p->names, p->names ? p->n : 0);
 	free(p->ids);
-	budget_hold(&p->srv->memory, &p->held, 0);
+	budget_hold(&p->srv->memory, &p->held, 0, true);
 	free(p);
 }
 
 static int plan_next(void *ctx, char **name, uint8_t **data, size_t *size, char *err, size_t n)
 {
 	zip_plan *p = ctx;
-	budget_hold(&p->srv->memory, &p->held, 0); /* the last entry has gone out */
+	/* Answers go to key holders: they draw on the whole budget, like small uploads. */
+	budget_hold(&p->srv->memory, &p->held, 0, true); /* the last entry has gone out */
 	while (p->next < p->n) {
 		size_t i = p->next++;
 		const char *pid = p->ids ? p->ids[i][0] : p->profile_id;
@@ -188,7 +189,7 @@ static int plan_next(void *ctx, char **name, uint8_t **data, size_t *size, char 
 		sem_wait(&p->srv->decoders);
 		int rc = served_bytes(&a[0], err, n);
 		sem_post(&p->srv->decoders);
-		if (rc || !budget_hold(&p->srv->memory, &p->held, a[0].size)) {
+		if (rc || !budget_hold(&p->srv->memory, &p->held, a[0].size, true)) {
 			if (!rc)
 				snprintf(err, n, "the server holds as many bytes as it may (--max-memory)");
 			store_attachments_free(a, na);

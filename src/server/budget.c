@@ -3,37 +3,38 @@
 
 void budget_init(budget *b, size_t limit)
 {
-	atomic_init(&b->used, 0);
-	atomic_init(&b->peak, 0);
+	pthread_mutex_init(&b->lock, NULL);
 	b->limit = limit;
+	b->used = b->large_used = b->peak = 0;
 }
 
-bool budget_hold(budget *b, size_t *held, size_t want)
+void budget_destroy(budget *b)
 {
-	if (want <= *held) {
-		atomic_fetch_sub(&b->used, *held - want);
+	pthread_mutex_destroy(&b->lock);
+}
+
+bool budget_hold(budget *b, size_t *held, size_t want, bool small)
+{
+	pthread_mutex_lock(&b->lock);
+	/* What the others hold: the sums less this request's share. */
+	size_t used = b->used - *held, large = b->large_used - (small ? 0 : *held);
+	bool ok = want <= *held || (want <= b->limit - used && (small || want <= b->limit / 2 - large));
+	if (ok) {
+		b->used = used + want;
+		if (!small)
+			b->large_used = large + want;
+		if (b->used > b->peak)
+			b->peak = b->used;
 		*held = want;
-		return true;
 	}
-	size_t more = want - *held;
-	size_t used = atomic_load(&b->used);
-	do {
-		if (more > b->limit || used > b->limit - more)
-			return false;
-	} while (!atomic_compare_exchange_weak(&b->used, &used, used + more));
-	size_t peak = atomic_load(&b->peak);
-	while (used + more > peak && !atomic_compare_exchange_weak(&b->peak, &peak, used + more))
-		;
-	*held = want;
-	return true;
-}
-
-size_t budget_used(budget *b)
-{
-	return atomic_load(&b->used);
+	pthread_mutex_unlock(&b->lock);
+	return ok;
 }
 
 size_t budget_peak(budget *b)
 {
-	return atomic_load(&b->peak);
+	pthread_mutex_lock(&b->lock);
+	size_t peak = b->peak;
+	pthread_mutex_unlock(&b->lock);
+	return peak;
 }

@@ -41,6 +41,7 @@ typedef struct request {
 	char *body;
 	size_t len, cap;
 	size_t held;                /* bytes of server.memory this request holds */
+	bool small;                 /* it declared a Content-Length within BUDGET_SMALL */
 	/* a refusal decided while the body streams, answered at its end */
 	int deferred_status;
 	char deferred[512];

@@ -19,7 +19,7 @@
 static int hold(void *ctx, size_t held)
 {
 	request *r = ctx;
-	return held <= r->held || budget_hold(&r->srv->memory, &r->held, held) ? 0 : -1;
+	return held <= r->held || budget_hold(&r->srv->memory, &r->held, held, r->small) ? 0 : -1;
 }
 
 int intake_begin(request *r, struct MHD_Connection *c)

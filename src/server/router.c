@@ -132,6 +132,7 @@ static enum MHD_Result decide(request *r, struct MHD_Connection *c)
 		                     rt->auth == AUTH_API ? " or DD-APPLICATION-KEY" : "");
 	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+	r->small = cl && declared <= BUDGET_SMALL;
 	size_t limit = body_limit(r);
 	if (declared > limit)
 		return rt->body == BODY_NONE
@@ -144,7 +145,7 @@ static enum MHD_Result decide(request *r, struct MHD_Connection *c)
 		                     rt->media_type, ctype && *ctype ? ctype : "none");
 	/* What the body will take, held before any of it is read. */
 	if ((rt->body == BODY_WHOLE || rt->body == BODY_STREAM) &&
-	    !budget_hold(&r->srv->memory, &r->held, (size_t)declared))
+	    !budget_hold(&r->srv->memory, &r->held, (size_t)declared, r->small))
 		return respond_error(r, c, MHD_HTTP_SERVICE_UNAVAILABLE,
 		                     "%s: the server holds as many request bytes as it may (--max-memory); retry later",
 		                     r->path);
@@ -167,7 +168,7 @@ static int keep(request *r, const char *data, size_t n)
 			cap *= 2;
 		if (cap > limit)
 			cap = limit;
-		if (cap > r->held && !budget_hold(&r->srv->memory, &r->held, cap)) {
+		if (cap > r->held && !budget_hold(&r->srv->memory, &r->held, cap, r->small)) {
 			snprintf(r->deferred, sizeof r->deferred,
 			         "%s: the server holds as many request bytes as it may (--max-memory); retry later", r->path);
 			return MHD_HTTP_SERVICE_UNAVAILABLE;
@@ -288,7 +289,7 @@ void router_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 	if (r->route && r->route->cleanup)
 		r->route->cleanup(r);
 	free(r->body);
-	budget_hold(&r->srv->memory, &r->held, 0);
+	budget_hold(&r->srv->memory, &r->held, 0, r->small);
 	free(r);
 	*con_cls = NULL;
 }

@@ -5,6 +5,7 @@
 #define _DEFAULT_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -80,6 +81,10 @@ int serve_run(const serve_options *o)
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	/* Bodies and profiles are large buffers, freed in many threads: give
+	 * them back to the kernel when freed, so that RSS follows --max-memory
+	 * rather than what each thread's arena once held. */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	server srv = {.o = o};
 	budget_init(&srv.memory, o->max_memory);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -172,8 +177,11 @@ int serve_run(const serve_options *o)
 	purge_stop(pg);
 	store_close(srv.store);
 	sem_destroy(&srv.decoders);
+	size_t peak = budget_peak(&srv.memory);
+	budget_destroy(&srv.memory);
 	free(cert);
 	free(key);
-	log_line(o, "INFO", "stopped");
+	log_line(o, "INFO", "stopped (request bodies held at most %.1f MiB at once, of --max-memory %.0f MiB)",
+	         (double)peak / (1 << 20), (double)o->max_memory / (1 << 20));
 	return 0;
 }

@@ -49,11 +49,7 @@ mkdir dl && (cd dl && unzip -q ../dl.body) 2>/dev/null
 check "... holds the five attachments, each inflated ($(ls dl 2>/dev/null | tr '\n' ' '))" \
 	[ "$(ls dl | wc -l)" = 5 ] && [ "$(wc -c <dl/d.json)" = $((60 * MB)) ] && cmp -s dl/cpu.pprof good.pprof
 echo "server peak RSS: $before kB before the 240 MiB download, $after kB after" | say
-if [ "${PGO_SANITIZER:-}" = thread ]; then
-	echo "ok - ... peak RSS under 200 MiB # SKIP ThreadSanitizer's shadow memory counts in RSS"
-else
-	check "... and the server's peak RSS stays under 200 MiB (${after} kB)" [ "$after" -lt $((200 * 1024)) ]
-fi
+check_rss "... and the server's peak RSS stays under 200 MiB (${after} kB)" '[ "$after" -lt $((200 * 1024)) ]'
 
 # ---- gopgo: at most 1000 profiles, streamed ---------------------------------------------
 # 1001 more uploads, four at a time: 501 tagged part:a, 500 part:b
