@@ -327,9 +327,11 @@ static bool id_eq(const void *ctx, uint32_t entity, const void *key)
 	return id == *(const uint64_t *)key;
 }
 
+/* Seeded per process: sparse IDs are the input's to choose, and only
+ * looked up, so the seed never shows in the output. */
 static uint64_t id_hash(uint64_t id)
 {
-	return pgo_mix(id, 0x1d5eed);
+	return pgo_mix(id, pgo_hash_seed());
 }
 
 /*

@@ -39,6 +39,16 @@ static inline uint64_t pgo_mix(uint64_t a, uint64_t b)
 uint64_t pgo_hash_bytes(const void *data, size_t len, uint64_t seed);
 
 /*
+ * The seed of hash tables that only look things up (interned strings, ID
+ * maps): fixed per process from the kernel's AT_RANDOM bytes, so that input
+ * cannot be crafted to collide (hash flooding). Tables whose order reaches
+ * the output (the canonical order of inputs) keep fixed seeds.
+ */
+uint64_t pgo_hash_seed(void);
+/* For tests only: replaces the seed, before any table that uses it exists. */
+void pgo_set_hash_seed(uint64_t seed);
+
+/*
  * An open-addressing set of uint32 entity indexes. The caller owns the
  * entities and supplies hashes and an equality test; the table stores the
  * index + 1 and a 32-bit tag of the hash for quick rejection.

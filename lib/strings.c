@@ -1,8 +1,8 @@
 /* The interned string table: each distinct string is stored once, and
- * pgo_str 0 is always "". */
+ * pgo_str 0 is always "". The strings keep the order they came in; the hash
+ * index only finds them, so its seed is the process's (pgo_hash_seed):
+ * strings from a profile cannot be chosen to collide. */
 #include "internal.h"
-
-#define STRING_SEED 0x51ab1e5eedull
 
 pgo_status pgo_strings_init(pgo_strings *s)
 {
@@ -60,8 +60,9 @@ static pgo_status grow_slots(pgo_strings *s)
 	if (!slots)
 		return PGO_ERR_NOMEM;
 	uint32_t mask = size - 1;
+	uint64_t seed = pgo_hash_seed();
 	for (uint32_t i = 0; i < s->count; i++) {
-		uint64_t h = pgo_hash_bytes(s->bytes + s->offsets[i], s->lengths[i], STRING_SEED);
+		uint64_t h = pgo_hash_bytes(s->bytes + s->offsets[i], s->lengths[i], seed);
 		uint32_t j = (uint32_t)h & mask;
 		while (slots[j])
 			j = (j + 1) & mask;
@@ -78,7 +79,7 @@ pgo_status pgo_intern(pgo_profile *p, const char *str, size_t len, pgo_str *out)
 	pgo_strings *s = &p->strings;
 	if (len > UINT32_MAX - 1)
 		return PGO_ERR_LIMIT;
-	uint64_t h = pgo_hash_bytes(str, len, STRING_SEED);
+	uint64_t h = pgo_hash_bytes(str, len, pgo_hash_seed());
 	uint32_t j = (uint32_t)h & s->mask;
 	for (;; j = (j + 1) & s->mask) {
 		uint32_t v = s->slots[j];

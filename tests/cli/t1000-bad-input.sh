@@ -6,7 +6,9 @@
 # existing OUT byte for byte as it was, not create a missing OUT, and leave
 # no temporary file in OUT's directory. `pgotool edges` must fail the same
 # way, except on an empty file (an empty profile: only the header, as
-# `go tool preprofile` prints). A valid merge must still work afterwards.
+# `go tool preprofile` prints). A valid merge must still work afterwards,
+# and give the same bytes in every process, whatever the process's hash
+# seed.
 # The inputs are made at test time by tests/tools/mkbad.c (mkbad KIND OUT).
 # Diagnostics for failures go to stderr, prefixed "# ".
 . "$(dirname "$0")/lib.sh"
@@ -311,5 +313,32 @@ check "and its edges are five times those of one copy" cmp -s got.edges want.edg
 check "the good profile has edges at all" bash -c "[ \$(wc -l <good.edges) -ge 4 ]"
 "$P" edges in/good.zip >zip.edges 2>/dev/null
 check "edges of a one-profile zip archive" cmp -s zip.edges good.edges
+
+# --- hash seeds: each process seeds its lookup tables (interned strings,
+# sparse ID maps) from the kernel's AT_RANDOM, so that a profile cannot be
+# written to make them collide. Outputs must not depend on it: the same
+# merge in separate processes (different seeds) gives the same bytes.
+make_input good-sparse in/good-sparse.pprof
+seeded=(in/good.pprof in/good-sparse.pprof in/good-zstd.pprof "$GRPC_PPROF")
+for f in "$PGO_SRC"/examples/profiles/burn-*.pprof; do seeded+=("$f"); done
+same_in_runs() { # DESC CMD...: three runs of CMD print the same bytes
+	local desc=$1 i ok=true
+	shift
+	for i in 1 2 3; do
+		"$@" >"seed$i.out" 2>"seed$i.err" || ok=false
+	done
+	if $ok && [ -s seed1.out ] && cmp -s seed1.out seed2.out && cmp -s seed1.out seed3.out; then
+		pass "$desc: the same bytes in three processes"
+	else
+		fail "$desc: the same bytes in three processes"
+		cat seed1.err | say
+	fi
+}
+same_in_runs "merge" "$P" merge "${seeded[@]}"
+same_in_runs "merge --compact" "$P" merge --compact "${seeded[@]}"
+same_in_runs "merge --keep-labels" "$P" merge --keep-labels "${seeded[@]}"
+"$P" merge -o seeded.pgo "${seeded[@]}" 2>/dev/null
+same_in_runs "edges of the merge" "$P" edges seeded.pgo
+same_in_runs "edges of a profile with sparse IDs" "$P" edges in/good-sparse.pprof
 
 done_testing

@@ -692,7 +692,7 @@ static void zip_bomb(pb *out)
 
 static const char *const kinds[] = {
 	/* valid inputs */
-	"good", "good-gzip", "good-zstd", "good-zip", "good-zip2", "other-types", "other-period",
+	"good", "good-gzip", "good-zstd", "good-zip", "good-zip2", "other-types", "other-period", "good-sparse",
 	/* valid pprof that the Go compiler rejects */
 	"zero-values", "no-start-line",
 	/* valid pprof with CPU time that cannot be */
