@@ -27,6 +27,7 @@ typedef struct decoder {
 	size_t size;
 	bool values_reserved; /* values[] already holds a row for every sample */
 	const char *name;
+	const char *where;    /* after an offset: "" or " of the decompressed data" */
 	const pgo_limits *limits;
 	uint32_t keep_frames; /* 0: all */
 	pgo_error *err;
@@ -38,9 +39,8 @@ typedef struct decoder {
 	uint64_t map_dense_n, fn_dense_n, loc_dense_n;
 	pgo_index map_ix, fn_ix, loc_ix;
 	/* top-level fields found by the first pass, by the pass that decodes
-	 * them: samples and locations by the offset of their key, to stay small */
-	size_t *sample_fields, *location_fields;
-	struct field *other_fields;
+	 * them, each by the offset of its key, to stay small */
+	size_t *sample_fields, *location_fields, *other_fields;
 	uint32_t n_sample_fields, n_location_fields, n_other_fields;
 	uint32_t cap_sample_fields, cap_location_fields, cap_other_fields;
 	/* where each entity's message starts, for errors about its ID */
@@ -79,7 +79,7 @@ static pgo_status bad(decoder *d, size_t offset, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	return pgo_fail(d->err, PGO_ERR_FORMAT, "%s: offset %zu: %s", d->name, offset, what);
+	return pgo_fail(d->err, PGO_ERR_FORMAT, "%s: offset %zu%s: %s", d->name, offset, d->where, what);
 }
 
 static pgo_status invalid(decoder *d, size_t offset, const char *fmt, ...) PGO_PRINTF(3, 4);
@@ -90,13 +90,13 @@ static pgo_status invalid(decoder *d, size_t offset, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	return pgo_fail(d->err, PGO_ERR_INVALID, "%s: offset %zu: %s", d->name, offset, what);
+	return pgo_fail(d->err, PGO_ERR_INVALID, "%s: offset %zu%s: %s", d->name, offset, d->where, what);
 }
 
 static pgo_status over_limit(decoder *d, size_t offset, const char *what, uint64_t limit)
 {
-	return pgo_fail(d->err, PGO_ERR_LIMIT, "%s: offset %zu: more than %" PRIu64 " %s (limit)",
-	                d->name, offset, limit, what);
+	return pgo_fail(d->err, PGO_ERR_LIMIT, "%s: offset %zu%s: more than %" PRIu64 " %s (limit)",
+	                d->name, offset, d->where, limit, what);
 }
 
 static pgo_status nomem(decoder *d)
@@ -287,12 +287,15 @@ static pgo_status scan_top(decoder *d, const uint8_t *data, size_t size, counts 
 				return st == PGO_ERR_NOMEM ? nomem(d) : over_limit(d, f.offset, "string bytes", UINT32_MAX);
 			d->n_raw_strings++;
 			continue;
-		default: break;
+		default:
+			if (f.number > F_DOC_URL)
+				continue; /* unknown: skipped, as protobuf says */
+			break;
 		}
 		/* everything else is decoded by the headers pass */
 		if (PGO_GROW(d->other_fields, d->cap_other_fields, (uint64_t)d->n_other_fields + 1))
 			return nomem(d);
-		d->other_fields[d->n_other_fields++] = f;
+		d->other_fields[d->n_other_fields++] = f.offset;
 	}
 	if (d->n_raw_strings == 0)
 		return invalid(d, 0, "the string table is empty; entry 0 must be \"\"");
@@ -840,7 +843,10 @@ static pgo_status decode_headers(decoder *d)
 	pgo_profile *pr = d->p;
 	pgo_status st = PGO_OK;
 	for (uint32_t i = 0; i < d->n_other_fields; i++) {
-		const field f = d->other_fields[i];
+		const uint8_t *at = d->base + d->other_fields[i];
+		field f;
+		if ((st = read_field(d, &at, d->base + d->size, &f)))
+			return st;
 		switch (f.number) {
 		case F_SAMPLE_TYPE:
 			st = decode_value_type(d, &f, "sample_type", &pr->sample_types[pr->n_sample_types]);
@@ -979,7 +985,9 @@ pgo_status pgo_decode_with(const uint8_t *data, size_t size, const char *name,
 	*out = NULL;
 	uint8_t *raw = NULL;
 	size_t raw_size = 0;
-	pgo_status st = pgo_decompress(data, size, name, limits->max_decompressed_bytes, &raw, &raw_size, err);
+	/* The shape is checked as the bytes are decompressed: junk or a bomb
+	 * stops at its first bad field. */
+	pgo_status st = pgo_decompress_profile(data, size, name, limits, &raw, &raw_size, err);
 	if (st)
 		return st;
 	if (raw_size == 0) {
@@ -987,6 +995,7 @@ pgo_status pgo_decode_with(const uint8_t *data, size_t size, const char *name,
 		return pgo_fail(err, PGO_ERR_EMPTY, "%s: no profile data (the input is empty)", name);
 	}
 	decoder d = {.base = raw, .size = raw_size, .name = name, .limits = limits, .err = err,
+	             .where = pgo_sniff(data, size) != PGO_COMPRESSION_NONE ? " of the decompressed data" : "",
 	             .keep_frames = options ? options->keep_frames : 0};
 	d.p = pgo_profile_new();
 	if (!d.p) {

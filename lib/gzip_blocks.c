@@ -16,6 +16,9 @@
 #define TRAILER_SIZE 8
 /* Threads pay off only when there is enough to inflate. */
 #define PARALLEL_MIN (4u << 20)
+/* With a check, the first block is inflated and checked alone, so that junk
+ * stops after 1 MiB; then runs of this much, each checked before the next. */
+#define CHECKED_RUN (16u << 20)
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -93,7 +96,9 @@ static bool list_blocks(const uint8_t *in, size_t size, size_t max_out, block **
 		if (member < HEADER_SIZE + TRAILER_SIZE || member > size - pos)
 			goto no;
 		uint32_t isize = get32(h + member - 4);
-		if (isize > max_out - out_at)
+		/* Our writer puts at most BLOCK_INPUT in a member: a larger one
+		 * would be inflated whole before any check, so it is not ours. */
+		if (isize > BLOCK_INPUT || isize > max_out - out_at)
 			goto no; /* the sequential path reports the limit */
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
@@ -146,25 +151,24 @@ static void *inflate_blocks(void *arg)
 	return NULL;
 }
 
-pgo_status pgo_gunzip_blocks(const uint8_t *in, size_t size, const char *name, size_t max_out,
-                             uint8_t **out, size_t *out_size, pgo_error *err)
+/* Inflates blocks [first, last), which hold `bytes` bytes, on two threads
+ * when there are enough. *bad is the index of the first bad block or
+ * SIZE_MAX; false when a decompressor could not be allocated. */
+static bool inflate_run(const uint8_t *in, uint8_t *buf, const block *blocks, size_t first, size_t last,
+                        size_t bytes, size_t *bad)
 {
-	block *blocks = NULL;
-	size_t n = 0, total = 0;
-	if (size < PARALLEL_MIN / 8 || !list_blocks(in, size, max_out, &blocks, &n, &total) || total < PARALLEL_MIN) {
-		free(blocks);
-		return PGO_ERR_ARGUMENT; /* not for this path */
-	}
-	uint8_t *buf = malloc(total ? total : 1);
-	if (!buf) {
-		free(blocks);
-		return pgo_fail(err, PGO_ERR_NOMEM, "%s: out of memory decompressing gzip", name);
+	if (bytes < PARALLEL_MIN) {
+		worker w = {in, buf, blocks, first, last - first, SIZE_MAX, false};
+		inflate_blocks(&w);
+		*bad = w.failed_at;
+		return !w.nomem;
 	}
 	/* Two halves by output size: this thread takes the second. */
-	size_t split = 0, acc = 0;
-	while (split < n && acc + blocks[split].out_size <= total / 2)
+	size_t split = first, acc = 0;
+	while (split < last && acc + blocks[split].out_size <= bytes / 2)
 		acc += blocks[split++].out_size;
-	worker w[2] = {{in, buf, blocks, 0, split, SIZE_MAX, false}, {in, buf, blocks, split, n - split, SIZE_MAX, false}};
+	worker w[2] = {{in, buf, blocks, first, split - first, SIZE_MAX, false},
+	               {in, buf, blocks, split, last - split, SIZE_MAX, false}};
 	pthread_t t;
 	bool threaded = pthread_create(&t, NULL, inflate_blocks, &w[0]) == 0;
 	if (!threaded)
@@ -172,13 +176,47 @@ pgo_status pgo_gunzip_blocks(const uint8_t *in, size_t size, const char *name, s
 	inflate_blocks(&w[1]);
 	if (threaded)
 		pthread_join(t, NULL);
-	size_t bad = w[0].failed_at != SIZE_MAX ? w[0].failed_at : w[1].failed_at;
+	*bad = w[0].failed_at != SIZE_MAX ? w[0].failed_at : w[1].failed_at;
+	return !w[0].nomem && !w[1].nomem;
+}
+
+pgo_status pgo_gunzip_blocks(const uint8_t *in, size_t size, const char *name, size_t max_out,
+                             pgo_wirecheck *check, uint8_t **out, size_t *out_size, pgo_error *err)
+{
+	block *blocks = NULL;
+	size_t n = 0, total = 0;
+	if (!list_blocks(in, size, max_out, &blocks, &n, &total))
+		return PGO_ERR_ARGUMENT; /* not for this path */
+	/* The buffer grows with the runs, so that a refused input never had
+	 * the size its blocks claim. */
+	uint8_t *buf = NULL;
+	size_t cap = 0;
 	pgo_status st = PGO_OK;
-	if (w[0].nomem || w[1].nomem)
-		st = pgo_fail(err, PGO_ERR_NOMEM, "%s: out of memory decompressing gzip", name);
-	else if (bad != SIZE_MAX)
-		st = pgo_fail(err, PGO_ERR_COMPRESSION, "%s: offset %zu: gzip member is corrupt or truncated", name,
-		              blocks[bad].in_at - HEADER_SIZE);
+	size_t run = check ? BLOCK_INPUT : SIZE_MAX;
+	for (size_t first = 0, last; first < n && !st; first = last, run = CHECKED_RUN) {
+		size_t bytes = blocks[first].out_size;
+		for (last = first + 1; last < n && bytes + blocks[last].out_size <= run; last++)
+			bytes += blocks[last].out_size;
+		size_t need = blocks[first].out_at + bytes;
+		if (need > cap || !buf) {
+			size_t ncap = cap * 2 > need ? (cap * 2 < total ? cap * 2 : total) : need;
+			uint8_t *nb = realloc(buf, ncap ? ncap : 1);
+			if (!nb) {
+				st = pgo_fail(err, PGO_ERR_NOMEM, "%s: out of memory decompressing gzip", name);
+				break;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		size_t bad;
+		if (!inflate_run(in, buf, blocks, first, last, bytes, &bad))
+			st = pgo_fail(err, PGO_ERR_NOMEM, "%s: out of memory decompressing gzip", name);
+		else if (bad != SIZE_MAX)
+			st = pgo_fail(err, PGO_ERR_COMPRESSION, "%s: offset %zu: gzip member is corrupt or truncated", name,
+			              blocks[bad].in_at - HEADER_SIZE);
+		else if (check)
+			st = pgo_wirecheck_feed(check, buf + blocks[first].out_at, bytes, err);
+	}
 	free(blocks);
 	if (st) {
 		free(buf);

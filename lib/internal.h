@@ -90,14 +90,54 @@ void pgo_u64map_free(pgo_u64map *m);
 /* Finds key, or inserts it with value `fresh`; *value points at the slot's value. */
 pgo_status pgo_u64map_upsert(pgo_u64map *m, uint64_t key, uint32_t fresh, uint32_t **value, bool *inserted);
 
+/*
+ * The top-level shape of a pprof Profile, checked as decompressed bytes
+ * arrive (wirecheck.c): field numbers, wire types, lengths within the
+ * limits and the count limits, so that junk or a bomb is refused at its
+ * first bad field. Errors name the offset in the decompressed data.
+ */
+typedef struct pgo_wirecheck {
+	const char *name;
+	const char *where;          /* "" or " of the decompressed data" */
+	const pgo_limits *limits;
+	pgo_error *err;
+	pgo_status failed;
+	uint64_t pos;               /* offset of the next byte */
+	uint64_t field_at;          /* offset of the current field's key */
+	uint64_t varint_at;         /* offset of the varint being read */
+	uint64_t value;             /* that varint so far */
+	unsigned shift;             /* its next bit; 0 between varints */
+	int state;
+	uint32_t field;
+	uint8_t wire;
+	uint64_t len, skip;         /* payload length, and what is left of it */
+	uint64_t count[16];         /* fields seen by number; [0]: unknown ones */
+	uint64_t most[16];          /* how many of each may come */
+	uint64_t unknown;           /* bytes of unknown fields */
+} pgo_wirecheck;
+
+void pgo_wirecheck_init(pgo_wirecheck *c, const char *name, const pgo_limits *limits, bool compressed);
+pgo_status pgo_wirecheck_feed(pgo_wirecheck *c, const uint8_t *data, size_t n, pgo_error *err);
+/* At the end of the data: fails when it ends inside a field. */
+pgo_status pgo_wirecheck_end(pgo_wirecheck *c, pgo_error *err);
+
+/*
+ * pgo_decompress for a pprof profile: raw, gzip or zstd, at most
+ * limits->max_decompressed_bytes, checked with a pgo_wirecheck as it
+ * streams, so that decompression stops at the first bad field.
+ */
+pgo_status pgo_decompress_profile(const uint8_t *data, size_t size, const char *name, const pgo_limits *limits,
+                                  uint8_t **out, size_t *out_size, pgo_error *err);
+
 /* Block gzip (gzip_blocks.c): members of at most 1 MiB of input, each
  * recording its size, so that they can be inflated in parallel. The
  * reader returns PGO_ERR_ARGUMENT, filling nothing, for input that is not
- * block gzip or too small to gain from threads. */
+ * block gzip. With check, it inflates a few blocks at a time and checks
+ * each run before inflating more. */
 pgo_status pgo_gzip_blocks(const uint8_t *data, size_t size, int level, uint8_t **out, size_t *out_size,
                            pgo_error *err);
 pgo_status pgo_gunzip_blocks(const uint8_t *in, size_t size, const char *name, size_t max_out,
-                             uint8_t **out, size_t *out_size, pgo_error *err);
+                             pgo_wirecheck *check, uint8_t **out, size_t *out_size, pgo_error *err);
 
 /* Wrapping int64 arithmetic, as Go does, without C's undefined overflow. */
 static inline int64_t pgo_wrap_add(int64_t a, int64_t b)

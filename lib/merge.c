@@ -783,7 +783,8 @@ pgo_status pgo_fingerprint_input(const uint8_t *data, size_t size, pgo_fingerpri
 		pgo_limits limits;
 		pgo_limits_default(&limits);
 		size_t raw_size = 0;
-		pgo_status st = pgo_decompress(data, size, "input", limits.max_decompressed_bytes, &raw, &raw_size, NULL);
+		/* checked as it streams: a bomb or junk stops early, and is placed by its bytes */
+		pgo_status st = pgo_decompress_profile(data, size, "input", &limits, &raw, &raw_size, NULL);
 		if (st == PGO_ERR_NOMEM)
 			return st;
 		if (st == PGO_OK) {

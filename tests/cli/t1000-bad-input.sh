@@ -6,9 +6,11 @@
 # existing OUT byte for byte as it was, not create a missing OUT, and leave
 # no temporary file in OUT's directory. `pgotool edges` must fail the same
 # way, except on an empty file (an empty profile: only the header, as
-# `go tool preprofile` prints). A valid merge must still work afterwards,
-# and give the same bytes in every process, whatever the process's hash
-# seed.
+# `go tool preprofile` prints). Neither may use more than 256 MB of memory
+# (peak RSS) on any of them: a bomb or junk is refused after a few MB of
+# decompressed data, not at the 1 GiB limit. A valid merge must still work
+# afterwards, and give the same bytes in every process, whatever the
+# process's hash seed.
 # The inputs are made at test time by tests/tools/mkbad.c (mkbad KIND OUT).
 # Diagnostics for failures go to stderr, prefixed "# ".
 . "$(dirname "$0")/lib.sh"
@@ -19,6 +21,13 @@ if [ ! -x "$MKBAD" ]; then
 	echo "FATAL: $MKBAD is not built (tests/tools/mkbad.c)"
 	exit 1
 fi
+# GNU time measures peak RSS (Debian package time; scripts/install-deps.sh installs it).
+TIME=/usr/bin/time
+if ! "$TIME" -f %M -o /dev/null true 2>/dev/null; then
+	echo "FATAL: $TIME (GNU time) is missing: apt-get install time"
+	exit 1
+fi
+RSS_MAX_KB=$((256 * 1024))
 
 say() { sed 's/^/# /' >&2; }
 
@@ -88,6 +97,22 @@ no_stray() {
 	}
 }
 
+# measured CMD...: runs CMD under GNU time; its peak RSS goes to $rss (KB).
+measured() {
+	"$TIME" -f %M -o rss.txt "$@"
+	local rc=$?
+	rss=$(tail -n 1 rss.txt)
+	return $rc
+}
+
+# rss_ok: the last measured command stayed under RSS_MAX_KB.
+rss_ok() {
+	[[ $rss =~ ^[0-9]+$ ]] && [ "$rss" -le "$RSS_MAX_KB" ] || {
+		why="peak RSS ${rss} KB, more than $RSS_MAX_KB KB"
+		return 1
+	}
+}
+
 # merge_fails DESC NAME KEYWORD INPUT...: the merge of INPUT... fails,
 # blaming NAME (with the offset mkbad reported for it, if any).
 merge_fails() {
@@ -96,10 +121,12 @@ merge_fails() {
 	why=
 	local offset=${OFFSET[$name]:-}
 	# an existing OUT stays as it was
-	"$P" merge -o out/default.pgo "$@" <"$STDIN_FROM" >stdout.txt 2>stderr.txt
+	measured "$P" merge -o out/default.pgo "$@" <"$STDIN_FROM" >stdout.txt 2>stderr.txt
 	rc=$?
 	if [ "$rc" -ne 1 ]; then
 		why="exit status $rc, expected 1"
+	elif ! rss_ok; then
+		:
 	elif [ -s stdout.txt ]; then
 		why="output on stdout"
 	elif ! err_line stderr.txt "pgotool merge: error: $name" "$offset" "$keyword"; then
@@ -136,10 +163,12 @@ edges_fails() {
 	local desc=$1 name=$2 input=$3 rc
 	why=
 	echo "previous edges" >eout/edges.txt
-	"$P" edges -o eout/edges.txt "$input" >stdout.txt 2>stderr.txt
+	measured "$P" edges -o eout/edges.txt "$input" >stdout.txt 2>stderr.txt
 	rc=$?
 	if [ "$rc" -ne 1 ]; then
 		why="exit status $rc, expected 1"
+	elif ! rss_ok; then
+		:
 	elif [ -s stdout.txt ]; then
 		why="output on stdout"
 	elif ! err_line stderr.txt "pgotool edges: error: $name" "${OFFSET[$name]:-}"; then
@@ -171,8 +200,51 @@ bad trunc-gzip     'gzip'                  "truncated gzip"
 bad gzip-crc       'gzip'                  "gzip with a bad CRC"
 bad gzip-trailing  'gzip|trailing'         "gzip followed by garbage"
 bad trunc-zstd     'zstd'                  "truncated zstd"
-bad gzip-bomb      'limit'                 "gzip bomb (1.1 GiB of zeros in 1.1 MB)"
-bad zstd-bomb      'limit'                 "zstd bomb (1.1 GiB of zeros in 35 KB)"
+
+# --- hostile input: refused at its first bad field while it streams in,
+# with the offset in the decompressed data (zeros are field number 0)
+notpb='field number 0.*not a pprof profile'
+bad gzip-bomb      "$notpb"                "gzip bomb (1.1 GiB of zeros in 1.1 MB)"
+bad zstd-bomb      "$notpb"                "zstd bomb (1.1 GiB of zeros in 35 KB)"
+bad gzip-bomb-4g   "$notpb"                "gzip bomb (4 GiB of zeros in 4 MB)"
+bad zstd-bomb-4g   "$notpb"                "zstd bomb (4 GiB of zeros in 128 KB)"
+bad gzip-bomb-string 'string_table.*1048576243 bytes.*not a pprof profile' \
+	"gzip bomb: a valid profile, then a string of 1000 MiB of zeros (1 MB)"
+bad gzip-json      'wire type 3.*not a pprof profile' "8 MiB of JSON, gzipped"
+bad junk           'not a pprof profile'   "8 MiB of junk"
+bad gzip-bomb-samples 'more than [0-9]+ samples' \
+	"gzip bomb: empty samples to past 1 GiB (1.2 MB)"
+bad gzip-bomb-singular 'time_nanos.*not a pprof profile' \
+	"gzip bomb: time_nanos, over and over, to past 1 GiB (1.2 MB)"
+bad gzip-bomb-unknown 'unknown fields.*not a pprof profile' \
+	"gzip bomb: an unknown field, over and over, to past 1 GiB (1.2 MB)"
+
+# offset_under FILE MAX: the offset FILE's message names is below MAX, so
+# the input was refused after at most about that much decompressed data.
+offset_under() {
+	local at
+	at=$(sed -n 's/.*: offset \([0-9]*\) of the decompressed data: .*/\1/p' "$1")
+	[ -n "$at" ] && [ "$at" -lt "$2" ]
+}
+
+# junk after a valid profile: where it stops depends on the junk, so the
+# test reads the offset from the message
+make_input gzip-junk in/gzip-junk.pprof
+merge_fails "a valid profile, then 8 MiB of junk, gzipped" in/gzip-junk.pprof 'not a pprof profile' \
+	in/good.pprof in/gzip-junk.pprof
+check "merge: ... refused within its first 4 MiB" offset_under stderr.txt $((4 << 20))
+edges_fails "a valid profile, then 8 MiB of junk, gzipped" in/gzip-junk.pprof in/gzip-junk.pprof
+check "edges: ... refused within its first 4 MiB" offset_under stderr.txt $((4 << 20))
+
+# an executable, gzipped: 0x7f "ELF" is field 15 of wire type 7
+if command -v gzip >/dev/null; then
+	gzip -c <"$P" >in/elf.pprof
+	OFFSET[in/elf.pprof]="0 of the decompressed data"
+	merge_fails "an ELF executable, gzipped" in/elf.pprof 'wire type 7.*not a pprof profile' in/good.pprof in/elf.pprof
+	edges_fails "an ELF executable, gzipped" in/elf.pprof in/elf.pprof
+else
+	fail "gzip (the command) is missing"
+fi
 
 # --- the protobuf wire format
 bad varint-11         'varint'                 "11-byte varint"

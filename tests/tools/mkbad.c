@@ -5,8 +5,9 @@
  *
  * When the defect sits at a known byte of the decompressed protobuf, mkbad
  * prints "offset N" on stdout: the offset a decoder should report (the
- * start of the bad varint, or the key of the field that breaks the rule).
- * `mkbad list` prints every KIND.
+ * start of the bad varint, or the key of the field that breaks the rule),
+ * or "offset N of the decompressed data" for a gzip or zstd input, as the
+ * decoder then says. `mkbad list` prints every KIND.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -577,29 +578,73 @@ static uint32_t crc_of_zeros(uint64_t n)
 	return crc;
 }
 
-/* A gzip member of 1.1 GiB of zeros in 1.1 MB. */
-static void gzip_bomb(pb *out)
+/* A gzip member of at least `bytes` zeros (1 + 258 n), about 1032 to 1;
+ * returns how many. */
+static uint64_t gzip_zeros(pb *out, uint64_t bytes)
 {
-	uint64_t n = (BOMB_BYTES + 257) / 258;
+	uint64_t n = (bytes + 256) / 258;
 	uint64_t total = 1 + 258 * n;
 	static const uint8_t header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff};
 	pb_raw(out, header, sizeof header);
 	deflate_zeros(out, n);
 	put_le32(out, crc_of_zeros(total));
-	put_le32(out, (uint32_t)total);
+	put_le32(out, (uint32_t)total); /* modulo 2^32, as gzip says */
+	return total;
 }
 
-/* A zstd frame of 1.1 GiB of zeros: 128 KiB RLE blocks of 4 bytes each. */
-static void zstd_bomb(pb *out)
+/* A gzip member of 1.1 GiB of zeros in 1.1 MB. */
+static void gzip_bomb(pb *out)
+{
+	gzip_zeros(out, BOMB_BYTES);
+}
+
+/* A zstd frame of `bytes` zeros: 128 KiB RLE blocks of 4 bytes each. */
+static void zstd_zeros(pb *out, uint64_t bytes)
 {
 	static const uint8_t header[6] = {0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38}; /* no FCS, 128 KiB window */
 	pb_raw(out, header, sizeof header);
-	uint64_t blocks = BOMB_BYTES >> 17;
+	uint64_t blocks = bytes >> 17;
 	for (uint64_t i = 0; i < blocks; i++) {
 		uint32_t h = (uint32_t)(i + 1 == blocks) | 1u << 1 | (1u << 17) << 3;
 		uint8_t x[4] = {(uint8_t)h, (uint8_t)(h >> 8), (uint8_t)(h >> 16), 0};
 		pb_raw(out, x, 4);
 	}
+}
+
+/* A zstd frame of 1.1 GiB of zeros in 35 KB. */
+static void zstd_bomb(pb *out)
+{
+	zstd_zeros(out, BOMB_BYTES);
+}
+
+/* n pseudo-random bytes, the same on every run of one seed */
+static void junk(pb *out, size_t n, uint64_t seed)
+{
+	uint64_t x = seed * 0x9e3779b97f4a7c15u;
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		pb_byte(out, (uint8_t)(x >> 24));
+	}
+}
+
+/*
+ * A gzip stream of `pattern` repeated to past the 1 GiB limit: one member
+ * of 64 MiB of it, repeated (gzip allows any number of members). Each
+ * member ends on a whole pattern, so the stream is that pattern throughout.
+ */
+static void gzip_pattern_bomb(pb *out, const uint8_t *pattern, size_t n)
+{
+	size_t reps = ((size_t)64 << 20) / n;
+	pb one = {.mark = -1}, member = {.mark = -1};
+	for (size_t i = 0; i < reps; i++)
+		pb_raw(&one, pattern, n);
+	gzip_into(&member, &one);
+	for (uint64_t total = 0; total <= BOMB_BYTES; total += one.n)
+		pb_raw(out, member.d, member.n);
+	pb_free(&one);
+	pb_free(&member);
 }
 
 /* ---- zip archives (stored entries) ---------------------------------- */
@@ -700,6 +745,9 @@ static const char *const kinds[] = {
 	/* compression */
 	"empty", "empty-gzip", "trunc-gzip", "gzip-crc", "gzip-trailing", "trunc-zstd",
 	"gzip-bomb", "zstd-bomb",
+	/* hostile input that must be refused after a few MB of decompressed data */
+	"gzip-bomb-4g", "zstd-bomb-4g", "gzip-bomb-string", "gzip-junk", "junk", "gzip-json",
+	"gzip-bomb-samples", "gzip-bomb-singular", "gzip-bomb-unknown",
 	/* protobuf wire format */
 	"varint-11", "varint-eof", "varint-11-nested", "varint-eof-nested", "len-overrun",
 	"group", "group-nested", "wire-type-7", "field-zero",
@@ -724,10 +772,18 @@ static bool known(const char *k)
 	return false;
 }
 
+/* The mark is an offset in decompressed data (the input is compressed). */
+static bool mark_decompressed;
+
 static void generate(pb *out, long *mark)
 {
 	pb good = {.mark = -1}, tmp = {.mark = -1};
 	*mark = -1;
+	if (is("gzip-bomb") || is("zstd-bomb") || is("gzip-bomb-4g") || is("zstd-bomb-4g") || is("gzip-json")) {
+		/* refused at the first byte: zeros are field number 0, '{' a group */
+		*mark = 0;
+		mark_decompressed = true;
+	}
 	if (is("empty")) {
 		/* nothing */
 	} else if (is("empty-gzip")) {
@@ -756,6 +812,62 @@ static void generate(pb *out, long *mark)
 		gzip_bomb(out);
 	} else if (is("zstd-bomb")) {
 		zstd_bomb(out);
+	} else if (is("gzip-bomb-4g")) {
+		/* 4 GiB and a little: the trailer's size, modulo 2^32, claims a few KB */
+		gzip_zeros(out, UINT64_C(4) << 30);
+	} else if (is("zstd-bomb-4g")) {
+		zstd_zeros(out, UINT64_C(4) << 30);
+	} else if (is("gzip-bomb-string")) {
+		/* a valid profile, then a string_table entry of 1000 MiB of zeros
+		 * (within the 1 GiB limit): one gzip member for the profile and the
+		 * field's key and length, one for the zeros */
+		const char *k = kind;
+		kind = "good";
+		build_profile(&good);
+		kind = k;
+		pb zeros = {.mark = -1};
+		uint64_t n = gzip_zeros(&zeros, UINT64_C(1000) << 20);
+		*mark = (long)good.n;
+		mark_decompressed = true;
+		pb_key(&good, 6, 2);
+		pb_varint(&good, n);
+		gzip_into(out, &good);
+		pb_raw(out, zeros.d, zeros.n);
+		pb_free(&zeros);
+	} else if (is("gzip-junk")) {
+		/* a valid profile, then 8 MiB of junk; with this seed the junk
+		 * looks like fields for its first 1.2 MB */
+		const char *k = kind;
+		kind = "good";
+		build_profile(&tmp);
+		kind = k;
+		junk(&tmp, (size_t)8 << 20, 198);
+		gzip_into(out, &tmp);
+	} else if (is("junk")) {
+		junk(out, (size_t)8 << 20, 1);
+	} else if (is("gzip-json")) {
+		/* what a metrics.json or an API answer looks like */
+		while (tmp.n < ((size_t)8 << 20)) {
+			static const char line[] = "{\"name\":\"runtime.gopark\",\"samples\":[1,2,3],\"cpu\":1.5e9},\n";
+			pb_raw(&tmp, line, sizeof line - 1);
+		}
+		gzip_into(out, &tmp);
+	} else if (is("gzip-bomb-samples")) {
+		/* empty samples (field 2, length 0), valid wire format throughout */
+		static const uint8_t sample[] = {0x12, 0x00};
+		gzip_pattern_bomb(out, sample, sizeof sample);
+		pgo_limits l;
+		pgo_limits_default(&l);
+		*mark = (long)l.max_samples * 2; /* the first sample past the limit */
+		mark_decompressed = true;
+	} else if (is("gzip-bomb-singular")) {
+		/* time_nanos (field 9) = 0, over and over */
+		static const uint8_t field[] = {0x48, 0x00};
+		gzip_pattern_bomb(out, field, sizeof field);
+	} else if (is("gzip-bomb-unknown")) {
+		/* field 16, a varint 0: unknown to pprof, over and over */
+		static const uint8_t field[] = {0x80, 0x01, 0x00};
+		gzip_pattern_bomb(out, field, sizeof field);
 	} else if (is("script")) {
 		static const char script[] = "#!/bin/sh\n# not a profile\nexec go tool pprof -proto \"$@\"\n";
 		pb_raw(out, script, sizeof script - 1);
@@ -763,13 +875,7 @@ static void generate(pb *out, long *mark)
 		static const char text[] = "hello, world\n";
 		pb_raw(out, text, sizeof text - 1);
 	} else if (is("random")) {
-		uint64_t x = 0x9e3779b97f4a7c15u;
-		for (int i = 0; i < 4096; i++) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			pb_byte(out, (uint8_t)(x >> 24));
-		}
+		junk(out, 4096, 1);
 	} else if (is("zip-bomb")) {
 		zip_bomb(out);
 	} else if (strncmp(kind, "zip-", 4) == 0 || strncmp(kind, "good-zip", 8) == 0) {
@@ -835,7 +941,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (mark >= 0)
-		printf("offset %ld\n", mark);
+		printf("offset %ld%s\n", mark, mark_decompressed ? " of the decompressed data" : "");
 	pb_free(&out);
 	return 0;
 }
