@@ -685,6 +685,22 @@ static const char *find_header(const char *head, size_t n, const char *name)
 	return NULL;
 }
 
+/* Reads until c->in holds at least `need` bytes: 0, or -1 when the
+ * connection ends first. */
+static int fill(conn *c, size_t need)
+{
+	while (c->in.len < need) {
+		buf_reserve(&c->in, need - c->in.len + 65536);
+		ssize_t n = read(c->fd, c->in.p + c->in.len, c->in.cap - c->in.len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		c->in.len += (size_t)n;
+	}
+	return 0;
+}
+
 /* One request; 0 and c->status, c->body, or -1 on a connection error
  * (the connection is closed then). */
 static int http_post(conn *c, const char *path, const char *headers, const void *body, size_t len)
@@ -743,11 +759,38 @@ static int http_post(conn *c, const char *path, const char *headers, const void 
 		goto fail;
 	c->status = atoi(c->in.p + 9);
 	const char *cl = find_header(c->in.p, head_end, "Content-Length");
-	if (!cl)
-		goto fail; /* libmicrohttpd sends it for every buffer response */
-	size_t want = (size_t)strtoull(cl, NULL, 10);
+	const char *te = find_header(c->in.p, head_end, "Transfer-Encoding");
 	const char *conn_hdr = find_header(c->in.p, head_end, "Connection");
 	bool close_after = conn_hdr && strstr(conn_hdr, "close") && strstr(conn_hdr, "close") < strchr(conn_hdr, '\n');
+	if (!cl && te && strncasecmp(te + strspn(te, " "), "chunked", 7) == 0) {
+		/* A streamed answer (the zips): chunk after chunk, up to the empty one. */
+		c->body.len = 0;
+		size_t at = head_end;
+		for (;;) {
+			char *eol;
+			while (!(eol = memchr(c->in.p + at, '\n', c->in.len - at)))
+				if (fill(c, c->in.len + 1))
+					goto fail;
+			eol--; /* the size line ends with CRLF */
+			size_t size = (size_t)strtoull(c->in.p + at, NULL, 16);
+			size_t data = (size_t)(eol - c->in.p) + 2;
+			if (fill(c, data + size + 2))
+				goto fail;
+			buf_add(&c->body, c->in.p + data, size);
+			at = data + size + 2;
+			if (size == 0)
+				break;
+		}
+		size_t rest = c->in.len - at;
+		memmove(c->in.p, c->in.p + at, rest);
+		c->in.len = rest;
+		if (close_after)
+			conn_close(c);
+		return 0;
+	}
+	if (!cl)
+		goto fail; /* every other answer has a length */
+	size_t want = (size_t)strtoull(cl, NULL, 10);
 	while (c->in.len < head_end + want) {
 		buf_reserve(&c->in, head_end + want - c->in.len);
 		ssize_t n = read(c->fd, c->in.p + c->in.len, c->in.cap - c->in.len - 1);

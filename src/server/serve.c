@@ -81,10 +81,15 @@ int serve_run(const serve_options *o)
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	/* Bodies and profiles are large buffers, freed in many threads: give
-	 * them back to the kernel when freed, so that RSS follows --max-memory
-	 * rather than what each thread's arena once held. */
-	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	/* Many threads free large buffers (bodies, profiles). Buffers of 4 MiB
+	 * and more go back to the kernel when freed, and a few arenas keep at
+	 * most 64 MiB each of the rest for reuse: RSS follows --max-memory,
+	 * while an upload's buffers do not fault in fresh pages each time (that
+	 * costs a third more CPU an upload). */
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
+	mallopt(M_ARENA_MAX, 4);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_TOP_PAD, 16 << 20);
 	server srv = {.o = o};
 	budget_init(&srv.memory, o->max_memory);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
