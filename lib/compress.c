@@ -131,7 +131,12 @@ static bool gunzip_one_shot(const uint8_t *in, size_t size, size_t claimed, sink
 	if (size < 18 || claimed > ONE_SHOT_MAX || claimed > s->max || claimed / DEFLATE_MAX_RATIO > size)
 		return false;
 	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
-	uint8_t *buf = malloc(claimed ? claimed : 1);
+	/* Sized as before the check, not to the byte: glibc then reuses the
+	 * buffers of one merge the same way, and peak RSS stays as it was. */
+	size_t cap = initial_guess(size, claimed, s->max);
+	if (cap < claimed)
+		cap = claimed;
+	uint8_t *buf = malloc(cap ? cap : 1);
 	size_t got_in = 0, got_out = 0;
 	bool ok = d && buf &&
 	          libdeflate_gzip_decompress_ex(d, in, size, buf, claimed, &got_in, &got_out) == LIBDEFLATE_SUCCESS &&
@@ -142,7 +147,8 @@ static bool gunzip_one_shot(const uint8_t *in, size_t size, size_t claimed, sink
 		return false;
 	}
 	s->buf = buf;
-	s->cap = s->used = claimed;
+	s->cap = cap;
+	s->used = claimed;
 	return true;
 }
 
