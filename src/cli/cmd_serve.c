@@ -27,7 +27,7 @@ static const flag_def serve_flags[] = {
 	{"max-body", 0, FLAG_SIZE, &opt.max_body, "BYTES", "largest request body, from 1K to 1G (default 64M)", .min = 1 << 10,
 	 .max = 1 << 30},
 	{"max-memory", 0, FLAG_SIZE, &opt.max_memory, "BYTES",
-	 "request bytes held in memory across all connections, from 1M to 64G (default 512M); past it, 503 and Retry-After",
+	 "request bodies held at once, from 1M to 64G (default 512M); past it, 503",
 	 .min = 1 << 20, .max = (size_t)64 << 30},
 	{"max-connections", 0, FLAG_INT, &opt.max_connections, "N", "concurrent connections, from 1 to 100000 (default 1024)",
 	 .min = 1, .max = 100000},

@@ -61,6 +61,9 @@ S=(serve --listen 127.0.0.1:0 --data serve-data)
 bad_value "serve --max-body -1 (was: no limit)" 'flag -max-body: want a size' "${S[@]}" --max-body -1
 bad_value "serve --max-body 17179869185G (was: wrapped to 1 GiB)" 'flag -max-body: want a size' "${S[@]}" --max-body 17179869185G
 bad_value "serve --max-body past its bound names the bound" 'from 1K to 1G' "${S[@]}" --max-body 2G
+bad_value "serve --max-memory under its bound names the bound" 'from 1M to 64G' "${S[@]}" --max-memory 512K
+bad_value "serve --max-memory past its bound names the bound" 'from 1M to 64G' "${S[@]}" --max-memory 65G
+bad_value "serve --max-memory -1" 'flag -max-memory: want a size' "${S[@]}" --max-memory -1
 bad_value "serve --retention 1e30h (was: undefined behaviour)" 'flag -retention: want a duration' "${S[@]}" --retention 1e30h
 bad_value "serve --retention 0s" 'from 1s to 876000h' "${S[@]}" --retention 0s
 bad_value "serve --timeout 25h" 'from 1s to 24h' "${S[@]}" --timeout 25h
