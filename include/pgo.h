@@ -273,6 +273,27 @@ pgo_status pgo_decode_with(const uint8_t *data, size_t size, const char *name,
                            const pgo_decode_options *options, pgo_profile **out, pgo_error *err);
 
 /*
+ * The check pgo_decode makes of raw pprof bytes as they stream out of
+ * gzip or zstd, for callers that receive raw bytes a piece at a time (a
+ * zip entry as it inflates): the top-level fields' numbers and wire types,
+ * each length-delimited field's length, and the count limits, so that
+ * zeros, junk or a huge field are refused at their first bad field without
+ * the rest being read. Errors say "NAME: offset N: RULE", N counting from
+ * the first byte fed. Passing the check does not make a valid profile:
+ * pgo_decode still checks the payloads. limits may be NULL for the
+ * defaults; name and limits are copied.
+ */
+typedef struct pgo_shape_check pgo_shape_check;
+pgo_status pgo_shape_check_new(const char *name, const pgo_limits *limits, pgo_shape_check **out,
+                               pgo_error *err);
+/* Checks the next size bytes. After a failure it returns that status
+ * again and leaves err as it is. */
+pgo_status pgo_shape_check_feed(pgo_shape_check *c, const uint8_t *data, size_t size, pgo_error *err);
+/* At the end of the data: fails when it ends inside a field. */
+pgo_status pgo_shape_check_finish(pgo_shape_check *c, pgo_error *err);
+void pgo_shape_check_free(pgo_shape_check *c);
+
+/*
  * Encodes the profile as pprof protobuf; deterministic for a given profile.
  * gzip_level 0 writes raw protobuf, otherwise gzip at that level.
  */

@@ -328,3 +328,46 @@ pgo_status pgo_wirecheck_end(pgo_wirecheck *c, pgo_error *err)
 		               c->len - c->skip);
 	return PGO_OK;
 }
+
+/* The public form: the check with its own copies of the name and limits,
+ * which pgo_wirecheck only points at. */
+struct pgo_shape_check {
+	pgo_wirecheck check;
+	pgo_limits limits;
+	char name[];
+};
+
+pgo_status pgo_shape_check_new(const char *name, const pgo_limits *limits, pgo_shape_check **out,
+                               pgo_error *err)
+{
+	*out = NULL;
+	if (!name)
+		name = "<input>";
+	size_t len = strlen(name);
+	pgo_shape_check *c = malloc(sizeof *c + len + 1);
+	if (!c)
+		return pgo_fail(err, PGO_ERR_NOMEM, "%s: out of memory", name);
+	memcpy(c->name, name, len + 1);
+	if (limits)
+		c->limits = *limits;
+	else
+		pgo_limits_default(&c->limits);
+	pgo_wirecheck_init(&c->check, c->name, &c->limits, false);
+	*out = c;
+	return PGO_OK;
+}
+
+pgo_status pgo_shape_check_feed(pgo_shape_check *c, const uint8_t *data, size_t size, pgo_error *err)
+{
+	return pgo_wirecheck_feed(&c->check, data, size, err);
+}
+
+pgo_status pgo_shape_check_finish(pgo_shape_check *c, pgo_error *err)
+{
+	return pgo_wirecheck_end(&c->check, err);
+}
+
+void pgo_shape_check_free(pgo_shape_check *c)
+{
+	free(c);
+}

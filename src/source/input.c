@@ -84,6 +84,82 @@ static pgo_status append(pgo_input_list *list, const char *name, size_t entry_at
 	return PGO_OK;
 }
 
+/* An entry is inflated and checked this much at a time. */
+#define ENTRY_CHUNK ((size_t)1 << 20)
+/* An entry that is not a profile at all (metrics.json, go.trace beside an
+ * upload's profiles) is kept for its reader to skip up to this size; one
+ * that declares more is a bomb, refused before it is inflated. */
+#define FOREIGN_MAX ((size_t)64 << 20)
+
+/*
+ * Reads the entry zf (full: "archive:entry") of at most size bytes into a
+ * buffer that grows with the data actually read, not the size the archive
+ * claims. Raw pprof bytes are checked as they inflate, a chunk at a time,
+ * so that zeros, junk or a huge field are refused after the first chunk
+ * that shows it. gzip and zstd entries are checked by pgo_decode as they
+ * decompress. The end of the entry, and its size, are the caller's.
+ */
+static pgo_status read_entry(zip_file_t *zf, const char *full, size_t size, const pgo_limits *limits,
+                             uint8_t **out, size_t *out_used, pgo_error *err)
+{
+	enum { UNKNOWN, CHECKED, UNCHECKED } mode = UNKNOWN;
+	pgo_shape_check *check = NULL;
+	size_t cap = size < 65536 ? size + 1 : 65536, used = 0, checked = 0;
+	uint8_t *buf = malloc(cap);
+	pgo_status st = buf ? PGO_OK : pgo_fail(err, PGO_ERR_NOMEM, "%s: out of memory reading the entry", full);
+	bool end = false;
+	while (!st && !end) {
+		if (used == cap) {
+			size_t ncap = cap * 2 > size + 1 ? size + 1 : cap * 2;
+			if (ncap <= cap)
+				break; /* more data than claimed: the caller says so */
+			uint8_t *nb = realloc(buf, ncap);
+			if (!nb) {
+				st = pgo_fail(err, PGO_ERR_NOMEM, "%s: out of memory reading the entry", full);
+				break;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		size_t want = cap - used < ENTRY_CHUNK ? cap - used : ENTRY_CHUNK;
+		zip_int64_t got = zip_fread(zf, buf + used, want);
+		if (got < 0) {
+			/* libzip checks the CRC at the end of the entry. */
+			st = pgo_fail(err, PGO_ERR_FORMAT, "%s: entry is corrupt or truncated: %s", full, zip_file_strerror(zf));
+			break;
+		}
+		used += (size_t)got;
+		end = got == 0;
+		/* What the entry holds, from its first bytes (4: zstd's magic). */
+		if (mode == UNKNOWN && (used >= 4 || end)) {
+			mode = UNCHECKED;
+			if (pgo_sniff(buf, used) != PGO_COMPRESSION_NONE) {
+				/* decoded, and checked, later */
+			} else if (pgo_looks_like_pprof(buf, used)) {
+				mode = CHECKED;
+				st = pgo_shape_check_new(full, limits, &check, err);
+			} else if (size > FOREIGN_MAX) {
+				st = pgo_fail(err, PGO_ERR_LIMIT,
+				              "%s: offset 0: not a pprof profile, and its %zu bytes are more than the %zu a file beside "
+				              "the profiles (metrics.json, go.trace) may hold",
+				              full, size, FOREIGN_MAX);
+			}
+		}
+		if (!st && mode == CHECKED && used > checked) {
+			st = pgo_shape_check_feed(check, buf + checked, used - checked, err);
+			checked = used;
+		}
+	}
+	pgo_shape_check_free(check);
+	if (st) {
+		free(buf);
+		return st;
+	}
+	*out = buf;
+	*out_used = used;
+	return PGO_OK;
+}
+
 pgo_status pgo_zip_each(const char *name, const uint8_t *data, size_t size, size_t max_bytes,
                         pgo_zip_entry_fn fn, void *ctx, pgo_error *err)
 {
@@ -101,6 +177,10 @@ pgo_status pgo_zip_each(const char *name, const uint8_t *data, size_t size, size
 	zip_error_fini(&ze);
 	zip_int64_t n = zip_get_num_entries(za, 0);
 	size_t added = 0, total = 0;
+	/* The decoder's limits, on at most max_bytes of an entry. */
+	pgo_limits limits;
+	pgo_limits_default(&limits);
+	limits.max_decompressed_bytes = max_bytes;
 	pgo_status st = PGO_OK;
 	/* The sizes the archive declares, before anything is inflated: a zip
 	 * bomb is refused at once. Reading still stops at each declared size. */
@@ -139,28 +219,13 @@ pgo_status pgo_zip_each(const char *name, const uint8_t *data, size_t size, size
 			st = pgo_fail(err, PGO_ERR_FORMAT, "%s: cannot open entry: %s", full, zip_strerror(za));
 			break;
 		}
-		/* Grow with the data actually read, not the size the archive claims. */
-		size_t cap = zs.size < 65536 ? (size_t)zs.size + 1 : 65536, used = 0;
-		uint8_t *buf = malloc(cap);
-		zip_int64_t got = 0;
-		while (buf) {
-			if (used == cap) {
-				size_t ncap = cap * 2 > (size_t)zs.size + 1 ? (size_t)zs.size + 1 : cap * 2;
-				uint8_t *nb = ncap > cap ? realloc(buf, ncap) : NULL;
-				if (!nb)
-					break; /* more data than claimed, or out of memory */
-				buf = nb;
-				cap = ncap;
-			}
-			got = zip_fread(zf, buf + used, cap - used);
-			if (got <= 0)
-				break;
-			used += (size_t)got;
-		}
-		/* libzip checks the CRC at the end of the entry. */
-		if (!buf || got < 0 || used != zs.size) {
-			st = pgo_fail(err, buf ? PGO_ERR_FORMAT : PGO_ERR_NOMEM, "%s: entry is corrupt or truncated: %s", full,
-			          buf ? zip_file_strerror(zf) : "out of memory");
+		uint8_t *buf = NULL;
+		size_t used = 0;
+		st = read_entry(zf, full, (size_t)zs.size, &limits, &buf, &used, err);
+		if (!st && used != zs.size)
+			st = pgo_fail(err, PGO_ERR_FORMAT, "%s: entry is corrupt or truncated: %s", full,
+			              zip_file_strerror(zf));
+		if (st) {
 			free(buf);
 			zip_fclose(zf);
 			break;

@@ -22,7 +22,12 @@ typedef struct pgo_input_list {
  * the file itself, or every file entry of a zip archive (when allow_zip;
  * otherwise an archive is an error, before any entry is inflated). No
  * file, and no archive's entries together, may exceed max_bytes. Profile
- * bytes are not decoded here.
+ * bytes are not decoded here, but an entry of raw pprof bytes is checked
+ * as it inflates (pgo_shape_check, the decoder's limits on max_bytes), so
+ * that zeros, junk or a huge field are refused after the first chunk that
+ * shows it, naming "archive:entry" and the offset in the entry. An entry
+ * that is not a profile at all (metrics.json) is kept for the caller to
+ * skip, up to 64 MiB; one that declares more is refused before it inflates.
  */
 pgo_status pgo_read_inputs(const char *path, size_t max_bytes, bool allow_zip, pgo_input_list *list,
                            pgo_error *err);
