@@ -290,6 +290,11 @@ bad random  ''  "4 KiB of random bytes"
 zipbad() {
 	local kind=$1 name=$2 ename=$3 keyword=$4 desc=$5 f="in/$1.zip"
 	make_input "$kind" "$f" || return
+	# an offset mkbad reports is in the entry
+	if [ -n "${OFFSET[$f]:-}" ]; then
+		OFFSET[$name]=${OFFSET[$f]}
+		OFFSET[$ename]=${OFFSET[$f]}
+	fi
 	merge_fails "$desc" "$name" "$keyword" in/good.pprof "$f"
 	edges_fails "$desc" "$ename" "$f"
 }
@@ -303,6 +308,30 @@ zipbad zip-bad-entry $Z-bad-entry.zip:bad.pprof $Z-bad-entry.zip           'gzip
 # eight 1000 MiB entries of zeros in an 8 MB archive: refused from the sizes
 # the archive declares, before anything is inflated
 zipbad zip-bomb      $Z-bomb.zip                $Z-bomb.zip                'limit'          "zip bomb (8 x 1000 MiB in 8 MB)"
+
+# one entry of raw bytes that inflates to about 1 GiB, in an archive of 1 to
+# 4 MB: refused as it inflates, at its first bad field, with the offset in
+# the entry; a file that is not a profile at all (merge skips a small one,
+# as metrics.json) from the size it declares
+zipbad zip-zeros      $Z-zeros.zip:cpu.pprof      $Z-zeros.zip:cpu.pprof \
+	'not a pprof profile.*more than the 67108864' "zip entry of 992 MiB of zeros (1 MB)"
+zipbad zip-huge-field $Z-huge-field.zip:cpu.pprof $Z-huge-field.zip:cpu.pprof \
+	'string_table entry.*claims 1048575985 bytes.*not a pprof profile' \
+	"zip entry: a valid raw profile, then a string of 1000 MiB of zeros (1 MB)"
+
+# junk: where it stops depends on the junk, so the test reads the offset
+# from the message
+entry_offset_under() { # FILE MAX: the offset in the entry FILE's message names is below MAX
+	local at
+	at=$(sed -n 's/^[^ ]* [^ ]* error: [^ ]*: offset \([0-9]*\): .*/\1/p' "$1")
+	[ -n "$at" ] && [ "$at" -lt "$2" ]
+}
+make_input zip-junk in/zip-junk.zip
+merge_fails "zip entry of 1000 MiB of junk (4 MB)" $Z-junk.zip:cpu.pprof 'not a pprof profile' \
+	in/good.pprof in/zip-junk.zip
+check "merge: ... refused within its first MiB" entry_offset_under stderr.txt $((1 << 20))
+edges_fails "zip entry of 1000 MiB of junk (4 MB)" $Z-junk.zip:cpu.pprof in/zip-junk.zip
+check "edges: ... refused within its first MiB" entry_offset_under stderr.txt $((1 << 20))
 
 # --- empty inputs: merge fails, edges prints the bare header like go tool preprofile
 for kind in empty empty-gzip; do

@@ -733,6 +733,101 @@ static void zip_bomb(pb *out)
 	pb_free(&z);
 }
 
+/*
+ * A raw deflate stream of prefix, then n matches of length 258 at distance
+ * dist (prefix's last dist bytes, over and over): the prefix in a stored
+ * block, the matches in a dynamic Huffman block where each costs 2 bits and
+ * the distance's extra bits. 1 + 258 n bytes of zeros (dist 1) take about
+ * 1/1032 of that; a 256-byte block repeated (dist 256), about 1/258.
+ */
+static void deflate_repeat(pb *out, const uint8_t *prefix, size_t plen, unsigned dist, uint64_t n)
+{
+	/* distance codes 0..29: base distances, and extra bits */
+	static const unsigned dbase[30] = {1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513,
+	                                   769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
+	static const unsigned dextra[30] = {0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6,
+	                                    6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
+	if (plen < dist || plen > 65535 || dist < 1 || dist > 32768)
+		die("deflate_repeat: bad prefix or distance");
+	unsigned dcode = 29;
+	while (dbase[dcode] > dist)
+		dcode--;
+	/* the prefix: a stored block, not the last */
+	pb_byte(out, 0);
+	put_le16(out, (uint16_t)plen);
+	put_le16(out, (uint16_t)~plen);
+	pb_raw(out, prefix, plen);
+	bits b = {out, 0, 0};
+	put_bits(&b, 1, 1); /* BFINAL */
+	put_bits(&b, 2, 2); /* dynamic Huffman */
+	put_bits(&b, 29, 5); /* HLIT: 286 literal/length codes */
+	put_bits(&b, dcode, 5); /* HDIST: dcode + 1 distance codes */
+	put_bits(&b, 14, 4); /* HCLEN: 18 code length codes */
+	/* code length codes: 1 and 18 of 1 bit each, canonically 1 -> 0, 18 -> 1 */
+	static const uint8_t cl_order[18] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1};
+	for (int i = 0; i < 18; i++)
+		put_bits(&b, cl_order[i] == 18 || cl_order[i] == 1, 3);
+#define ZEROS(run) (put_code(&b, 1, 1), put_bits(&b, (run) - 11, 7))
+#define ONE put_code(&b, 0, 1)
+	/* literal/length lengths: 0..255 -> 0, 256 -> 1, 257..284 -> 0, 285 -> 1 */
+	ZEROS(138);
+	ZEROS(118);
+	ONE;
+	ZEROS(28);
+	ONE;
+	/* distance lengths: dcode -> 1, the others 0 */
+	for (unsigned left = dcode; left;) {
+		unsigned run = left > 138 ? 138 : left;
+		if (run < 11) {
+			/* too short for code 18: no distance code below 11 is used here */
+			die("deflate_repeat: distance code below 11");
+		}
+		ZEROS(run);
+		left -= run;
+	}
+	ONE;
+#undef ZEROS
+#undef ONE
+	/* literal/length codes: 256 -> 0, 285 -> 1; the distance code -> 0 */
+	for (uint64_t i = 0; i < n; i++) {
+		put_code(&b, 1, 1); /* length 258 */
+		put_code(&b, 0, 1); /* the distance */
+		put_bits(&b, dist - dbase[dcode], (int)dextra[dcode]);
+	}
+	put_code(&b, 0, 1); /* end of block */
+	flush_bits(&b);
+}
+
+/* The CRC-32 of prefix followed by n times its last dist bytes, 258 each. */
+static uint32_t crc_of_repeat(const uint8_t *prefix, size_t plen, unsigned dist, uint64_t n)
+{
+	uint32_t crc = libdeflate_crc32(0, prefix, plen);
+	/* 258 n bytes of the period, a multiple of it at a time */
+	static uint8_t block[1 << 20];
+	size_t blen = sizeof block - sizeof block % dist;
+	for (size_t i = 0; i < blen; i++)
+		block[i] = prefix[plen - dist + i % dist];
+	uint64_t left = 258 * n;
+	while (left) {
+		size_t k = left < blen ? (size_t)left : blen;
+		crc = libdeflate_crc32(crc, block, k);
+		left -= k;
+	}
+	return crc;
+}
+
+/* A zip of one deflated entry, cpu.pprof: prefix, then its last dist bytes
+ * repeated to at least `bytes` in all (under the 1 GiB limit). */
+static void zip_repeat(pb *out, const uint8_t *prefix, size_t plen, unsigned dist, uint64_t bytes)
+{
+	uint64_t n = (bytes - plen + 257) / 258;
+	pb z = {.mark = -1};
+	deflate_repeat(&z, prefix, plen, dist, n);
+	zentry e = {"cpu.pprof", &z, true, plen + 258 * n, crc_of_repeat(prefix, plen, dist, n)};
+	zip_into(out, &e, 1, false);
+	pb_free(&z);
+}
+
 /* ---- kinds ------------------------------------------------------------ */
 
 static const char *const kinds[] = {
@@ -761,6 +856,8 @@ static const char *const kinds[] = {
 	"script", "text", "random",
 	/* zip archives */
 	"zip-empty", "zip-dir-only", "zip-truncated", "zip-corrupt", "zip-bad-entry", "zip-bomb",
+	/* zip entries of raw bytes, refused as they inflate */
+	"zip-zeros", "zip-huge-field", "zip-junk",
 	NULL,
 };
 
@@ -878,6 +975,33 @@ static void generate(pb *out, long *mark)
 		junk(out, 4096, 1);
 	} else if (is("zip-bomb")) {
 		zip_bomb(out);
+	} else if (is("zip-zeros")) {
+		/* one entry of 992 MiB of zeros, in 1 MB */
+		static const uint8_t zero[1];
+		zip_repeat(out, zero, 1, 1, UINT64_C(992) << 20);
+		*mark = 0;
+	} else if (is("zip-huge-field")) {
+		/* a valid raw profile, then a string_table entry of 1000 MiB of
+		 * zeros: refused at the field's key */
+		const char *k = kind;
+		kind = "good";
+		build_profile(&good);
+		kind = k;
+		*mark = (long)good.n;
+		uint64_t n = ((UINT64_C(1000) << 20) - 1) / 258;
+		pb_key(&good, 6, 2);
+		pb_varint(&good, 1 + 258 * n);
+		pb_byte(&good, 0);
+		zip_repeat(out, good.d, good.n, 1, good.n + 258 * n);
+	} else if (is("zip-junk")) {
+		/* 1000 MiB of junk: a block of 256 random bytes, over and over, in
+		 * 4 MB. Its first byte is the key of a field a Profile can hold
+		 * (merge skips files that start otherwise, as metrics.json). */
+		uint64_t seed = 1;
+		do
+			junk(&tmp, 256, seed++);
+		while (!pgo_looks_like_pprof(tmp.d + (tmp.n - 256), 256));
+		zip_repeat(out, tmp.d + (tmp.n - 256), 256, 256, UINT64_C(1000) << 20);
 	} else if (strncmp(kind, "zip-", 4) == 0 || strncmp(kind, "good-zip", 8) == 0) {
 		const char *k = kind;
 		kind = "good";
