@@ -25,6 +25,7 @@ typedef struct builder {
 	uint32_t *callee_of;     /* src string -> callee location */
 	uint32_t *callee_alt_of; /* src string -> second callee location */
 	pgo_index caller_ix;     /* (function, offset) -> caller location */
+	uint64_t seed;           /* keys caller_ix: locations keep first-seen order, so its layout reaches no output */
 	int64_t *caller_cum;     /* per out location: weight reaching it as caller */
 	uint32_t cap_cum;
 } builder;
@@ -85,7 +86,7 @@ static pgo_status caller_location(builder *b, pgo_str name, int64_t offset, uint
 	if (st)
 		return st;
 	k.line = pgo_wrap_add(1, offset);
-	uint64_t h = pgo_mix(k.function, (uint64_t)k.line);
+	uint64_t h = pgo_hash_step(b->seed, k.function, (uint64_t)k.line, b->seed);
 	uint32_t slot;
 	uint32_t found = pgo_index_find(&b->caller_ix, h, caller_eq, b->out, &k, &slot);
 	if (found == PGO_NONE) {
@@ -159,7 +160,7 @@ pgo_status pgo_compact(const pgo_profile *p, pgo_profile **out, pgo_error *err)
 	pgo_status st = pgo_edges_compute(p, &edges, err);
 	if (st)
 		return st;
-	builder b = {.src = p};
+	builder b = {.src = p, .seed = pgo_hash_seed()};
 	size_t n = p->strings.count;
 	b.out = pgo_profile_new();
 	b.function_of = malloc(n * sizeof *b.function_of);

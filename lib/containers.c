@@ -36,6 +36,29 @@ uint64_t pgo_hash_bytes(const void *data, size_t len, uint64_t seed)
 	return pgo_mix(h, tail ^ ((uint64_t)len << 56));
 }
 
+uint64_t pgo_hash_keyed(const void *data, size_t len, uint64_t seed)
+{
+	const uint8_t *p = data;
+	uint64_t h = seed;
+	size_t n = len;
+	for (; n >= 16; p += 16, n -= 16) {
+		uint64_t a, b;
+		memcpy(&a, p, 8);
+		memcpy(&b, p + 8, 8);
+		h = pgo_hash_step(h, a, b, seed);
+	}
+	/* The tail leaves b's top byte free for the length, so that zeros
+	 * padding the tail do not make strings of other lengths equal. */
+	uint64_t a = 0, b = 0;
+	if (n > 8) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + 8, n - 8);
+	} else {
+		memcpy(&a, p, n);
+	}
+	return pgo_hash_step(h, a, b ^ (uint64_t)len << 56, seed);
+}
+
 pgo_status pgo_index_init(pgo_index *ix, uint32_t expected)
 {
 	uint32_t size = 16;
@@ -136,6 +159,7 @@ pgo_status pgo_u64map_init(pgo_u64map *m, uint32_t expected)
 		m->slots[i].key = UINT64_MAX;
 	m->mask = size - 1;
 	m->count = 0;
+	m->seed = pgo_hash_seed();
 	return PGO_OK;
 }
 
@@ -146,9 +170,11 @@ void pgo_u64map_free(pgo_u64map *m)
 	m->mask = m->count = 0;
 }
 
-static inline uint32_t u64_slot(uint64_t key, uint32_t mask)
+/* Keyed: keys are addresses and IDs from input, and the map is never
+ * walked in slot order, so its layout reaches no output. */
+static inline uint32_t u64_slot(uint64_t key, uint32_t mask, uint64_t seed)
 {
-	return (uint32_t)(pgo_mix(key, 0x9fb21c651e98df25ull) >> 32) & mask;
+	return (uint32_t)(pgo_hash_step(seed, key, 0, seed) >> 32) & mask;
 }
 
 static pgo_status u64map_grow(pgo_u64map *m)
@@ -159,10 +185,11 @@ static pgo_status u64map_grow(pgo_u64map *m)
 	pgo_u64map bigger;
 	if (pgo_u64map_init(&bigger, old))
 		return PGO_ERR_NOMEM;
+	bigger.seed = m->seed;
 	for (uint32_t i = 0; i < old; i++) {
 		if (m->slots[i].key == UINT64_MAX)
 			continue;
-		uint32_t j = u64_slot(m->slots[i].key, bigger.mask);
+		uint32_t j = u64_slot(m->slots[i].key, bigger.mask, bigger.seed);
 		while (bigger.slots[j].key != UINT64_MAX)
 			j = (j + 1) & bigger.mask;
 		bigger.slots[j] = m->slots[i];
@@ -177,7 +204,7 @@ pgo_status pgo_u64map_upsert(pgo_u64map *m, uint64_t key, uint32_t fresh, uint32
 {
 	if ((uint64_t)(m->count + 1) * 2 > m->mask && u64map_grow(m))
 		return PGO_ERR_NOMEM;
-	uint32_t j = u64_slot(key, m->mask);
+	uint32_t j = u64_slot(key, m->mask, m->seed);
 	for (;; j = (j + 1) & m->mask) {
 		pgo_u64map_slot *s = &m->slots[j];
 		if (s->key == key) {

@@ -39,11 +39,13 @@ typedef struct graph {
 	graph_edge *edges;
 	uint32_t n_edges, cap_edges;
 	pgo_u64map edge_ix; /* (src << 32 | dst) -> edge */
+	uint64_t seed;      /* keys node_ix: nodes keep first-seen order, so its layout reaches no output */
 } graph;
 
-static uint64_t node_hash(const node *n)
+static uint64_t node_hash(const node *n, uint64_t seed)
 {
-	return pgo_mix(pgo_mix(n->name, n->address), pgo_mix((uint64_t)n->start_line, (uint64_t)n->line));
+	uint64_t h = pgo_hash_step(seed, n->address, (uint64_t)n->start_line, seed);
+	return pgo_hash_step(h, (uint64_t)n->line, n->name, seed);
 }
 
 static bool node_eq(const void *ctx, uint32_t e, const void *key)
@@ -55,7 +57,7 @@ static bool node_eq(const void *ctx, uint32_t e, const void *key)
 
 static pgo_status node_of(graph *g, const node *key, uint32_t *out)
 {
-	uint64_t h = node_hash(key);
+	uint64_t h = node_hash(key, g->seed);
 	uint32_t slot;
 	uint32_t found = pgo_index_find(&g->node_ix, h, node_eq, g, key, &slot);
 	if (found == PGO_NONE) {
@@ -388,6 +390,7 @@ typedef struct named_map {
 	pgo_edge *edges;
 	uint32_t n, cap;
 	pgo_index ix;
+	uint64_t seed; /* keys ix: edges are sorted before they are printed */
 } named_map;
 
 static bool named_eq(const void *ctx, uint32_t e, const void *key)
@@ -398,7 +401,7 @@ static bool named_eq(const void *ctx, uint32_t e, const void *key)
 
 static pgo_status add_named(named_map *m, pgo_edge key)
 {
-	uint64_t h = pgo_mix(pgo_mix(key.caller, key.callee), (uint64_t)key.offset);
+	uint64_t h = pgo_hash_step(m->seed, (uint64_t)key.caller << 32 | key.callee, (uint64_t)key.offset, m->seed);
 	uint32_t slot;
 	uint32_t found = pgo_index_find(&m->ix, h, named_eq, m, &key, &slot);
 	if (found != PGO_NONE) {
@@ -541,8 +544,8 @@ pgo_status pgo_edges_compute(const pgo_profile *p, pgo_edges *out, pgo_error *er
 		                "profile has no sample type samples/count or cpu/nanoseconds, which the Go compiler requires");
 	out->value_index = vi;
 
-	graph g = {0};
-	named_map named = {0};
+	graph g = {.seed = pgo_hash_seed()};
+	named_map named = {.seed = g.seed};
 	pgo_status st = PGO_ERR_NOMEM;
 	if (pgo_index_init(&g.node_ix, p->n_lines / 2 + 16) || pgo_u64map_init(&g.edge_ix, p->n_lines / 2 + 16) ||
 	    pgo_index_init(&named.ix, p->n_lines / 4 + 16))

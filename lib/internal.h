@@ -36,7 +36,22 @@ static inline uint64_t pgo_mix(uint64_t a, uint64_t b)
 	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
+/* An unkeyed hash, for values that reach the output (fingerprints, the
+ * canonical order): a word equal to pgo_mix's constant zeroes the state,
+ * so input can collide it at will. Never for a table of input keys. */
 uint64_t pgo_hash_bytes(const void *data, size_t len, uint64_t seed);
+
+/* One step of a keyed hash (h starts from the seed): the seed keys one
+ * operand and h the other, so no input word can zero the product and
+ * cancel the rest, and collisions cannot be found without the seed.
+ * Words of a key must not be XORed together first. */
+static inline uint64_t pgo_hash_step(uint64_t h, uint64_t a, uint64_t b, uint64_t seed)
+{
+	return pgo_mix(h ^ a, b ^ seed);
+}
+
+/* pgo_hash_bytes keyed so, for lookup tables of input strings. */
+uint64_t pgo_hash_keyed(const void *data, size_t len, uint64_t seed);
 
 /*
  * The seed of hash tables that only look things up (interned strings, ID
@@ -83,6 +98,7 @@ typedef struct pgo_u64map_slot {
 typedef struct pgo_u64map {
 	pgo_u64map_slot *slots;
 	uint32_t mask, count;
+	uint64_t seed; /* pgo_hash_seed() at init: keys are addresses and IDs from input */
 } pgo_u64map;
 
 pgo_status pgo_u64map_init(pgo_u64map *m, uint32_t expected);

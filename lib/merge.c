@@ -32,7 +32,10 @@ struct pgo_merger {
 	char *first_name;          /* the first input's name, for messages */
 	uint32_t n_added;
 	pgo_error *err;
+	/* Lookup only: entities keep first-seen order, so the tables' layout
+	 * reaches no output and they are keyed by the process's seed. */
 	pgo_index fn_ix, map_ix, loc_ix, sample_ix;
+	uint64_t seed;
 
 	const pgo_profile *in;
 	pgo_str *str_map;
@@ -70,11 +73,10 @@ static pgo_status map_string(merger *m, pgo_str s, pgo_str *out)
 
 /* ---- functions ---------------------------------------------------- */
 
-static uint64_t function_hash(const pgo_function *f)
+static uint64_t function_hash(const pgo_function *f, uint64_t seed)
 {
-	uint64_t h = pgo_mix(f->name, f->system_name);
-	h = pgo_mix(h ^ f->filename, (uint64_t)f->start_line);
-	return h;
+	uint64_t h = pgo_hash_step(seed, (uint64_t)f->name << 32 | f->system_name, (uint64_t)f->start_line, seed);
+	return pgo_hash_step(h, f->filename, 0, seed);
 }
 
 static bool function_eq(const void *ctx, uint32_t e, const void *key)
@@ -95,7 +97,7 @@ static pgo_status map_function(merger *m, uint32_t i, uint32_t *out)
 	if (map_string(m, src->name, &f.name) || map_string(m, src->system_name, &f.system_name) ||
 	    map_string(m, src->filename, &f.filename))
 		return PGO_ERR_NOMEM;
-	uint64_t h = function_hash(&f);
+	uint64_t h = function_hash(&f, m->seed);
 	uint32_t slot;
 	uint32_t found = pgo_index_find(&m->fn_ix, h, function_eq, m->out, &f, &slot);
 	if (found == PGO_NONE) {
@@ -130,9 +132,10 @@ static mapping_key key_of_mapping(const pgo_mapping *mp)
 	return k;
 }
 
-static uint64_t mapping_hash(const mapping_key *k)
+static uint64_t mapping_hash(const mapping_key *k, uint64_t seed)
 {
-	return pgo_mix(pgo_mix(k->size, k->file_offset), k->build_id_or_file);
+	uint64_t h = pgo_hash_step(seed, k->size, k->file_offset, seed);
+	return pgo_hash_step(h, k->build_id_or_file, 0, seed);
 }
 
 static bool mapping_eq(const void *ctx, uint32_t e, const void *key)
@@ -159,7 +162,7 @@ static pgo_status map_mapping(merger *m, uint32_t i, mapped_mapping *out)
 	if (map_string(m, src->filename, &mp.filename) || map_string(m, src->build_id, &mp.build_id))
 		return PGO_ERR_NOMEM;
 	mapping_key k = key_of_mapping(&mp);
-	uint64_t h = mapping_hash(&k);
+	uint64_t h = mapping_hash(&k, m->seed);
 	uint32_t slot;
 	pgo_profile *o = m->out;
 	uint32_t found = pgo_index_find(&m->map_ix, h, mapping_eq, o, &k, &slot);
@@ -188,14 +191,15 @@ typedef struct location_key {
 	uint32_t n_lines;
 } location_key;
 
-static uint64_t location_hash(const location_key *k)
+static uint64_t location_hash(const location_key *k, uint64_t seed)
 {
-	uint64_t h = pgo_mix(k->rel_address, ((uint64_t)k->mapping << 1) | k->is_folded);
+	uint64_t h = pgo_hash_step(seed, k->rel_address, (uint64_t)k->mapping << 32 | k->n_lines, seed);
 	for (uint32_t i = 0; i < k->n_lines; i++) {
-		h = pgo_mix(h ^ k->lines[i].function, (uint64_t)k->lines[i].line);
-		h ^= (uint64_t)k->lines[i].column;
+		const pgo_line *ln = &k->lines[i];
+		h = pgo_hash_step(h, (uint64_t)ln->line, (uint64_t)ln->column, seed);
+		h = pgo_hash_step(h, ln->function, 0, seed);
 	}
-	return pgo_mix(h, k->n_lines);
+	return k->is_folded ? pgo_hash_step(h, 1, 0, seed) : h;
 }
 
 static uint64_t relative_address(const pgo_profile *p, const pgo_location *l)
@@ -248,7 +252,7 @@ static pgo_status map_location(merger *m, uint32_t i, uint32_t *out)
 		.lines = m->lines,
 		.n_lines = src->n_lines,
 	};
-	uint64_t h = location_hash(&k);
+	uint64_t h = location_hash(&k, m->seed);
 	uint32_t slot;
 	uint32_t found = pgo_index_find(&m->loc_ix, h, location_eq, o, &k, &slot);
 	if (found == PGO_NONE) {
@@ -284,15 +288,22 @@ typedef struct sample_key {
 	uint32_t n_labels;
 } sample_key;
 
-static uint64_t sample_hash(const sample_key *k)
+static uint64_t sample_hash(const sample_key *k, uint64_t seed)
 {
-	uint64_t h = k->n_locs;
-	for (uint32_t i = 0; i < k->n_locs; i++)
-		h = pgo_mix(h, k->locs[i]);
-	for (uint32_t i = 0; i < k->n_labels; i++) {
-		const pgo_label *l = &k->labels[i];
-		h = pgo_mix(h ^ l->key, ((uint64_t)l->str << 32) ^ l->num_unit);
-		h ^= (uint64_t)l->num;
+	const uint32_t *loc = k->locs;
+	uint32_t n = k->n_locs, i = 0;
+	/* four location indexes a step */
+	uint64_t h = pgo_hash_step(seed, n, k->n_labels, seed);
+	for (; i + 4 <= n; i += 4)
+		h = pgo_hash_step(h, (uint64_t)loc[i] << 32 | loc[i + 1], (uint64_t)loc[i + 2] << 32 | loc[i + 3], seed);
+	if (i < n) {
+		uint64_t a = (uint64_t)loc[i] << 32 | (i + 1 < n ? loc[i + 1] : 0);
+		h = pgo_hash_step(h, a, i + 2 < n ? loc[i + 2] : 0, seed);
+	}
+	for (uint32_t j = 0; j < k->n_labels; j++) {
+		const pgo_label *l = &k->labels[j];
+		h = pgo_hash_step(h, (uint64_t)l->key << 32 | l->str, (uint64_t)l->num, seed);
+		h = pgo_hash_step(h, l->num_unit, 0, seed);
 	}
 	return h;
 }
@@ -355,9 +366,14 @@ static pgo_status map_sample(merger *m, uint32_t i)
 		return PGO_OK;
 	if (PGO_GROW(m->locs, m->cap_locs, src->n_locations))
 		return oom(m);
-	for (uint32_t j = 0; j < src->n_locations; j++)
-		if (map_location(m, in->sample_locations[src->locations_at + j], &m->locs[j]))
+	/* Most locations were mapped by an earlier sample: that test stays in this loop. */
+	const uint32_t *src_locs = in->sample_locations + src->locations_at;
+	for (uint32_t j = 0; j < src->n_locations; j++) {
+		uint32_t mapped = m->loc_map[src_locs[j]];
+		if (mapped == PGO_NONE && map_location(m, src_locs[j], &mapped))
 			return PGO_ERR_NOMEM;
+		m->locs[j] = mapped;
+	}
 	uint32_t n_labels = m->keep_labels ? src->n_labels : 0;
 	if (n_labels) {
 		if (PGO_GROW(m->labels, m->cap_labels, n_labels))
@@ -373,7 +389,7 @@ static pgo_status map_sample(merger *m, uint32_t i)
 		sort_labels(m->out, m->labels, n_labels);
 	}
 	sample_key k = {m->locs, src->n_locations, m->labels, n_labels};
-	uint64_t h = sample_hash(&k);
+	uint64_t h = sample_hash(&k, m->seed);
 	pgo_profile *o = m->out;
 	uint32_t slot;
 	uint32_t found = pgo_index_find(&m->sample_ix, h, sample_eq, o, &k, &slot);
@@ -492,6 +508,7 @@ static uint64_t hash_str(const pgo_profile *p, pgo_str s)
 {
 	size_t len;
 	const char *str = pgo_string(p, s, &len);
+	/* fixed seed: fingerprints set the canonical order, which reaches the output */
 	return pgo_hash_bytes(str, len, 0x5eed);
 }
 
@@ -499,6 +516,7 @@ static uint64_t hash_str(const pgo_profile *p, pgo_str s)
  * A fingerprint of everything that can make a merge's output depend on
  * which input comes first: samples in order with their stacks resolved to
  * content, the main mapping, and the headers taken from a first input.
+ * Unkeyed: through the order it reaches the output; collisions only tie.
  */
 static pgo_status fingerprint(const pgo_profile *p, uint64_t *out)
 {
@@ -626,6 +644,7 @@ pgo_status pgo_merger_new(const pgo_merge_options *options, pgo_merger **out, pg
 		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory while merging");
 	m->keep_labels = options && options->keep_labels;
 	m->noinline = options ? options->noinline : NULL;
+	m->seed = pgo_hash_seed();
 	m->out = pgo_profile_new();
 	if (!m->out || pgo_index_init(&m->fn_ix, 1024) || pgo_index_init(&m->map_ix, 16) ||
 	    pgo_index_init(&m->loc_ix, 4096) || pgo_index_init(&m->sample_ix, 4096)) {
@@ -729,11 +748,12 @@ static pgo_status remerge(pgo_profile **p, pgo_error *err)
 static pgo_status has_duplicate_function(const pgo_profile *p, bool *dup)
 {
 	pgo_index ix;
+	uint64_t seed = pgo_hash_seed();
 	*dup = false;
 	if (pgo_index_init(&ix, p->n_functions))
 		return PGO_ERR_NOMEM;
 	for (uint32_t i = 0; i < p->n_functions && !*dup; i++) {
-		uint64_t h = function_hash(&p->functions[i]);
+		uint64_t h = function_hash(&p->functions[i], seed);
 		uint32_t slot;
 		if (pgo_index_find(&ix, h, function_eq, p, &p->functions[i], &slot) != PGO_NONE)
 			*dup = true;
@@ -793,6 +813,7 @@ pgo_status pgo_fingerprint_input(const uint8_t *data, size_t size, pgo_fingerpri
 			out->compressed = false; /* placed by content, like a raw input */
 		}
 	}
+	/* fixed seeds: the fingerprint sets the canonical order, which reaches the output */
 	out->hash[0] = pgo_hash_bytes(content, size, 0x0bde12);
 	out->hash[1] = pgo_hash_bytes(content, size, 0x51ed27);
 	out->size = size;

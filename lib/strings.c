@@ -62,7 +62,7 @@ static pgo_status grow_slots(pgo_strings *s)
 	uint32_t mask = size - 1;
 	uint64_t seed = pgo_hash_seed();
 	for (uint32_t i = 0; i < s->count; i++) {
-		uint64_t h = pgo_hash_bytes(s->bytes + s->offsets[i], s->lengths[i], seed);
+		uint64_t h = pgo_hash_keyed(s->bytes + s->offsets[i], s->lengths[i], seed);
 		uint32_t j = (uint32_t)h & mask;
 		while (slots[j])
 			j = (j + 1) & mask;
@@ -79,7 +79,7 @@ pgo_status pgo_intern(pgo_profile *p, const char *str, size_t len, pgo_str *out)
 	pgo_strings *s = &p->strings;
 	if (len > UINT32_MAX - 1)
 		return PGO_ERR_LIMIT;
-	uint64_t h = pgo_hash_bytes(str, len, pgo_hash_seed());
+	uint64_t h = pgo_hash_keyed(str, len, pgo_hash_seed());
 	uint32_t j = (uint32_t)h & s->mask;
 	for (;; j = (j + 1) & s->mask) {
 		uint32_t v = s->slots[j];
