@@ -283,9 +283,10 @@ gz_verdict() {
 		printf " its output is %.2f%% %s,", (d > z ? (d - z) : (z - d)) * 100 / z, (d <= z ? "smaller" : "larger")
 		printf " and it decompresses %.1fx as fast.\n\n", zd / dd
 		if (dc < zc && dd < zd && d <= z * 1.02) {
-			print "Decision: libdeflate, as libpgo already uses (level 6 for default.pgo), for both directions;"
-			print "zlib is not linked into libpgo. libdeflate needs whole buffers in memory, which libpgo"
-			print "has anyway: it decodes whole profiles, bounded by max_decompressed_bytes."
+			print "Decision: libdeflate, as libpgo already uses (level 6 for default.pgo), to compress and to"
+			print "inflate gzip members whole (pgotool'"'"'s own blocks, small single members). libpgo also links"
+			print "zlib: other gzip input streams through it, 1 MiB at a time, so that a profile'"'"'s shape is"
+			print "checked as it decompresses and a bomb or junk stops early."
 		} else {
 			print "Decision: these figures do not favour libdeflate on every count; see the table before"
 			print "keeping it (libpgo currently uses libdeflate)."
