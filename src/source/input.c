@@ -90,6 +90,10 @@ static pgo_status append(pgo_input_list *list, const char *name, size_t entry_at
  * upload's profiles) is kept for its reader to skip up to this size; one
  * that declares more is a bomb, refused before it is inflated. */
 #define FOREIGN_MAX ((size_t)64 << 20)
+/* A compressed entry the zip shrank this many times over, past this size,
+ * is refused: real gzip or zstd data deflates by a few percent at most. */
+#define COMPRESSED_RATIO_FROM ((size_t)16 << 20)
+#define COMPRESSED_RATIO_MAX 8
 
 /*
  * Reads the entry zf (full: "archive:entry") of at most size bytes into a
@@ -99,7 +103,7 @@ static pgo_status append(pgo_input_list *list, const char *name, size_t entry_at
  * that shows it. gzip and zstd entries are checked by pgo_decode as they
  * decompress. The end of the entry, and its size, are the caller's.
  */
-static pgo_status read_entry(zip_file_t *zf, const char *full, size_t size, const pgo_limits *limits,
+static pgo_status read_entry(zip_file_t *zf, const char *full, size_t size, size_t comp_size, const pgo_limits *limits,
                              uint8_t **out, size_t *out_used, pgo_error *err)
 {
 	enum { UNKNOWN, CHECKED, UNCHECKED } mode = UNKNOWN;
@@ -134,7 +138,16 @@ static pgo_status read_entry(zip_file_t *zf, const char *full, size_t size, cons
 		if (mode == UNKNOWN && (used >= 4 || end)) {
 			mode = UNCHECKED;
 			if (pgo_sniff(buf, used) != PGO_COMPRESSION_NONE) {
-				/* decoded, and checked, later */
+				/* Decoded, and checked, later; but compressed data does not
+				 * compress again, so an entry the zip shrank many times over
+				 * is a bomb in disguise (gzip of stored zeros, say), refused
+				 * before it is read whole. */
+				if (size > COMPRESSED_RATIO_FROM && comp_size && size / comp_size >= COMPRESSED_RATIO_MAX)
+					st = pgo_fail(err, PGO_ERR_LIMIT,
+					              "%s: offset 0: %zu bytes of %s data that the zip compressed %zu times over; "
+					              "compressed data does not compress again, so this is not a profile",
+					              full, size, pgo_sniff(buf, used) == PGO_COMPRESSION_GZIP ? "gzip" : "zstd",
+					              size / comp_size);
 			} else if (pgo_looks_like_pprof(buf, used)) {
 				mode = CHECKED;
 				st = pgo_shape_check_new(full, limits, &check, err);
@@ -221,7 +234,8 @@ pgo_status pgo_zip_each(const char *name, const uint8_t *data, size_t size, size
 		}
 		uint8_t *buf = NULL;
 		size_t used = 0;
-		st = read_entry(zf, full, (size_t)zs.size, &limits, &buf, &used, err);
+		size_t comp = (zs.valid & ZIP_STAT_COMP_SIZE) ? (size_t)zs.comp_size : 0;
+		st = read_entry(zf, full, (size_t)zs.size, comp, &limits, &buf, &used, err);
 		if (!st && used != zs.size)
 			st = pgo_fail(err, PGO_ERR_FORMAT, "%s: entry is corrupt or truncated: %s", full,
 			              zip_file_strerror(zf));

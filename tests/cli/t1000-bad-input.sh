@@ -333,6 +333,27 @@ check "merge: ... refused within its first MiB" entry_offset_under stderr.txt $(
 edges_fails "zip entry of 1000 MiB of junk (4 MB)" $Z-junk.zip:cpu.pprof in/zip-junk.zip
 check "edges: ... refused within its first MiB" entry_offset_under stderr.txt $((1 << 20))
 
+# a gzip entry whose deflate blocks are stored: 300 MiB of zeros that the zip
+# deflates to 0.3 MB. Compressed data does not compress again, so it is
+# refused from the sizes the archive declares, before it is read whole.
+python3 - in/zip-gzip-stored.zip <<'PY'
+import struct, sys, zipfile, zlib
+n = 300 << 20
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z, z.open("cpu.pprof", "w") as f:
+    f.write(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff")
+    block, left, crc = bytes(65535), n, 0
+    while left:
+        k = min(65535, left)
+        left -= k
+        f.write(bytes([left == 0]) + struct.pack("<HH", k, k ^ 0xFFFF) + block[:k])
+        crc = zlib.crc32(block[:k], crc)
+    f.write(struct.pack("<II", crc, n & 0xFFFFFFFF))
+PY
+merge_fails "zip entry of gzip with stored blocks: 300 MiB of zeros in 0.3 MB" $Z-gzip-stored.zip:cpu.pprof \
+	'compressed data does not compress again' in/good.pprof in/zip-gzip-stored.zip
+edges_fails "zip entry of gzip with stored blocks: 300 MiB of zeros in 0.3 MB" $Z-gzip-stored.zip:cpu.pprof \
+	in/zip-gzip-stored.zip
+
 # --- empty inputs: merge fails, edges prints the bare header like go tool preprofile
 for kind in empty empty-gzip; do
 	f="in/$kind.pprof"
