@@ -367,7 +367,8 @@ static pgo_status map_sample(merger *m, uint32_t i)
 	if (PGO_GROW(m->locs, m->cap_locs, src->n_locations))
 		return oom(m);
 	/* Most locations were mapped by an earlier sample: that test stays in this loop. */
-	const uint32_t *src_locs = in->sample_locations + src->locations_at;
+	/* A sample may have no locations, and the profile no location array. */
+	const uint32_t *src_locs = src->n_locations ? in->sample_locations + src->locations_at : NULL;
 	for (uint32_t j = 0; j < src->n_locations; j++) {
 		uint32_t mapped = m->loc_map[src_locs[j]];
 		if (mapped == PGO_NONE && map_location(m, src_locs[j], &mapped))
