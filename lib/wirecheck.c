@@ -262,6 +262,8 @@ pgo_status pgo_wirecheck_feed(pgo_wirecheck *c, const uint8_t *data, size_t n, p
 {
 	if (c->failed)
 		return c->failed;
+	if (n == 0)
+		return PGO_OK; /* data may be NULL then, and NULL + 0 is undefined */
 	c->err = err;
 	const uint8_t *p = data, *end = data + n;
 	pgo_status st;
