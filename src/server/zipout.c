@@ -194,6 +194,15 @@ static int finish(zipout *z)
 	return 0;
 }
 
+/* Copies what room allows of src from *pos on; returns the count. */
+static size_t copy_out(uint8_t *dst, size_t room, const uint8_t *src, size_t len, size_t *pos)
+{
+	size_t n = len - *pos < room ? len - *pos : room;
+	memcpy(dst, src + *pos, n);
+	*pos += n;
+	return n;
+}
+
 ssize_t zipout_read(zipout *z, uint8_t *buf, size_t max)
 {
 	if (z->failed)
@@ -201,19 +210,11 @@ ssize_t zipout_read(zipout *z, uint8_t *buf, size_t max)
 	size_t out = 0;
 	while (out < max) {
 		if (z->piece_pos < z->piece_len) {
-			size_t n = z->piece_len - z->piece_pos;
-			n = n < max - out ? n : max - out;
-			memcpy(buf + out, z->piece + z->piece_pos, n);
-			z->piece_pos += n;
-			out += n;
+			out += copy_out(buf + out, max - out, z->piece, z->piece_len, &z->piece_pos);
 			continue;
 		}
 		if (z->data_pos < z->data_len) {
-			size_t n = z->data_len - z->data_pos;
-			n = n < max - out ? n : max - out;
-			memcpy(buf + out, z->data + z->data_pos, n);
-			z->data_pos += n;
-			out += n;
+			out += copy_out(buf + out, max - out, z->data, z->data_len, &z->data_pos);
 			continue;
 		}
 		if (z->ended)

@@ -900,8 +900,10 @@ static void pool_give(pgo_store *s, sqlite3 *db)
 	sqlite3_close(db);
 }
 
-int store_attachments(pgo_store *s, const char *profile_id, const char *event_id, const char *name,
-                      store_attachment **out, size_t *n_out, char *err, size_t n)
+/* One upload's attachments (name NULL: all), sorted by name; their bytes
+ * only with with_data, so that listing names reads no blob. */
+static int read_attachments(pgo_store *s, const char *profile_id, const char *event_id, const char *name,
+                            bool with_data, store_attachment **out, size_t *n_out, char *err, size_t n)
 {
 	*out = NULL;
 	*n_out = 0;
@@ -909,7 +911,8 @@ int store_attachments(pgo_store *s, const char *profile_id, const char *event_id
 	if (!db)
 		return -1;
 	sqlite3_stmt *st = NULL;
-	const char *sql = "SELECT a.name, a.data FROM attachments a JOIN uploads u ON u.id = a.upload_id"
+	/* CASE reads the blob only when it is wanted. */
+	const char *sql = "SELECT a.name, CASE WHEN ?4 THEN a.data END FROM attachments a JOIN uploads u ON u.id = a.upload_id"
 	                  " WHERE u.profile_id = ?1 AND (?2 IS NULL OR u.event_id = ?2) AND (?3 IS NULL OR a.name = ?3)"
 	                  " ORDER BY a.name";
 	int rc = -1;
@@ -924,6 +927,7 @@ int store_attachments(pgo_store *s, const char *profile_id, const char *event_id
 		sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
 	if (name)
 		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, with_data);
 	int step;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (count == cap) {
@@ -968,55 +972,32 @@ done:
 	return 0;
 }
 
+int store_attachments(pgo_store *s, const char *profile_id, const char *event_id, const char *name,
+                      store_attachment **out, size_t *n_out, char *err, size_t n)
+{
+	return read_attachments(s, profile_id, event_id, name, true, out, n_out, err, n);
+}
+
 int store_attachment_names(pgo_store *s, const char *profile_id, const char *event_id, char ***out, size_t *n_out,
                            char *err, size_t n)
 {
+	store_attachment *a = NULL;
+	size_t count = 0;
 	*out = NULL;
 	*n_out = 0;
-	sqlite3 *db = pool_take(s, err, n);
-	if (!db)
+	if (read_attachments(s, profile_id, event_id, NULL, false, &a, &count, err, n))
 		return -1;
-	sqlite3_stmt *st = NULL;
-	const char *sql = "SELECT a.name FROM attachments a JOIN uploads u ON u.id = a.upload_id"
-	                  " WHERE u.profile_id = ?1 AND (?2 IS NULL OR u.event_id = ?2) ORDER BY a.name";
-	int rc = -1, step;
-	char **names = NULL;
-	size_t count = 0, cap = 0;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		set_err(err, n, "%s", sqlite3_errmsg(db));
-		goto done;
+	char **names = malloc((count ? count : 1) * sizeof *names);
+	if (!names) {
+		store_attachments_free(a, count);
+		set_err(err, n, "out of memory");
+		return -1;
 	}
-	sqlite3_bind_text(st, 1, profile_id, -1, SQLITE_STATIC);
-	if (event_id)
-		sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (count == cap) {
-			cap = cap ? cap * 2 : 8;
-			char **nl = realloc(names, cap * sizeof *nl);
-			if (!nl) {
-				set_err(err, n, "out of memory");
-				goto done;
-			}
-			names = nl;
-		}
-		if (!(names[count] = strdup((const char *)sqlite3_column_text(st, 0)))) {
-			set_err(err, n, "out of memory");
-			goto done;
-		}
-		count++;
+	for (size_t i = 0; i < count; i++) {
+		names[i] = a[i].name; /* moved, not copied */
+		a[i].name = NULL;
 	}
-	if (step != SQLITE_DONE) {
-		set_err(err, n, "reading attachment names: %s", sqlite3_errmsg(db));
-		goto done;
-	}
-	rc = 0;
-done:
-	sqlite3_finalize(st);
-	pool_give(s, db);
-	if (rc) {
-		store_names_free(names, count);
-		return rc;
-	}
+	store_attachments_free(a, count);
 	*out = names;
 	*n_out = count;
 	return 0;
