@@ -402,6 +402,33 @@ pgo_status pgo_edges_format(const pgo_profile *p, const pgo_edges *e,
                             char **out, size_t *out_size, pgo_error *err);
 
 /*
+ * The hot call sites: the edges the inliner treats as hot, selected as
+ * the Go compiler selects them (a cumulative-weight threshold over the
+ * edges in pgo_edges order, 99 percent by default, as
+ * -gcflags=-d=pgoinlinecdfthreshold sets it). Hot edges may be inlined up
+ * to a cost of 2000 instead of 80; the compiler keys a hot call site by
+ * (caller, offset) and a hot callee by its name.
+ */
+typedef struct pgo_hot {
+	size_t n_hot;       /* edges[0 .. n_hot) of the pgo_edges are hot */
+	double threshold;   /* percent, as given */
+	/*
+	 * The share (percent) of the last hot edge: what the compiler prints as
+	 * hot-callsite-thres-from-CDF under -d=pgodebug=1. 0 when no prefix
+	 * exceeds the threshold, and every edge is hot.
+	 */
+	double last_share;
+} pgo_hot;
+
+#define PGO_DEFAULT_HOT_THRESHOLD 99.0
+
+/* Selects the hot edges of e at threshold_percent (0 to 100). */
+pgo_status pgo_hot_select(const pgo_edges *e, double threshold_percent, pgo_hot *out, pgo_error *err);
+
+/* weight as a percentage of total, computed as the compiler computes it. */
+double pgo_weight_percent(int64_t weight, int64_t total);
+
+/*
  * Whether `go build -pgo` takes p and learns from it. PGO_OK, or:
  *  - PGO_ERR_NO_VALUE: no sample type is samples/count or cpu/nanoseconds
  *    (not a CPU profile): go build fails;
