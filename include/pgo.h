@@ -88,10 +88,11 @@ typedef enum pgo_compression {
 pgo_compression pgo_sniff(const uint8_t *data, size_t size);
 
 /*
- * Whether data may be a pprof profile, from its first bytes: gzip or zstd,
- * empty, or a protobuf whose first field is one a Profile can hold. JSON
- * (metrics.json), Go execution traces and text are not. Nothing is
- * decoded: a true answer can still fail pgo_decode.
+ * Whether data may be a pprof profile, from its first bytes (of the
+ * decompressed data, for gzip or zstd): empty, or a protobuf whose first
+ * field is one a Profile can hold. JSON (metrics.json), Go execution traces
+ * and text are not, compressed or not. Only the first byte is
+ * decompressed: a true answer can still fail pgo_decode.
  */
 bool pgo_looks_like_pprof(const uint8_t *data, size_t size);
 

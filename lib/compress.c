@@ -27,14 +27,55 @@ pgo_compression pgo_sniff(const uint8_t *data, size_t size)
 	return PGO_COMPRESSION_NONE;
 }
 
+/*
+ * The first byte that gzip or zstd data decompresses to, or -1 when that
+ * cannot be told (corrupt, empty, out of memory): a stream is inflated
+ * only until its first byte, whatever its size.
+ */
+static int first_decompressed_byte(const uint8_t *data, size_t size, pgo_compression c)
+{
+	uint8_t first;
+	if (c == PGO_COMPRESSION_GZIP) {
+		z_stream z = {0};
+		if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+			return -1;
+		z.next_in = (Bytef *)(uintptr_t)data;
+		z.avail_in = size > UINT_MAX ? UINT_MAX : (uInt)size;
+		z.next_out = &first;
+		z.avail_out = 1;
+		while (z.avail_out && inflate(&z, Z_NO_FLUSH) == Z_OK)
+			;
+		bool got = z.avail_out == 0;
+		inflateEnd(&z);
+		return got ? first : -1;
+	}
+	ZSTD_DCtx *z = ZSTD_createDCtx();
+	if (!z)
+		return -1;
+	ZSTD_inBuffer ib = {data, size, 0};
+	ZSTD_outBuffer ob = {&first, 1, 0};
+	while (ob.pos == 0 && ib.pos < ib.size) {
+		size_t before = ib.pos, r = ZSTD_decompressStream(z, &ob, &ib);
+		if (ZSTD_isError(r) || r == 0 || (ib.pos == before && ob.pos == 0))
+			break;
+	}
+	ZSTD_freeDCtx(z);
+	return ob.pos ? first : -1;
+}
+
 bool pgo_looks_like_pprof(const uint8_t *data, size_t size)
 {
-	if (size == 0 || pgo_sniff(data, size) != PGO_COMPRESSION_NONE)
+	if (size == 0)
+		return true;
+	pgo_compression c = pgo_sniff(data, size);
+	int b = c == PGO_COMPRESSION_NONE ? data[0] : first_decompressed_byte(data, size, c);
+	/* Cannot tell, or compressed twice: let the decoder say what is wrong. */
+	if (b < 0 || (c != PGO_COMPRESSION_NONE && (b == 0x1f || b == 0x28)))
 		return true;
 	/* The first field's key: Profile's fields are 1 to 15, and none is a
 	 * group (wire types 3, 4) or of wire types 6, 7. '{' and '[' are groups,
 	 * 'g' ("go 1.23 trace") is wire type 7. */
-	uint8_t key = data[0];
+	uint8_t key = (uint8_t)b;
 	unsigned field = key >> 3, wire = key & 7;
 	return !(key & 0x80) && field >= 1 && field <= 15 && (wire == 0 || wire == 1 || wire == 2 || wire == 5);
 }

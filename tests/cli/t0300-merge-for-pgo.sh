@@ -69,6 +69,22 @@ check "... naming go.trace as skipped" grep -q 'skipped upload.zip:go.trace: not
 check "... naming delta-heap.pprof as skipped" grep -q 'skipped upload.zip:delta-heap.pprof: not a CPU profile' err.txt
 check "... and nothing else" test "$(wc -l <err.txt)" -eq 3
 
+# The same download from a dd-trace-go v2.4+ service: every attachment zstd.
+mkdir dlz
+for f in cpu.pprof delta-heap.pprof metrics.json go.trace; do
+	# raw pprof under zstd, as the profiler recompresses runtime/pprof's gzip
+	if [ "$(head -c2 dl/$f | od -An -tx1 | tr -d ' ')" = 1f8b ]; then gzip -dc dl/$f; else cat dl/$f; fi |
+		zstd -q -o dlz/$f
+done
+(cd dlz && zip -q ../upload-zstd.zip cpu.pprof delta-heap.pprof metrics.json go.trace)
+"$P" merge -o upload-zstd.pgo upload-zstd.zip 2>err.txt
+rc=$?
+check "a download zip of zstd attachments merges: exit 0" test "$rc" -eq 0
+check "... from its cpu.pprof alone" cmp -s upload-zstd.pgo cpu-only.pgo
+check "... naming the zstd metrics.json as skipped" grep -q 'skipped upload-zstd.zip:metrics.json: not a pprof profile' err.txt
+check "... and the zstd go.trace" grep -q 'skipped upload-zstd.zip:go.trace: not a pprof profile' err.txt
+check "... and nothing else but delta-heap.pprof" test "$(wc -l <err.txt)" -eq 3
+
 (cd dl && zip -q ../no-cpu.zip delta-heap.pprof metrics.json)
 refused "a zip with no CPU profile" "no CPU profiles" no-cpu.zip
 (cd dl && zip -q ../json-only.zip metrics.json)

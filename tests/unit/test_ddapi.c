@@ -1,6 +1,7 @@
 /* The query API's shared codecs (src/ddapi) and libpgo's compiler check. */
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 #include "ddapi.h"
 #include "testutil.h"
@@ -204,6 +205,20 @@ static void test_looks_like_pprof(void)
 	CHECK(!pgo_looks_like_pprof((const uint8_t *)"[1]", 3));
 	CHECK(!pgo_looks_like_pprof((const uint8_t *)"go 1.23 trace", 13));
 	CHECK(!pgo_looks_like_pprof((const uint8_t *)"GO PREPROFILE V1\n", 17));
+	/* Compressed, as dd-trace-go v2.4+ sends every attachment: judged by the first decompressed byte. */
+	static const char json[] = "{\"go_goroutines\": 12}";
+	uint8_t zbuf[256], *gzbuf = NULL;
+	size_t zn = ZSTD_compress(zbuf, sizeof zbuf, json, sizeof json - 1, 3), gzn = 0;
+	CHECK(!ZSTD_isError(zn) && !pgo_looks_like_pprof(zbuf, zn));
+	CHECK_OK(pgo_gzip((const uint8_t *)json, sizeof json - 1, 6, &gzbuf, &gzn, NULL));
+	CHECK(!pgo_looks_like_pprof(gzbuf, gzn));
+	free(gzbuf);
+	zn = ZSTD_compress(zbuf, sizeof zbuf, pb, sizeof pb, 3);
+	CHECK(!ZSTD_isError(zn) && pgo_looks_like_pprof(zbuf, zn));
+	CHECK_OK(pgo_gzip(pb, sizeof pb, 6, &gzbuf, &gzn, NULL));
+	CHECK(pgo_looks_like_pprof(gzbuf, gzn));
+	free(gzbuf);
+	CHECK(pgo_looks_like_pprof(zbuf, zn / 2)); /* truncated: cannot tell, so the decoder decides */
 }
 
 int main(void)
