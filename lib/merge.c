@@ -745,13 +745,22 @@ void pgo_merger_free(pgo_merger *m)
 	free(m);
 }
 
+static pgo_status merger_add(pgo_merger *m, const pgo_profile *p, const char *name, double scale, bool weighted,
+                             pgo_error *err);
+
 pgo_status pgo_merger_add(pgo_merger *m, const pgo_profile *p, const char *name, pgo_error *err)
 {
-	return pgo_merger_add_scaled(m, p, name, 1.0, err);
+	return merger_add(m, p, name, 1.0, false, err);
 }
 
 pgo_status pgo_merger_add_scaled(pgo_merger *m, const pgo_profile *p, const char *name, double scale,
                                  pgo_error *err)
+{
+	return merger_add(m, p, name, scale, true, err);
+}
+
+static pgo_status merger_add(pgo_merger *m, const pgo_profile *p, const char *name, double scale, bool weighted,
+                             pgo_error *err)
 {
 	m->err = err;
 	if (!name)
@@ -763,7 +772,7 @@ pgo_status pgo_merger_add_scaled(pgo_merger *m, const pgo_profile *p, const char
 		                name, scale);
 	m->scale = scale;
 	m->in_name = name;
-	if (scale != 1.0)
+	if (weighted)
 		m->checked = true;
 	if (m->n_added == 0) {
 		m->first_name = strdup(name);

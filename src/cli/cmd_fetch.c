@@ -811,6 +811,15 @@ static void log_profiles(fetch_state *s)
 	}
 }
 
+/* A weighted fetch merges a profile once per QUERY that matched it; the query names it once. */
+static bool used_before(const fetch_state *s, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (s->items[k].used && !strcmp(s->items[k].id, s->items[i].id))
+			return true;
+	return false;
+}
+
 static char *debug_query(const fetch_state *s)
 {
 	size_t len = sizeof "profile-id:()";
@@ -823,7 +832,7 @@ static char *debug_query(const fetch_state *s)
 	size_t o = (size_t)sprintf(q, "profile-id:(");
 	bool first = true;
 	for (size_t i = 0; i < s->n_items; i++)
-		if (s->items[i].used) {
+		if (s->items[i].used && !used_before(s, i)) {
 			o += (size_t)sprintf(q + o, "%s%s", first ? "" : " OR ", s->items[i].id);
 			first = false;
 		}

@@ -96,6 +96,8 @@ expect_edges "-normalize, then @3" nw.pgo "main.main>main.work 11" "main.main>ma
 fetch o "service:alpha@1" "$US@2" o.pgo
 expect_edges "a profile two QUERYs match counts for each" o.pgo "main.main>main.work 10" \
 	"main.main>main.idle 15" "main.main>main.serve 2"
+check "... the debug query names each profile once" \
+	bash -c "grep 'wrote PGO file' o.out | grep -Eq 'debug-query=\"profile-id:\([^ ]+ OR [^ ]+\)\"$'"
 fetch o2 "$US@2" "service:alpha@1" o2.pgo
 check "... the same bytes whatever the QUERYs' order" cmp -s o.pgo o2.pgo
 fetch ol -endpoint list "service:alpha@1" "$US@2" ol.pgo

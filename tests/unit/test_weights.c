@@ -216,6 +216,10 @@ static void test_overflow(void)
 	weighted mixed[] = {{p, "first.pprof", 1.5}, {q, "plain.pprof", 1}};
 	out = merge_w(mixed, 2, &st, &err);
 	CHECK(st == PGO_ERR_LIMIT && !out && strstr(err.message, "plain.pprof") != NULL);
+	/* add_scaled checks sums even at scale 1 */
+	weighted ones[] = {{q, "one.pprof", 1}, {q, "two.pprof", 1}};
+	out = merge_w(ones, 2, &st, &err);
+	CHECK(st == PGO_ERR_LIMIT && !out && strstr(err.message, "two.pprof: adding its") != NULL);
 	/* whereas an unweighted merge wraps around, as Go's does */
 	pgo_merger *m = NULL;
 	CHECK_OK(pgo_merger_new(NULL, &m, &err));
