@@ -332,6 +332,23 @@ pgo_status pgo_merge(pgo_profile *const *inputs, size_t n,
 typedef struct pgo_merger pgo_merger;
 pgo_status pgo_merger_new(const pgo_merge_options *options, pgo_merger **out, pgo_error *err);
 pgo_status pgo_merger_add(pgo_merger *m, const pgo_profile *p, const char *name, pgo_error *err);
+/*
+ * Adds p with every sample value multiplied by scale (a weighted merge;
+ * pgo_merger_add is scale 1). Each value v becomes round(v * scale),
+ * computed in IEEE double and rounded half away from zero, as pprof's
+ * Profile.Scale does; a sample whose values all round to 0 is dropped.
+ * Headers (duration, period) are not scaled. scale must be finite and
+ * greater than 0 (PGO_ERR_ARGUMENT). With a scale other than 1, a negative
+ * value is refused (PGO_ERR_INVALID), and so is a product that does not
+ * fit in int64 (PGO_ERR_LIMIT). From the first call of this function on,
+ * any scale included, every sum the merger makes is checked and an
+ * overflow refused (PGO_ERR_LIMIT) instead of wrapping around as Go's
+ * int64 sums do; the message names the input. Exactly equal inputs added
+ * with different scales must be added in an order fixed by their scales
+ * (e.g. ascending) for the output not to depend on the caller's order.
+ */
+pgo_status pgo_merger_add_scaled(pgo_merger *m, const pgo_profile *p, const char *name, double scale,
+                                 pgo_error *err);
 /* Returns the merged profile; the merger accepts no more inputs after. */
 pgo_status pgo_merger_finish(pgo_merger *m, pgo_profile **out, pgo_error *err);
 void pgo_merger_free(pgo_merger *m);
@@ -443,6 +460,16 @@ double pgo_weight_percent(int64_t weight, int64_t total);
  * profile's name in it.
  */
 pgo_status pgo_check_for_compiler(const pgo_profile *p, const char *name, pgo_error *err);
+
+/*
+ * The sum over p's samples of the value column the Go compiler reads
+ * (samples/count or cpu/nanoseconds, the first of them), as a weighted
+ * merge compares inputs by it. PGO_ERR_NO_VALUE when p has no such
+ * column, PGO_ERR_INVALID on a negative value, PGO_ERR_LIMIT when the sum
+ * does not fit in int64; name is p's name in the message. A profile
+ * without samples totals 0.
+ */
+pgo_status pgo_compiler_total(const pgo_profile *p, const char *name, int64_t *total, pgo_error *err);
 
 /*
  * Builds the smallest profile whose edge map equals p's: two frames per

@@ -1,6 +1,8 @@
 /* Will the Go compiler take a profile, and learn anything from it? */
 #include "internal.h"
 
+#include <inttypes.h>
+
 /* True when a function the compiler sees in a weighted sample has a start line:
  * it looks at the leaf location and its caller, every line of each. */
 static bool has_start_line(const pgo_profile *p, int vi)
@@ -50,5 +52,33 @@ pgo_status pgo_check_for_compiler(const pgo_profile *p, const char *name, pgo_er
 		                "%s: no function has a start line: go build -pgo rejects it (\"profile missing "
 		                "Function.start_line data\"; profiles from Go 1.20 and later have them)",
 		                name);
+	return PGO_OK;
+}
+
+pgo_status pgo_compiler_total(const pgo_profile *p, const char *name, int64_t *total, pgo_error *err)
+{
+	*total = 0;
+	if (!name)
+		name = "profile";
+	if (p->n_samples == 0)
+		return PGO_OK;
+	int vi = pgo_compiler_value_index(p);
+	if (vi < 0) {
+		char types[200];
+		pgo_describe_types(p, types, sizeof types);
+		return pgo_fail(err, PGO_ERR_NO_VALUE,
+		                "%s: no samples/count or cpu/nanoseconds column (sample types [%s]) to total", name, types);
+	}
+	int64_t sum = 0;
+	for (uint32_t s = 0; s < p->n_samples; s++) {
+		int64_t v = p->values[(size_t)s * p->n_sample_types + (size_t)vi];
+		if (v < 0)
+			return pgo_fail(err, PGO_ERR_INVALID, "%s: sample %" PRIu32 " has the negative %s value %" PRId64, name,
+			                s + 1, pgo_string(p, p->sample_types[vi].type, NULL), v);
+		if (__builtin_add_overflow(sum, v, &sum))
+			return pgo_fail(err, PGO_ERR_LIMIT, "%s: the %s values add up to more than a 64-bit integer holds",
+			                name, pgo_string(p, p->sample_types[vi].type, NULL));
+	}
+	*total = sum;
 	return PGO_OK;
 }

@@ -10,6 +10,8 @@
  */
 #include "internal.h"
 
+#include <inttypes.h>
+#include <math.h>
 #include <pthread.h>
 
 #include <stdio.h>
@@ -31,6 +33,15 @@ struct pgo_merger {
 	const char *const *noinline;
 	char *first_name;          /* the first input's name, for messages */
 	uint32_t n_added;
+	/* The input being added is multiplied by scale (1: taken as it is).
+	 * Once any input has been scaled, every sum is checked: a weighted
+	 * merge refuses to wrap around where an unweighted one wraps as Go's
+	 * int64 arithmetic does. */
+	double scale;
+	bool checked;
+	const char *in_name;
+	int64_t *scaled;           /* scratch: one sample's scaled values */
+	uint32_t cap_scaled;
 	pgo_error *err;
 	/* Lookup only: entities keep first-seen order, so the tables' layout
 	 * reaches no output and they are keyed by the process's seed. */
@@ -356,12 +367,67 @@ static bool all_zero(const int64_t *v, uint32_t n)
 	return true;
 }
 
+static const char *type_name(const pgo_profile *p, uint32_t column)
+{
+	return pgo_string(p, p->sample_types[column].type, NULL);
+}
+
+/*
+ * One sample's values times m->scale, rounded half away from zero as
+ * google/pprof's Profile.Scale rounds (math.Round(float64(v) * ratio)):
+ * the product is an IEEE double, so the result is the same everywhere.
+ * Scaling a negative value is refused: weights combine workloads, and a
+ * negative sample (a diff) has no meaning there.
+ */
+static pgo_status scale_values(merger *m, uint32_t i, const int64_t *values, uint32_t nv)
+{
+	if (PGO_GROW(m->scaled, m->cap_scaled, nv))
+		return oom(m);
+	for (uint32_t j = 0; j < nv; j++) {
+		if (values[j] < 0)
+			return pgo_fail(m->err, PGO_ERR_INVALID,
+			                "%s: sample %" PRIu32 " has the negative %s value %" PRId64
+			                ": only profiles without negative values can be weighted (use weight 1)",
+			                m->in_name, i + 1, type_name(m->in, j), values[j]);
+		double r = round((double)values[j] * m->scale);
+		/* 2^63 is exact as a double; anything from it up does not fit. */
+		if (!(r < 9223372036854775808.0))
+			return pgo_fail(m->err, PGO_ERR_LIMIT,
+			                "%s: sample %" PRIu32 " %s value %" PRId64 " times the weight %.17g does not fit in "
+			                "a 64-bit integer; use a smaller weight",
+			                m->in_name, i + 1, type_name(m->in, j), values[j], m->scale);
+		m->scaled[j] = (int64_t)r;
+	}
+	return PGO_OK;
+}
+
+/* dst += values, refusing a sum that leaves int64 (weighted merges only). */
+static pgo_status add_checked(merger *m, int64_t *dst, const int64_t *values, uint32_t nv)
+{
+	for (uint32_t j = 0; j < nv; j++)
+		if (__builtin_add_overflow(dst[j], values[j], &(int64_t){0}))
+			return pgo_fail(m->err, PGO_ERR_LIMIT,
+			                "%s: adding its %s value %" PRId64 " to the %" PRId64
+			                " already merged for the same stack overflows a 64-bit integer; use smaller weights",
+			                m->in_name, type_name(m->in, j), values[j], dst[j]);
+	for (uint32_t j = 0; j < nv; j++)
+		dst[j] += values[j];
+	return PGO_OK;
+}
+
 static pgo_status map_sample(merger *m, uint32_t i)
 {
 	const pgo_profile *in = m->in;
 	const pgo_sample *src = &in->samples[i];
 	uint32_t nv = in->n_sample_types;
 	const int64_t *values = in->values + (size_t)i * nv;
+	if (m->scale != 1.0) {
+		pgo_status st = scale_values(m, i, values, nv);
+		if (st)
+			return st;
+		values = m->scaled;
+	}
+	/* A weighted value that rounds to zero drops its sample like a zero one. */
 	if (all_zero(values, nv))
 		return PGO_OK;
 	if (PGO_GROW(m->locs, m->cap_locs, src->n_locations))
@@ -396,6 +462,8 @@ static pgo_status map_sample(merger *m, uint32_t i)
 	uint32_t found = pgo_index_find(&m->sample_ix, h, sample_eq, o, &k, &slot);
 	if (found != PGO_NONE) {
 		int64_t *dst = o->values + (size_t)found * nv;
+		if (m->checked)
+			return add_checked(m, dst, values, nv);
 		for (uint32_t j = 0; j < nv; j++)
 			dst[j] = pgo_wrap_add(dst[j], values[j]);
 		return PGO_OK;
@@ -671,18 +739,41 @@ void pgo_merger_free(pgo_merger *m)
 	free(m->lines);
 	free(m->locs);
 	free(m->labels);
+	free(m->scaled);
 	free(m->first_name);
 	pgo_profile_free(m->out);
 	free(m);
 }
 
+static pgo_status merger_add(pgo_merger *m, const pgo_profile *p, const char *name, double scale, bool weighted,
+                             pgo_error *err);
+
 pgo_status pgo_merger_add(pgo_merger *m, const pgo_profile *p, const char *name, pgo_error *err)
+{
+	return merger_add(m, p, name, 1.0, false, err);
+}
+
+pgo_status pgo_merger_add_scaled(pgo_merger *m, const pgo_profile *p, const char *name, double scale,
+                                 pgo_error *err)
+{
+	return merger_add(m, p, name, scale, true, err);
+}
+
+static pgo_status merger_add(pgo_merger *m, const pgo_profile *p, const char *name, double scale, bool weighted,
+                             pgo_error *err)
 {
 	m->err = err;
 	if (!name)
 		name = "<input>";
 	if (!m->out)
 		return pgo_fail(err, PGO_ERR_ARGUMENT, "%s: the merger has already finished", name);
+	if (!isfinite(scale) || !(scale > 0))
+		return pgo_fail(err, PGO_ERR_ARGUMENT, "%s: weight %g: a weight must be a finite number greater than 0",
+		                name, scale);
+	m->scale = scale;
+	m->in_name = name;
+	if (weighted)
+		m->checked = true;
 	if (m->n_added == 0) {
 		m->first_name = strdup(name);
 		if (!m->first_name)
@@ -710,9 +801,11 @@ pgo_status pgo_merger_add(pgo_merger *m, const pgo_profile *p, const char *name,
 	mapped_mapping ignored;
 	if (m->out->n_mappings == 0 && p->n_mappings > 0 && map_mapping(m, 0, &ignored))
 		return PGO_ERR_NOMEM;
-	for (uint32_t j = 0; j < p->n_samples; j++)
-		if (map_sample(m, j))
-			return PGO_ERR_NOMEM;
+	for (uint32_t j = 0; j < p->n_samples; j++) {
+		pgo_status st = map_sample(m, j);
+		if (st)
+			return st;
+	}
 	return PGO_OK;
 }
 
@@ -726,14 +819,16 @@ static bool has_zero_sample(const pgo_profile *p)
 
 /* Merges p with nothing, which drops zero samples and unreferenced
  * entities and folds equal entities together. */
-static pgo_status remerge(pgo_profile **p, pgo_error *err)
+static pgo_status remerge(pgo_profile **p, bool checked, pgo_error *err)
 {
 	pgo_merger *again = NULL;
 	pgo_merge_options keep = {.keep_labels = true};
 	pgo_profile *out = NULL;
 	pgo_status st = pgo_merger_new(&keep, &again, err);
-	if (!st)
+	if (!st) {
+		again->checked = checked;
 		st = pgo_merger_add(again, *p, "merged profile", err);
+	}
 	if (!st)
 		st = pgo_merger_finish(again, &out, err);
 	pgo_merger_free(again);
@@ -777,14 +872,14 @@ pgo_status pgo_merger_finish(pgo_merger *m, pgo_profile **out, pgo_error *err)
 	pgo_status st = PGO_OK;
 	/* Samples that cancelled out leave garbage; a second pass collects it. */
 	if (has_zero_sample(merged))
-		st = remerge(&merged, err);
+		st = remerge(&merged, m->checked, err);
 	/* datadog-pgo renames after merging; so do we, then fold any duplicates. */
 	uint32_t renamed = 0;
 	if (!st && m->noinline)
 		st = pgo_rename_noinline(merged, m->noinline, &renamed, err);
 	bool dup = false;
 	if (!st && renamed && !(st = has_duplicate_function(merged, &dup)) && dup)
-		st = remerge(&merged, err);
+		st = remerge(&merged, m->checked, err);
 	if (st) {
 		if (st == PGO_ERR_NOMEM)
 			pgo_fail(err, st, "out of memory while merging");

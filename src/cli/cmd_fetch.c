@@ -17,6 +17,7 @@
 #include "fetch_log.h"
 #include "input.h"
 #include "timefmt.h"
+#include "weight.h"
 
 #define NS_PER_S 1000000000LL
 #define MAX_ANSWER_BYTES ((size_t)1 << 30)
@@ -26,7 +27,7 @@
 static const char *const endpoints[] = {"gopgo", "list", NULL};
 
 static struct {
-	bool fail, json, verbose, compact, keep_labels, no_noinline;
+	bool fail, json, verbose, compact, keep_labels, no_noinline, normalize;
 	int64_t from_ns, profiles, timeout_ns;
 	const char *api, *endpoint;
 	flag_list noinline;
@@ -51,6 +52,8 @@ static const flag_def fetch_flags[] = {
 	{"keep-labels", 0, FLAG_BOOL, &opt.keep_labels, NULL, "keep sample labels (dropped by default)", 0, 0, NULL},
 	{"noinline", 0, FLAG_LIST, &opt.noinline, "NAME", "also protect function NAME from inlining (repeatable)", 0, 0, NULL},
 	{"no-noinline", 0, FLAG_BOOL, &opt.no_noinline, NULL, "do not rename any function", 0, 0, NULL},
+	{"normalize", 0, FLAG_BOOL, &opt.normalize, NULL,
+	 "give every QUERY's profiles the same total before its @W weight applies", 0, 0, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -92,6 +95,14 @@ const command cmd_fetch = {
 		"Merging is `pgotool merge`'s: labels dropped, and functions that must not be\n"
 		"inlined renamed where they are a sample's leaf frame (gRPC's processData and\n"
 		"runtime.gopark; datadog-pgo v1.0.0 renames only processData).\n\n"
+		"Weighted merges: a QUERY ending in @W, W a positive decimal number\n"
+		"('service:api region:eu@2', '... @0.5'), has its profiles' values multiplied\n"
+		"by W, as `pgotool merge --weight` does; -normalize first brings every\n"
+		"QUERY's profiles to the same total (the largest QUERY's). Only a last '@'\n"
+		"followed by a number is a weight: '@metrics.core_cpu_cores:>1' stays part\n"
+		"of the query, and '@0', '@-1' or '@1e3' are usage errors. With weights or\n"
+		"-normalize each QUERY is searched on its own (gopgo: one request per QUERY),\n"
+		"and a profile that two QUERYs match counts once for each.\n\n"
 		"Exit status: 0 on success, and on failure without -fail; 1 on failure with\n"
 		"-fail; 2 on a usage error.",
 	.flags = flags,
@@ -109,6 +120,8 @@ typedef struct fetched {
 	uint8_t *bytes;
 	size_t size;
 	pgo_fingerprint fp;
+	size_t query;              /* the QUERY it came from (weighted fetches) */
+	double factor;             /* its values' multiplier: 1 unless weighted */
 	/* filled while merging */
 	bool used;
 	char skip_reason[sizeof ((pgo_error *)0)->message];
@@ -116,14 +129,26 @@ typedef struct fetched {
 	int64_t duration_ns, start_ns;
 } fetched;
 
+/* One QUERY argument. */
+typedef struct fetch_query {
+	char *text;      /* the search, without its @W suffix */
+	double weight;   /* 1 when it has none */
+	int64_t total;   /* -normalize: the compiler's column over its usable profiles */
+} fetch_query;
+
 typedef struct fetch_state {
 	fetch_log log;
+	fetch_query *queries;
+	size_t n_queries;
+	bool weighted;    /* some QUERY has @W, or -normalize: each QUERY's profiles are told apart */
+	size_t current_query; /* gopgo: whose answer is being read */
 	dd_client client;
 	int64_t deadline_ns;
 	char timeout_text[32];
 	int64_t started_wall_ns;
 	/* list mode */
 	dd_profile *listed;
+	size_t *listed_query;      /* the QUERY of each listed profile */
 	size_t n_listed;
 	size_t next_download;
 	pthread_mutex_t mu; /* next_download, and the spool while the downloads run */
@@ -307,6 +332,42 @@ static pgo_status walk_answer_zip(const char *what, const http_response *r, pgo_
 	return st;
 }
 
+static pgo_status take_gopgo_entry(void *ctx, const char *full, size_t entry_at, uint8_t *data, size_t size,
+                                   pgo_error *err);
+
+/*
+ * A weighted fetch must know each profile's QUERY, and one gopgo answer
+ * mixes them: one request per QUERY then. A QUERY that matches nothing is
+ * a warning, as in list mode; the fetch fails only when none matches.
+ */
+static pgo_status fetch_gopgo_each(fetch_state *s, const dd_search *searches, size_t n, pgo_error *err)
+{
+	size_t matched = 0;
+	for (size_t q = 0; q < n; q++) {
+		s->current_query = q;
+		pgo_error qerr = {0};
+		pgo_status st = dd_client_gopgo(&s->client, &searches[q], 1, &s->gopgo, &qerr);
+		if (!st)
+			st = walk_answer_zip("gopgo answer", &s->gopgo, take_gopgo_entry, s, &qerr);
+		http_response_free(&s->gopgo);
+		if (st == PGO_ERR_EMPTY) {
+			FLOG(&s->log, LOG_WARN, "no profiles match", LA_STR("query", searches[q].query));
+			continue;
+		}
+		if (st) {
+			*err = qerr;
+			return st;
+		}
+		matched++;
+	}
+	if (matched == 0)
+		return pgo_fail(err, PGO_ERR_EMPTY,
+		                "no profiles match the %s; check each QUERY and -from, and that the service uploads CPU "
+		                "profiles",
+		                n > 1 ? "queries" : "query");
+	return PGO_OK;
+}
+
 /* gopgo: every entry is a profile, named by its id. */
 static pgo_status take_gopgo_entry(void *ctx, const char *full, size_t entry_at, uint8_t *data, size_t size,
                                    pgo_error *err)
@@ -321,12 +382,15 @@ static pgo_status take_gopgo_entry(void *ctx, const char *full, size_t entry_at,
 		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
 	}
 	f->id = f->own_id = id;
+	f->query = s->current_query;
 	keep_bytes(s, f, data, size);
 	return PGO_OK;
 }
 
 static pgo_status fetch_gopgo(fetch_state *s, const dd_search *searches, size_t n, pgo_error *err)
 {
+	if (s->weighted)
+		return fetch_gopgo_each(s, searches, n, err);
 	pgo_status st = dd_client_gopgo(&s->client, searches, n, &s->gopgo, err);
 	if (!st)
 		st = walk_answer_zip("gopgo answer", &s->gopgo, take_gopgo_entry, s, err);
@@ -336,21 +400,27 @@ static pgo_status fetch_gopgo(fetch_state *s, const dd_search *searches, size_t 
 
 /* ---- list: searches, then downloads ----------------------------------------- */
 
-static pgo_status add_listed(fetch_state *s, dd_profile *found, size_t n_found, pgo_error *err)
+/* Keeps each profile once; in a weighted fetch, once per QUERY. */
+static pgo_status add_listed(fetch_state *s, size_t query, dd_profile *found, size_t n_found, pgo_error *err)
 {
 	dd_profile *grown = realloc(s->listed, (s->n_listed + n_found + 1) * sizeof *grown);
-	if (!grown) {
+	if (grown)
+		s->listed = grown;
+	size_t *grown_q = grown ? realloc(s->listed_query, (s->n_listed + n_found + 1) * sizeof *grown_q) : NULL;
+	if (!grown_q) {
 		dd_profiles_free(found, n_found);
 		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
 	}
-	s->listed = grown;
+	s->listed_query = grown_q;
 	for (size_t i = 0; i < n_found; i++) {
 		bool seen = false;
 		for (size_t k = 0; k < s->n_listed && !seen; k++)
-			seen = !strcmp(s->listed[k].profile_id, found[i].profile_id);
+			seen = !strcmp(s->listed[k].profile_id, found[i].profile_id) &&
+			       (!s->weighted || s->listed_query[k] == query);
 		if (seen) {
 			dd_profile_clear(&found[i]);
 		} else {
+			s->listed_query[s->n_listed] = query;
 			s->listed[s->n_listed++] = found[i];
 		}
 	}
@@ -428,7 +498,7 @@ static pgo_status fetch_list(fetch_state *s, const dd_search *searches, size_t n
 			return st;
 		if (n_found == 0)
 			FLOG(&s->log, LOG_WARN, "no profiles match", LA_STR("query", searches[q].query));
-		if ((st = add_listed(s, found, n_found, err)))
+		if ((st = add_listed(s, q, found, n_found, err)))
 			return st;
 	}
 	if (s->n_listed == 0)
@@ -443,6 +513,7 @@ static pgo_status fetch_list(fetch_state *s, const dd_search *searches, size_t n
 			return PGO_ERR_NOMEM;
 		f->id = s->listed[i].profile_id;
 		f->meta = &s->listed[i];
+		f->query = s->listed_query[i];
 	}
 	pthread_t threads[DOWNLOADS_IN_FLIGHT];
 	size_t n_threads = 0;
@@ -505,8 +576,104 @@ static int by_fingerprint(const void *a, const void *b)
 	int c = pgo_fingerprint_cmp(&x->fp, &y->fp);
 	if (c)
 		return c;
-	/* Equal fingerprints: the same content, so either order merges alike. */
+	/* The same content under two weights (two QUERYs matched it): which
+	 * samples round to 0 differs, so the order must not be the arrival's. */
+	if (x->factor != y->factor)
+		return x->factor < y->factor ? -1 : 1;
+	/* Equal fingerprints and factors: either order merges alike. */
 	return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+static bool has_negative(const pgo_profile *p)
+{
+	for (size_t i = 0; i < (size_t)p->n_samples * p->n_sample_types; i++)
+		if (p->values[i] < 0)
+			return true;
+	return false;
+}
+
+/*
+ * Decodes f and checks it as the merge will: NULL with f->skip_reason set
+ * when it is unusable. first, when not NULL, is the first usable profile.
+ */
+static pgo_profile *usable_profile(const fetch_state *s, fetched *f, const pgo_profile *first, pgo_status *st,
+                                   pgo_error *err)
+{
+	const uint8_t *data;
+	uint8_t *buf;
+	pgo_profile *p = NULL;
+	pgo_error perr = {0};
+	pgo_limits limits;
+	pgo_limits_default(&limits);
+	char name[160];
+	snprintf(name, sizeof name, "profile %s", f->id);
+	if ((*st = load_bytes(s, f, &data, &buf, err)))
+		return NULL;
+	bool bad = pgo_decode(data, f->size, name, &limits, &p, &perr) || pgo_check_for_compiler(p, name, &perr) ||
+	           (first && pgo_check_compatible(first, "the first usable profile", p, name, &perr));
+	free(buf);
+	if (!bad && s->weighted && has_negative(p)) {
+		pgo_fail(&perr, PGO_ERR_INVALID, "%s: negative sample values cannot be weighted", name);
+		bad = true;
+	}
+	if (bad) {
+		pgo_profile_free(p);
+		if (perr.status == PGO_ERR_NOMEM) {
+			*err = perr;
+			*st = PGO_ERR_NOMEM;
+		} else
+			snprintf(f->skip_reason, sizeof f->skip_reason, "%s", perr.message);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * -normalize: each QUERY's total of the compiler's column over the
+ * profiles that will be merged, in the merge's order (whose first usable
+ * profile the others must be compatible with); unusable ones get their
+ * skip reason now. Then every profile's factor: its QUERY's weight times
+ * what brings that QUERY's total to the largest one.
+ */
+static pgo_status normalize_queries(fetch_state *s, const size_t *order, size_t n, pgo_error *err)
+{
+	pgo_profile *first = NULL;
+	pgo_status st = PGO_OK;
+	for (size_t k = 0; k < n && !st; k++) {
+		fetched *f = &s->items[order[k]];
+		char doing[160];
+		snprintf(doing, sizeof doing, "totalling profile %zu of %zu (-normalize)", k + 1, n);
+		if ((st = check_deadline(s, doing, err)))
+			break;
+		pgo_profile *p = usable_profile(s, f, first, &st, err);
+		if (!p)
+			continue;
+		int64_t t = 0;
+		pgo_error terr = {0};
+		if (pgo_compiler_total(p, f->id, &t, &terr) ||
+		    __builtin_add_overflow(s->queries[f->query].total, t, &s->queries[f->query].total)) {
+			st = terr.status ? terr.status : PGO_ERR_LIMIT;
+			pgo_fail(err, st, "-normalize: the profiles of QUERY %s add up to more than a 64-bit integer holds",
+			         s->queries[f->query].text);
+		}
+		if (!first)
+			first = p;
+		else
+			pgo_profile_free(p);
+	}
+	pgo_profile_free(first);
+	if (st)
+		return st;
+	int64_t most = 0;
+	for (size_t q = 0; q < s->n_queries; q++)
+		if (s->queries[q].total > most)
+			most = s->queries[q].total;
+	for (size_t i = 0; i < s->n_items; i++) {
+		const fetch_query *q = &s->queries[s->items[i].query];
+		if (q->total > 0)
+			s->items[i].factor = q->weight * ((double)most / (double)q->total);
+	}
+	return PGO_OK;
 }
 
 static pgo_status merge_fetched(fetch_state *s, pgo_profile **out, size_t *n_used, pgo_error *err)
@@ -535,47 +702,45 @@ static pgo_status merge_fetched(fetch_state *s, pgo_profile **out, size_t *n_use
 			st = jobs[k].st;
 			goto done;
 		}
-	for (size_t i = 0; i < s->n_items; i++)
-		if (s->items[i].have_bytes)
+	for (size_t i = 0; i < s->n_items; i++) {
+		fetched *f = &s->items[i];
+		f->factor = s->weighted ? s->queries[f->query].weight : 1;
+		if (f->have_bytes)
 			order[n++] = i;
+	}
 	sort_state = s;
 	qsort(order, n, sizeof *order, by_fingerprint);
+	if (opt.normalize) {
+		/* Totals in the content order; the factors then order equal contents. */
+		if ((st = normalize_queries(s, order, n, err)))
+			goto done;
+		qsort(order, n, sizeof *order, by_fingerprint);
+	}
 
 	pgo_merge_options mo = {.keep_labels = opt.keep_labels, .noinline = noinline};
 	if ((st = pgo_merger_new(&mo, &merger, err)))
 		goto done;
-	pgo_limits limits;
-	pgo_limits_default(&limits);
 	for (size_t k = 0; k < n; k++) {
 		fetched *f = &s->items[order[k]];
 		char doing[160];
 		snprintf(doing, sizeof doing, "merging profile %zu of %zu", k + 1, n);
 		if ((st = check_deadline(s, doing, err)))
 			goto done;
-		const uint8_t *data;
-		uint8_t *buf;
-		if ((st = load_bytes(s, f, &data, &buf, err)))
+		if (f->skip_reason[0]) /* found unusable by -normalize */
+			continue;
+		pgo_profile *p = usable_profile(s, f, NULL, &st, err);
+		if (st)
 			goto done;
-		pgo_profile *p = NULL;
+		if (!p)
+			continue;
 		pgo_error perr = {0};
 		char name[160];
 		snprintf(name, sizeof name, "profile %s", f->id);
-		bool bad = pgo_decode(data, f->size, name, &limits, &p, &perr) || pgo_check_for_compiler(p, name, &perr);
-		free(buf);
-		if (bad) {
-			pgo_profile_free(p);
-			if (perr.status == PGO_ERR_NOMEM) {
-				*err = perr;
-				st = PGO_ERR_NOMEM;
-				goto done;
-			}
-			snprintf(f->skip_reason, sizeof f->skip_reason, "%s", perr.message);
-			continue;
-		}
 		f->cpu_cores = cpu_cores_of(p);
 		f->duration_ns = p->duration_nanos;
 		f->start_ns = p->time_nanos;
-		pgo_status ast = pgo_merger_add(merger, p, name, &perr);
+		pgo_status ast = s->weighted ? pgo_merger_add_scaled(merger, p, name, f->factor, &perr)
+		                             : pgo_merger_add(merger, p, name, &perr);
 		pgo_profile_free(p);
 		if (ast == PGO_ERR_INCOMPATIBLE) {
 			snprintf(f->skip_reason, sizeof f->skip_reason, "%s", perr.message);
@@ -629,7 +794,7 @@ static void log_profiles(fetch_state *s)
 		int64_t start = m && m->timestamp_ns ? m->timestamp_ns : f->start_ns;
 		int64_t age = start ? (now - start + NS_PER_S / 2) / NS_PER_S * NS_PER_S : 0;
 		const char *version = m ? dd_profile_tag(m, "version") : NULL;
-		log_attr attrs[7];
+		log_attr attrs[8];
 		size_t n = 0;
 		attrs[n++] = LA_F64("cpu-cores", trunc(cores * 10) / 10);
 		attrs[n++] = LA_DUR("duration", m && m->duration_nanos ? m->duration_nanos : f->duration_ns);
@@ -639,8 +804,20 @@ static void log_profiles(fetch_state *s)
 			attrs[n++] = LA_STR("service", m->service);
 		if (version)
 			attrs[n++] = LA_STR("version", version);
+		/* what its values were multiplied by: its QUERY's @W, and -normalize's factor */
+		if (s->weighted)
+			attrs[n++] = LA_F64("weight", f->factor);
 		fetch_log_write(&s->log, LOG_INFO, "extracted profile", attrs, n);
 	}
+}
+
+/* A weighted fetch merges a profile once per QUERY that matched it; the query names it once. */
+static bool used_before(const fetch_state *s, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (s->items[k].used && !strcmp(s->items[k].id, s->items[i].id))
+			return true;
+	return false;
 }
 
 static char *debug_query(const fetch_state *s)
@@ -655,7 +832,7 @@ static char *debug_query(const fetch_state *s)
 	size_t o = (size_t)sprintf(q, "profile-id:(");
 	bool first = true;
 	for (size_t i = 0; i < s->n_items; i++)
-		if (s->items[i].used) {
+		if (s->items[i].used && !used_before(s, i)) {
 			o += (size_t)sprintf(q + o, "%s%s", first ? "" : " OR ", s->items[i].id);
 			first = false;
 		}
@@ -689,7 +866,7 @@ static pgo_status fetch(fetch_state *s, const flag_list *args, int64_t window_ns
 	int64_t now = wall_now_ns();
 	size_t made = 0;
 	for (; made < n_queries; made++)
-		if (dd_search_for_go(args->items[made], now, window_ns, limit, &searches[made]))
+		if (dd_search_for_go(s->queries[made].text, now, window_ns, limit, &searches[made]))
 			break;
 	if (made < n_queries) {
 		st = pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
@@ -749,9 +926,57 @@ done:
 	return st;
 }
 
+/*
+ * Splits each QUERY argument into its search and its @W weight. Returns 0,
+ * or -1 with a usage message.
+ */
+static int parse_queries(const flag_list *args, fetch_query **out, bool *any_weight, char *message, size_t size)
+{
+	size_t n = args->n - 1;
+	fetch_query *q = calloc(n, sizeof *q);
+	*out = q;
+	*any_weight = false;
+	if (!q) {
+		snprintf(message, size, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *arg = args->items[i];
+		size_t len = strlen(arg), at = weight_suffix_at(arg, len);
+		q[i].weight = 1;
+		if (at < len) {
+			if (!weight_parse(arg + at + 1, len - at - 1, &q[i].weight)) {
+				snprintf(message, size, "QUERY '%s': the weight after its last '@' must be %s", arg, WEIGHT_EXPECTED);
+				return -1;
+			}
+			*any_weight = true;
+			while (at > 0 && (arg[at - 1] == ' ' || arg[at - 1] == '\t'))
+				at--;
+			if (at == 0) {
+				snprintf(message, size, "QUERY '%s' has a weight but no search before it", arg);
+				return -1;
+			}
+		}
+		q[i].text = strndup(arg, at);
+		if (!q[i].text) {
+			snprintf(message, size, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void queries_free(fetch_query *q, size_t n)
+{
+	for (size_t i = 0; q && i < n; i++)
+		free(q[i].text);
+	free(q);
+}
+
 static void state_free(fetch_state *s)
 {
 	dd_profiles_free(s->listed, s->n_listed);
+	free(s->listed_query);
 	http_response_free(&s->gopgo);
 	for (size_t i = 0; i < s->n_items; i++) {
 		free(s->items[i].own_id);
@@ -789,10 +1014,22 @@ static int run(int argc, char **argv)
 		rc = cli_usage_error(&cmd_fetch, args.n ? "need a DEST after the QUERY" : "need at least one QUERY and a DEST");
 		goto out;
 	}
+	fetch_query *queries = NULL;
+	bool any_weight = false;
+	if (parse_queries(&args, &queries, &any_weight, message, sizeof message)) {
+		queries_free(queries, args.n - 1);
+		rc = cli_usage_error(&cmd_fetch, message);
+		goto out;
+	}
 	/* A closed log pipe must not kill us before DEST is written. */
 	signal(SIGPIPE, SIG_IGN);
 
-	fetch_state s = {.spool_fd = -1};
+	fetch_state s = {
+		.spool_fd = -1,
+		.queries = queries,
+		.n_queries = args.n - 1,
+		.weighted = any_weight || opt.normalize,
+	};
 	pthread_mutex_init(&s.mu, NULL);
 	s.started_wall_ns = wall_now_ns();
 	/* A -timeout of 0 or less has expired already: the fetch fails open, as datadog-pgo's does. */
@@ -817,6 +1054,7 @@ static int run(int argc, char **argv)
 	rc = st && opt.fail ? EXIT_FAILURE_ : EXIT_OK;
 	fetch_log_close(&s.log);
 	state_free(&s);
+	queries_free(queries, args.n - 1);
 out:
 	flag_list_free(&args);
 	flag_list_free(&opt.noinline);

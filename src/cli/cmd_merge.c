@@ -4,11 +4,12 @@
 
 #include "cli.h"
 #include "input.h"
+#include "weight.h"
 
 static struct {
 	const char *output;
-	bool compact, keep_labels, no_noinline, any_type;
-	flag_list noinline;
+	bool compact, keep_labels, no_noinline, any_type, normalize;
+	flag_list noinline, weights;
 } opt;
 
 static const flag_def merge_flags[] = {
@@ -19,6 +20,10 @@ static const flag_def merge_flags[] = {
 	{"noinline", 0, FLAG_LIST, &opt.noinline, "NAME",
 	 "also protect function NAME from inlining (repeatable)", 0, 0, NULL},
 	{"no-noinline", 0, FLAG_BOOL, &opt.no_noinline, NULL, "do not rename any function", 0, 0, NULL},
+	{"weight", 0, FLAG_LIST, &opt.weights, "W:FILE",
+	 "merge FILE with its values multiplied by W, a positive decimal number (repeatable)", 0, 0, NULL},
+	{"normalize", 0, FLAG_BOOL, &opt.normalize, NULL,
+	 "scale every input to the same total before its weight applies", 0, 0, NULL},
 	{"any-type", 0, FLAG_BOOL, &opt.any_type, NULL,
 	 "merge profiles of any kind (heap, block, ...), for uses other than PGO: the output is not checked", 0, 0, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
@@ -36,7 +41,7 @@ const command cmd_merge = {
 	.run = run,
 	.summary = "merge pprof profiles into one (a default.pgo)",
 	.synopsis = "pgotool merge [-o OUT] [--compact] [--keep-labels] [--noinline NAME]... [--no-noinline] [--any-type] "
-	            "INPUT...",
+	            "[--weight W:FILE]... [--normalize] INPUT...",
 	.description =
 		"Merges CPU profiles the way `go tool pprof -proto` does, and writes one gzip\n"
 		"pprof. An INPUT is a pprof file (raw, gzip or zstd), a zip archive of\n"
@@ -56,6 +61,21 @@ const command cmd_merge = {
 		"(metrics.json, execution traces) and, without --any-type, profiles that are\n"
 		"not CPU profiles (delta-heap.pprof, ...) are skipped with a warning that\n"
 		"names them, so that a download of a whole upload merges its cpu.pprof.\n\n"
+		"Weighted merges: --weight W:FILE merges FILE (a pprof or a zip, whose\n"
+		"profiles all take W) with every value multiplied by W; INPUTs have weight 1.\n"
+		"W is a positive decimal number (2, 0.5, 1.25); FILE is all after the first\n"
+		"':', so it may hold ':' itself. Each value v becomes round(v * W), computed\n"
+		"in double precision and rounded half away from zero, as pprof's\n"
+		"Profile.Scale does; a sample that rounds to 0 is dropped. --normalize first\n"
+		"scales every input (each FILE or INPUT argument, a zip with all its\n"
+		"profiles) to the same total of the column the compiler reads (samples/count\n"
+		"or cpu/nanoseconds): the largest input's, so that no input loses\n"
+		"resolution; then W applies. Use them when one binary serves several\n"
+		"workloads, or a fleet's regions see different traffic, and one busy input\n"
+		"must not drown out the others. A weighted merge refuses, naming the input,\n"
+		"a weighted input with a negative value, an input whose total is 0 under\n"
+		"--normalize, and any value or sum beyond a 64-bit integer. Its output too\n"
+		"depends only on the set of inputs and their weights.\n\n"
 		"Exit status: 0 on success, 1 on failure (OUT is then untouched), 2 on a\n"
 		"usage error.",
 	.flags = flags,
@@ -65,7 +85,7 @@ const command cmd_merge = {
  * Drops archive entries that are not pprof files at all (metrics.json, a Go
  * execution trace), naming each on stderr. Returns -1 when nothing is left.
  */
-static int skip_foreign_entries(pgo_input_list *raw)
+static int skip_foreign_entries(pgo_input_list *raw, size_t *arg_of)
 {
 	size_t kept = 0;
 	for (size_t i = 0; i < raw->n; i++) {
@@ -76,10 +96,125 @@ static int skip_foreign_entries(pgo_input_list *raw)
 			pgo_input_release(in);
 			continue;
 		}
+		arg_of[kept] = arg_of[i];
 		raw->items[kept++] = *in;
 	}
 	raw->n = kept;
 	return kept ? 0 : -1;
+}
+
+/* ---- weighted merges ------------------------------------------------- */
+
+/* One INPUT or --weight argument: a file, or a zip whose profiles share it all. */
+typedef struct merge_arg {
+	const char *path;
+	double weight;
+	int64_t total;   /* --normalize: the compiler's column over its merged profiles */
+	double factor;   /* what its values are multiplied by */
+} merge_arg;
+
+/* Splits "W:FILE" at its first ':'; false when W is not a weight. */
+static bool parse_weight_arg(const char *text, merge_arg *a)
+{
+	const char *colon = strchr(text, ':');
+	if (!colon || !colon[1] || !weight_parse(text, (size_t)(colon - text), &a->weight))
+		return false;
+	a->path = colon + 1;
+	return true;
+}
+
+/* Whether the merge skips this decoded input (an upload's heap profile in a zip). */
+static bool skipped_kind(const pgo_input *in, const pgo_profile *p)
+{
+	pgo_error why;
+	return in->entry_at && !opt.any_type && pgo_check_for_compiler(p, in->name, &why) == PGO_ERR_NO_VALUE;
+}
+
+/*
+ * --normalize: each argument's total of the compiler's column, and the
+ * factor that brings it to the largest total before its weight applies.
+ * The largest, not a fixed number: values only grow, so none loses
+ * resolution to rounding.
+ */
+static pgo_status normalize(const pgo_input_list *raw, const size_t *arg_of, merge_arg *args, size_t n_args,
+                            const pgo_limits *limits, pgo_error *err)
+{
+	/* The column's values are all it needs: two frames a sample are enough to decode. */
+	pgo_decode_options dopt = {.limits = limits, .keep_frames = 1};
+	for (size_t i = 0; i < raw->n; i++) {
+		const pgo_input *in = &raw->items[i];
+		pgo_profile *p = NULL;
+		int64_t t = 0;
+		pgo_status st = pgo_decode_with(in->data, in->size, in->name, &dopt, &p, err);
+		if (!st && !skipped_kind(in, p))
+			st = pgo_compiler_total(p, in->name, &t, err);
+		pgo_profile_free(p);
+		if (st == PGO_ERR_NO_VALUE) {
+			char why[sizeof err->message];
+			snprintf(why, sizeof why, "%s", err->message);
+			return pgo_fail(err, st, "%s; --normalize compares inputs by that column", why);
+		}
+		if (st)
+			return st;
+		merge_arg *a = &args[arg_of[i]];
+		if (__builtin_add_overflow(a->total, t, &a->total))
+			return pgo_fail(err, PGO_ERR_LIMIT, "%s: its profiles' values add up to more than a 64-bit integer holds",
+			                a->path);
+	}
+	int64_t most = 0;
+	for (size_t a = 0; a < n_args; a++) {
+		if (args[a].total == 0)
+			return pgo_fail(err, PGO_ERR_UNUSABLE,
+			                "%s: its samples add up to 0, so --normalize cannot scale it to the others; leave it "
+			                "out",
+			                args[a].path);
+		if (args[a].total > most)
+			most = args[a].total;
+	}
+	for (size_t a = 0; a < n_args; a++)
+		args[a].factor = args[a].weight * ((double)most / (double)args[a].total);
+	return PGO_OK;
+}
+
+typedef struct weighted_input {
+	pgo_fingerprint fp;
+	double factor;
+	size_t index;
+} weighted_input;
+
+static int by_content_then_factor(const void *a, const void *b)
+{
+	const weighted_input *x = a, *y = b;
+	int c = pgo_fingerprint_cmp(&x->fp, &y->fp);
+	if (c)
+		return c;
+	/* The same content under two weights: where their samples round to 0
+	 * differs, and with it which one brings a stack first; fix the order. */
+	if (x->factor != y->factor)
+		return x->factor < y->factor ? -1 : 1;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+/* The canonical order (pgo_canonical_order's), with equal contents ordered by their factors. */
+static pgo_status weighted_order(const pgo_input_list *raw, const size_t *arg_of, const merge_arg *args,
+                                 size_t *order)
+{
+	weighted_input *w = calloc(raw->n, sizeof *w);
+	if (!w)
+		return PGO_ERR_NOMEM;
+	for (size_t i = 0; i < raw->n; i++) {
+		w[i].factor = args[arg_of[i]].factor;
+		w[i].index = i;
+		if (pgo_fingerprint_input(raw->items[i].data, raw->items[i].size, &w[i].fp)) {
+			free(w);
+			return PGO_ERR_NOMEM;
+		}
+	}
+	qsort(w, raw->n, sizeof *w, by_content_then_factor);
+	for (size_t i = 0; i < raw->n; i++)
+		order[i] = w[i].index;
+	free(w);
+	return PGO_OK;
 }
 
 static int run(int argc, char **argv)
@@ -96,6 +231,8 @@ static int run(int argc, char **argv)
 	pgo_profile *merged = NULL;
 	uint8_t *out = NULL;
 	size_t out_size = 0, skipped = 0;
+	merge_arg *args = NULL;
+	size_t n_args = 0, *arg_of = NULL;
 
 	memset(&opt, 0, sizeof opt);
 	int parsed = flags_parse(merge_flags, argc, argv, &inputs, message, sizeof message);
@@ -108,16 +245,38 @@ static int run(int argc, char **argv)
 		rc = cli_usage_error(&cmd_merge, message);
 		goto done;
 	}
-	if (inputs.n == 0) {
+	if (inputs.n + opt.weights.n == 0) {
 		rc = cli_usage_error(&cmd_merge, "no input profiles");
 		goto done;
 	}
+	bool weighted = opt.weights.n > 0 || opt.normalize;
+	args = calloc(inputs.n + opt.weights.n, sizeof *args);
+	if (!args)
+		goto oom;
+	for (size_t i = 0; i < inputs.n; i++)
+		args[n_args++] = (merge_arg){.path = inputs.items[i], .weight = 1, .factor = 1};
+	for (size_t i = 0; i < opt.weights.n; i++, n_args++)
+		if (!parse_weight_arg(opt.weights.items[i], &args[n_args])) {
+			snprintf(message, sizeof message, "--weight %s: want W:FILE, W %s", opt.weights.items[i],
+			         WEIGHT_EXPECTED);
+			rc = cli_usage_error(&cmd_merge, message);
+			goto done;
+		} else
+			args[n_args].factor = args[n_args].weight;
 	pgo_limits limits;
 	pgo_limits_default(&limits);
-	for (size_t i = 0; i < inputs.n; i++)
-		if (pgo_read_inputs(inputs.items[i], limits.max_decompressed_bytes, true, &raw, &err))
+	for (size_t a = 0; a < n_args; a++) {
+		size_t before = raw.n;
+		if (pgo_read_inputs(args[a].path, limits.max_decompressed_bytes, true, &raw, &err))
 			goto fail;
-	if (skip_foreign_entries(&raw)) {
+		size_t *grown = realloc(arg_of, (raw.n ? raw.n : 1) * sizeof *arg_of);
+		if (!grown)
+			goto oom;
+		arg_of = grown;
+		for (size_t i = before; i < raw.n; i++)
+			arg_of[i] = a;
+	}
+	if (skip_foreign_entries(&raw, arg_of)) {
 		err.status = PGO_ERR_EMPTY;
 		snprintf(err.message, sizeof err.message, "no profiles to merge: every input was skipped");
 		goto fail;
@@ -135,7 +294,12 @@ static int run(int argc, char **argv)
 		datas[i] = raw.items[i].data;
 		sizes[i] = raw.items[i].size;
 	}
-	if (pgo_canonical_order(datas, sizes, raw.n, order))
+	if (weighted) {
+		if (opt.normalize && normalize(&raw, arg_of, args, n_args, &limits, &err))
+			goto fail;
+		if (weighted_order(&raw, arg_of, args, order))
+			goto oom;
+	} else if (pgo_canonical_order(datas, sizes, raw.n, order))
 		goto oom;
 
 	pgo_merge_options mo = {.keep_labels = opt.keep_labels, .noinline = noinline};
@@ -144,6 +308,7 @@ static int run(int argc, char **argv)
 	/* One decoded input at a time keeps peak memory near the output's size. */
 	for (size_t i = 0; i < raw.n; i++) {
 		pgo_input *in = &raw.items[order[i]];
+		double factor = args[arg_of[order[i]]].factor;
 		pgo_profile *p = NULL;
 		if (pgo_decode(in->data, in->size, in->name, &limits, &p, &err))
 			goto fail;
@@ -156,7 +321,8 @@ static int run(int argc, char **argv)
 			skipped++;
 			continue;
 		}
-		pgo_status st = pgo_merger_add(merger, p, in->name, &err);
+		pgo_status st = weighted ? pgo_merger_add_scaled(merger, p, in->name, factor, &err)
+		                         : pgo_merger_add(merger, p, in->name, &err);
 		pgo_profile_free(p);
 		if (st)
 			goto fail;
@@ -203,11 +369,14 @@ done:
 	free(datas);
 	free(sizes);
 	free(order);
+	free(args);
+	free(arg_of);
 	free(noinline);
 	pgo_profile_free(merged);
 	free(out);
 	pgo_input_list_free(&raw);
 	flag_list_free(&inputs);
 	flag_list_free(&opt.noinline);
+	flag_list_free(&opt.weights);
 	return rc;
 }
