@@ -335,8 +335,14 @@ char *dd_list_answer(const dd_profile *p, size_t n)
 		                         (json_int_t)p[i].core_cpu_time_total);
 		/* A map that does not load (an integer beyond int64) is left out, not the profile. */
 		json_t *counts = p[i].endpoint_counts ? json_loads(p[i].endpoint_counts, 0, NULL) : NULL;
-		if (item && json_is_object(counts))
-			json_object_set(json_object_get(item, "attributes"), "endpoint_counts", counts);
+		if (item && json_is_object(counts)) {
+			/* Before custom, so that each entry still ends with custom.metrics as before. */
+			json_t *attr = json_object_get(item, "attributes"), *custom = json_object_get(attr, "custom");
+			json_incref(custom);
+			json_object_del(attr, "custom");
+			json_object_set(attr, "endpoint_counts", counts);
+			json_object_set_new(attr, "custom", custom);
+		}
 		json_decref(counts);
 		if (!item || json_array_append_new(data, item)) {
 			json_decref(data);
