@@ -75,7 +75,8 @@ const command cmd_status = {
 		"For a service and env with both pgo:true and pgo:false profiles in the\n"
 		"window, the two sides are shown side by side: CPU per request where the\n"
 		"uploads carry endpoint_counts (dd-trace-go with\n"
-		"DD_PROFILING_ENDPOINT_COUNT_ENABLED=true), else mean CPU cores per profile.\n"
+		"DD_PROFILING_ENDPOINT_COUNT_ENABLED=true; over the profiles that carry them),\n"
+		"else mean CPU cores per profile.\n"
 		"That is " INDICATION ": the sides differ in\n"
 		"load, inputs, versions and hosts too.\n\n"
 		"Exit status: 0; 1 on failure (network, keys), and with -fail-if-missing when\n"
@@ -464,7 +465,7 @@ static char *render_json(const listing *l, const char *query, int64_t now)
 		json_decref(comparisons);
 		return NULL;
 	}
-	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	json_decref(doc);
 	return text;
 }
