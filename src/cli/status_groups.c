@@ -212,7 +212,8 @@ int status_finish(status_report *r)
 		           : g->recent_false ? STATE_OFF
 		                             : STATE_UNKNOWN;
 	}
-	qsort(r->groups, r->n_groups, sizeof *r->groups, by_report_order);
+	if (r->n_groups) /* qsort takes no NULL, even for nothing */
+		qsort(r->groups, r->n_groups, sizeof *r->groups, by_report_order);
 	/* The seen records point at groups by index: they are spent now. */
 	free(r->seen);
 	r->seen = NULL;

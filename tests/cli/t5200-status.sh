@@ -53,6 +53,7 @@ LOG=$TEST_TMP/build.log
 status() {
 	DD_API_KEY=$API_KEY DD_APP_KEY=$APP_KEY "$PGOTOOL" status -api "$URL" "$@" >status.out 2>status.err
 	RC=$?
+	cat status.err >>runs.err
 }
 py() { python3 - "$@"; }
 
@@ -363,4 +364,5 @@ check "the store down: exit 1 (got $rc) with the URL and what to check" \
 	bash -c "[ $rc = 1 ] && grep -q 'profiles/list' bad.err && grep -q 'is the server up' bad.err"
 check "the store stopped cleanly (exit $STATUS)" [ "$STATUS" = 0 ]
 check "the store logged no sanitizer report" sanitizer_clean store
+check "no run of status made a sanitizer report" sanitizer_clean runs
 done_testing
