@@ -227,6 +227,10 @@ static void table_add(table *t, ...)
 		const char *v = va_arg(ap, const char *);
 		char *d = strdup(v && *v ? v : "-");
 		t->oom |= !d;
+		/* Tag values come from anyone who uploads: no control characters reach the terminal. */
+		for (char *p = d; p && *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
 		cells[t->rows * t->cols + c] = d;
 	}
 	va_end(ap);
@@ -281,7 +285,7 @@ static void age_text(int64_t ns, char *out, size_t size)
 		snprintf(out, size, "%lldd", (long long)(s / 86400));
 }
 
-/* A Go duration without its zero tails: "24h", "1h30m", "90m" stays "1h30m". */
+/* A Go duration without its zero tails: "24h0m0s" is "24h", "1h30m0s" "1h30m". */
 static void window_text(int64_t ns, char *out, size_t size)
 {
 	go_duration_format(ns, out, size);
@@ -316,7 +320,15 @@ static double measure(const status_comparison *c, int side)
 	return per_request(c) ? status_side_cpu_per_request(&c->side[side]) : status_side_cores(&c->side[side]);
 }
 
-static void print_text(const listing *l, const char *query, int64_t now)
+/* s, with control characters as '?'. */
+static void put_printable(const char *s)
+{
+	for (; *s; s++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+}
+
+/* Returns 0, or -1 out of memory (nothing printed then). */
+static int print_text(const listing *l, const char *query, int64_t now)
 {
 	const status_report *r = &l->report;
 	char window[32];
@@ -325,7 +337,7 @@ static void print_text(const listing *l, const char *query, int64_t now)
 		printf("No profiles match '%s' in the last %s at %s.\n"
 		       "Check the QUERY and -from, and that the services upload CPU profiles.\n",
 		       query, window, l->client.base);
-		return;
+		return 0;
 	}
 	table t = {.cols = 8, .right = "LLLLRRRL"};
 	table_add(&t, "SERVICE", "ENV", "VERSION", "PGO", "PROFILES", "PGO:TRUE", "CPU CORES", "NEWEST");
@@ -338,31 +350,6 @@ static void print_text(const listing *l, const char *query, int64_t now)
 		age_text(now - g->newest_ns, age, sizeof age);
 		table_add(&t, g->service, g->env, g->version, status_state_name(g->state), profiles, pgo_true, cores, age);
 	}
-	table_print(&t, stdout);
-	table_free(&t);
-
-	size_t without = status_without_pgo(r);
-	printf("\n");
-	if (without == 0) {
-		printf("PGO is on everywhere: all %zu groups (service, env, version) run with PGO.\n", r->n_groups);
-	} else {
-		printf("%zu of %zu groups (service, env, version) run without PGO:", without, r->n_groups);
-		/* They come first. */
-		for (size_t i = 0; i < without; i++) {
-			const status_group *g = &r->groups[i];
-			printf(" %s%s%s%s%s%s", *g->service ? g->service : "-", *g->version ? " " : "", g->version,
-			       *g->env ? " in " : "", g->env, i + 1 < without ? "," : "");
-		}
-		printf(".\n");
-	}
-	printf("%zu profiles matching '%s' in the last %s, from %s.\n", r->profiles, query, window, l->client.base);
-	if (!l->complete)
-		printf("note: %s.\n", l->incomplete);
-
-	if (r->n_comparisons == 0)
-		return;
-	printf("\nPGO on and off side by side, per service: %s\n"
-	       "(the two sides differ in load, inputs, versions and hosts, not only in PGO).\n", INDICATION);
 	table c = {.cols = 7, .right = "LLLRRRR"};
 	table_add(&c, "SERVICE", "ENV", "MEASURE", "PGO:FALSE", "PGO:TRUE", "CHANGE", "PROFILES F/T");
 	for (size_t i = 0; i < r->n_comparisons; i++) {
@@ -384,8 +371,49 @@ static void print_text(const listing *l, const char *query, int64_t now)
 		snprintf(n, sizeof n, "%zu/%zu", k->side[0].profiles, k->side[1].profiles);
 		table_add(&c, k->service, k->env, req ? "cpu/request" : "cpu cores", off, on, change, n);
 	}
-	table_print(&c, stdout);
+	if (t.oom || c.oom) {
+		table_free(&t);
+		table_free(&c);
+		return -1;
+	}
+	table_print(&t, stdout);
+	table_free(&t);
+
+	size_t without = status_without_pgo(r);
+	printf("\n");
+	if (without == 0) {
+		printf("PGO is on everywhere: all %zu groups (service, env, version) run with PGO.\n", r->n_groups);
+	} else {
+		printf("%zu of %zu groups (service, env, version) run without PGO:", without, r->n_groups);
+		/* They come first. */
+		for (size_t i = 0; i < without; i++) {
+			const status_group *g = &r->groups[i];
+			putchar(' ');
+			put_printable(*g->service ? g->service : "-");
+			if (*g->version) {
+				putchar(' ');
+				put_printable(g->version);
+			}
+			if (*g->env) {
+				fputs(" in ", stdout);
+				put_printable(g->env);
+			}
+			if (i + 1 < without)
+				putchar(',');
+		}
+		printf(".\n");
+	}
+	printf("%zu profiles matching '%s' in the last %s, from %s.\n", r->profiles, query, window, l->client.base);
+	if (!l->complete)
+		printf("note: %s.\n", l->incomplete);
+
+	if (r->n_comparisons > 0) {
+		printf("\nPGO on and off side by side, per service: %s\n"
+		       "(the two sides differ in load, inputs, versions and hosts, not only in PGO).\n", INDICATION);
+		table_print(&c, stdout);
+	}
 	table_free(&c);
+	return 0;
 }
 
 /* ---- JSON --------------------------------------------------------------- */
@@ -559,8 +587,9 @@ static int run(int argc, char **argv)
 		}
 		printf("%s\n", text);
 		free(text);
-	} else {
-		print_text(&l, l.search.query, now);
+	} else if (print_text(&l, l.search.query, now)) {
+		st = pgo_fail(&err, PGO_ERR_NOMEM, "out of memory");
+		goto done;
 	}
 	if (fflush(stdout) != 0) {
 		st = pgo_fail(&err, PGO_ERR_IO, "<stdout>: write failed");
