@@ -23,6 +23,7 @@ extern const command cmd_merge;
 extern const command cmd_edges;
 extern const command cmd_serve;
 extern const command cmd_fetch;
+extern const command cmd_status;
 
 /* Prints "pgotool CMD: message" and a usage hint; returns EXIT_USAGE. */
 int cli_usage_error(const command *cmd, const char *message);

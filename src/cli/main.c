@@ -14,6 +14,7 @@
 /* Every subcommand, in the order `pgotool --help` lists them. */
 static const command *const commands[] = {
 	&cmd_fetch,
+	&cmd_status,
 	&cmd_merge,
 	&cmd_edges,
 	&cmd_serve,

@@ -298,6 +298,7 @@ void dd_profile_clear(dd_profile *p)
 	for (size_t k = 0; k < p->n_tags; k++)
 		free(p->tags[k]);
 	free(p->tags);
+	free(p->endpoint_counts);
 	memset(p, 0, sizeof *p);
 }
 
@@ -332,6 +333,17 @@ char *dd_list_answer(const dd_profile *p, size_t n)
 		                         (json_int_t)p[i].duration_nanos, "timestamp", ts, "tags", tags, "custom",
 		                         "metrics", "core_cpu_cores", p[i].core_cpu_cores, "core_cpu_time_total",
 		                         (json_int_t)p[i].core_cpu_time_total);
+		/* A map that does not load (an integer beyond int64) is left out, not the profile. */
+		json_t *counts = p[i].endpoint_counts ? json_loads(p[i].endpoint_counts, 0, NULL) : NULL;
+		if (item && json_is_object(counts)) {
+			/* Before custom, so that each entry still ends with custom.metrics as before. */
+			json_t *attr = json_object_get(item, "attributes"), *custom = json_object_get(attr, "custom");
+			json_incref(custom);
+			json_object_del(attr, "custom");
+			json_object_set(attr, "endpoint_counts", counts);
+			json_object_set_new(attr, "custom", custom);
+		}
+		json_decref(counts);
 		if (!item || json_array_append_new(data, item)) {
 			json_decref(data);
 			return NULL;
@@ -347,6 +359,32 @@ static char *dup_string(const json_t *j)
 {
 	const char *s = json_string_value(j);
 	return strdup(s ? s : "");
+}
+
+/*
+ * endpoint_counts: its text and the sum of its counts, which are whole and
+ * not negative (dd-trace-go's are uint64); other members are ignored, and
+ * the sum stops at INT64_MAX. Returns 0, or -1 out of memory.
+ */
+static int read_endpoint_counts(const json_t *counts, dd_profile *p)
+{
+	p->requests = -1;
+	if (!json_is_object(counts))
+		return 0;
+	int64_t sum = 0;
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)counts, key, v) {
+		json_int_t n = json_integer_value(v);
+		if (!json_is_integer(v) || n < 0)
+			continue;
+		sum = n > INT64_MAX - sum ? INT64_MAX : sum + n;
+	}
+	p->endpoint_counts = json_dumps(counts, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!p->endpoint_counts)
+		return -1;
+	p->requests = sum;
+	return 0;
 }
 
 /* JSON numbers as Go reads them into float64 fields: integers or reals. */
@@ -403,7 +441,8 @@ int dd_list_answer_parse(const char *body, size_t len, dd_profile **out, size_t 
 		json_t *tags = json_object_get(attr, "tags");
 		size_t nt = json_is_array(tags) ? json_array_size(tags) : 0;
 		p[i].tags = calloc(nt ? nt : 1, sizeof *p[i].tags);
-		bool oom = !p[i].event_id || !p[i].profile_id || !p[i].service || !p[i].tags;
+		bool oom = !p[i].event_id || !p[i].profile_id || !p[i].service || !p[i].tags ||
+		           read_endpoint_counts(json_object_get(attr, "endpoint_counts"), &p[i]);
 		for (size_t k = 0; !oom && k < nt; k++) {
 			const char *t = json_string_value(json_array_get(tags, k));
 			if (!t)

@@ -68,6 +68,11 @@ typedef struct dd_profile {
 	int64_t core_cpu_time_total;
 	char **tags;            /* "key:value" */
 	size_t n_tags;
+	/* attributes.endpoint_counts: requests per endpoint during the profile,
+	 * as dd-trace-go reports them (a pgotool serve answers with them; an
+	 * answer without them is as valid). Compact JSON, or NULL. */
+	char *endpoint_counts;
+	int64_t requests;       /* their sum; -1 without endpoint_counts */
 } dd_profile;
 
 void dd_profile_clear(dd_profile *p);

@@ -97,6 +97,7 @@ enum MHD_Result handle_list(request *r, struct MHD_Connection *c)
 				.core_cpu_time_total = hits[i].core_cpu_time_total,
 				.tags = hits[i].tags,
 				.n_tags = hits[i].n_tags,
+				.endpoint_counts = hits[i].endpoint_counts,
 			};
 		text = dd_list_answer(profiles, n);
 	}

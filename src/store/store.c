@@ -28,6 +28,7 @@ typedef struct job {
 	store_upload *upload;   /* JOB_PUT */
 	int64_t cutoff_ns;      /* JOB_PURGE */
 	int64_t received_ns;    /* JOB_PUT, when it was written */
+	char *endpoint_counts;  /* JOB_PUT, for the index; freed by store_put unless taken */
 	size_t deleted;
 	int rc;
 	bool done;
@@ -49,6 +50,7 @@ struct pgo_store {
 	char *path;
 	sqlite3 *writer;
 	sqlite3_stmt *ins_upload, *ins_attachment;
+	sqlite3_stmt *get_endpoints; /* on the writer's connection: loading the index, then the writer thread */
 
 	pthread_mutex_t pool_lock;
 	sqlite3 *pool[READ_POOL];
@@ -329,6 +331,42 @@ static void entry_free(entry *e)
 		free(e->hit.tags[i]);
 	free(e->hit.tags);
 	free(e->tag_ptrs);
+	free(e->hit.endpoint_counts);
+}
+
+/*
+ * The endpoint_counts object of an event.json, as compact JSON, for the
+ * index (searches never read the database). SQLite's JSON functions pick
+ * it out the same way when an upload arrives and when the index is loaded.
+ * An object too large to keep is kept as its total, so that the index stays
+ * small and requests per profile stay right.
+ */
+#define TEXT_OF_(x) #x
+#define TEXT_OF(x) TEXT_OF_(x)
+static const char endpoints_sql[] =
+	"SELECT CASE WHEN m IS NULL OR length(CAST(m AS BLOB)) <= " TEXT_OF(STORE_MAX_ENDPOINT_COUNTS) " THEN m"
+	" ELSE json_object('(all endpoints)', (SELECT CAST(total(value) AS INTEGER) FROM json_each(m)"
+	" WHERE type = 'integer' AND value >= 0)) END"
+	" FROM (SELECT CASE WHEN json_valid(?1) THEN"
+	" CASE WHEN json_type(?1, '$.endpoint_counts') = 'object' THEN json_extract(?1, '$.endpoint_counts') END"
+	" END AS m)";
+
+/* *out is NULL when the event has no endpoint_counts object. Returns 0, or -1 (out of memory). */
+static int endpoint_counts_of(pgo_store *s, const char *event_json, char **out)
+{
+	*out = NULL;
+	sqlite3_stmt *st = s->get_endpoints;
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, event_json ? event_json : "{}", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		const char *m = (const char *)sqlite3_column_text(st, 0);
+		if (!m || !(*out = strdup(m)))
+			rc = SQLITE_NOMEM;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Splits "a\nb\n..." into tags; service is the value of service:. */
@@ -417,7 +455,7 @@ static int load_index(pgo_store *s, char *err, size_t n)
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(s->writer,
 	                       "SELECT id, profile_id, event_id, start_ns, end_ns, duration_nanos, core_cpu_cores,"
-	                       " core_cpu_time_total, tags, received_ns FROM uploads ORDER BY id",
+	                       " core_cpu_time_total, tags, received_ns, event_json FROM uploads ORDER BY id",
 	                       -1, &st, NULL) != SQLITE_OK) {
 		set_err(err, n, "%s: cannot read the index: %s", s->path, sqlite3_errmsg(s->writer));
 		return -1;
@@ -435,7 +473,8 @@ static int load_index(pgo_store *s, char *err, size_t n)
 		e.hit.core_cpu_time_total = sqlite3_column_int64(st, 7);
 		e.received_ns = sqlite3_column_int64(st, 9);
 		const char *tags = (const char *)sqlite3_column_text(st, 8);
-		if (entry_fill(&e, tags ? tags : "") || index_add(s, &e)) {
+		if (endpoint_counts_of(s, (const char *)sqlite3_column_text(st, 10), &e.hit.endpoint_counts) ||
+		    entry_fill(&e, tags ? tags : "") || index_add(s, &e)) {
 			entry_free(&e);
 			sqlite3_finalize(st);
 			set_err(err, n, "%s: out of memory loading the index", s->path);
@@ -480,6 +519,10 @@ static int insert_upload(pgo_store *s, job *j)
 		return -1;
 	}
 	int64_t id = sqlite3_last_insert_rowid(s->writer);
+	if (endpoint_counts_of(s, u->event_json, &j->endpoint_counts)) {
+		set_err(j->err, sizeof j->err, "reading endpoint_counts: %s", sqlite3_errmsg(s->writer));
+		return -1;
+	}
 	for (size_t i = 0; i < u->n_attachments; i++) {
 		st = s->ins_attachment;
 		sqlite3_reset(st);
@@ -546,6 +589,8 @@ static void index_apply(pgo_store *s, job *batch)
 		e.hit.duration_nanos = u->duration_nanos;
 		e.hit.core_cpu_cores = u->core_cpu_cores;
 		e.hit.core_cpu_time_total = u->core_cpu_time_total;
+		e.hit.endpoint_counts = j->endpoint_counts;
+		j->endpoint_counts = NULL;
 		char *tags = join_tags(u->tags, u->n_tags);
 		/* The upload is durable already; a failure here only hides it until restart. */
 		if (!tags || entry_fill(&e, tags) || index_add(s, &e))
@@ -704,7 +749,8 @@ int store_open(const char *dir, pgo_store **out, char *err, size_t n)
 	                       " core_cpu_cores, core_cpu_time_total, tags, event_json) VALUES(?,?,?,?,?,?,?,?,?,?)",
 	                       -1, &s->ins_upload, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->writer, "INSERT INTO attachments(upload_id, name, data) VALUES(?,?,?)", -1,
-	                       &s->ins_attachment, NULL) != SQLITE_OK) {
+	                       &s->ins_attachment, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->writer, endpoints_sql, -1, &s->get_endpoints, NULL) != SQLITE_OK) {
 		set_err(err, n, "%s: %s", s->path, sqlite3_errmsg(s->writer));
 		goto fail;
 	}
@@ -735,6 +781,7 @@ void store_close(pgo_store *s)
 	}
 	sqlite3_finalize(s->ins_upload);
 	sqlite3_finalize(s->ins_attachment);
+	sqlite3_finalize(s->get_endpoints);
 	sqlite3_close(s->writer);
 	for (int i = 0; i < s->pool_n; i++)
 		sqlite3_close(s->pool[i]);
@@ -758,6 +805,7 @@ int store_put(pgo_store *s, store_upload *u, char *err, size_t n)
 	}
 	job j = {.kind = JOB_PUT, .upload = u};
 	int rc = submit(s, &j);
+	free(j.endpoint_counts); /* the index took it, unless the put failed */
 	if (rc)
 		set_err(err, n, "%s", j.err);
 	return rc;
@@ -802,11 +850,18 @@ static bool hit_before(const store_hit *a, const store_hit *b, store_sort sort, 
 static int copy_hit(store_hit *dst, const store_hit *src, bool ids_only)
 {
 	*dst = *src;
+	dst->endpoint_counts = NULL;
 	if (ids_only) {
 		dst->service = NULL;
 		dst->tags = NULL;
 		dst->n_tags = 0;
 		return 0;
+	}
+	if (src->endpoint_counts && !(dst->endpoint_counts = strdup(src->endpoint_counts))) {
+		dst->service = NULL;
+		dst->tags = NULL;
+		dst->n_tags = 0;
+		return -1;
 	}
 	dst->service = src->service ? strdup(src->service) : NULL;
 	dst->tags = malloc((src->n_tags ? src->n_tags : 1) * sizeof *dst->tags);
@@ -870,6 +925,7 @@ void store_hits_free(store_hit *hits, size_t n)
 {
 	for (size_t i = 0; hits && i < n; i++) {
 		free(hits[i].service);
+		free(hits[i].endpoint_counts);
 		for (size_t k = 0; hits[i].tags && k < hits[i].n_tags; k++)
 			free(hits[i].tags[k]);
 		free(hits[i].tags);

@@ -50,7 +50,14 @@ typedef struct store_hit {
 	char *service;
 	char **tags;
 	size_t n_tags;
+	/* The upload's endpoint_counts (requests per endpoint, which dd-trace-go
+	 * sends in event.json), as compact JSON; NULL without one. One larger
+	 * than STORE_MAX_ENDPOINT_COUNTS is kept as its total only:
+	 * {"(all endpoints)": N}. */
+	char *endpoint_counts;
 } store_hit;
+
+#define STORE_MAX_ENDPOINT_COUNTS 65536
 
 typedef enum store_sort { SORT_CPU_CORES, SORT_TIMESTAMP } store_sort;
 
@@ -60,7 +67,7 @@ typedef struct store_search_request {
 	store_sort sort;
 	bool descending;
 	size_t limit;
-	bool ids_only;            /* hits without service and tags: for gopgo */
+	bool ids_only;            /* hits without service, tags and endpoint counts: for gopgo */
 } store_search_request;
 
 /* The version of profiles.db's schema this store writes (PRAGMA user_version). */

@@ -34,6 +34,41 @@ static void test_list_answer_round_trip(void)
 	free(text);
 }
 
+/* endpoint_counts: carried through, summed; absent, odd or huge values do no harm. */
+static void test_list_answer_endpoint_counts(void)
+{
+	char *tags[] = {"service:api"};
+	dd_profile in[2] = {
+		{.event_id = "ev-1", .profile_id = "p-1", .service = "api", .tags = tags, .n_tags = 1,
+		 .endpoint_counts = "{\"GET /a\":40,\"POST /b\":2}"},
+		{.event_id = "ev-2", .profile_id = "p-2", .service = "api", .tags = tags, .n_tags = 1},
+	};
+	char *text = dd_list_answer(in, 2);
+	CHECK(text && strstr(text, "\"endpoint_counts\":{\"GET /a\":40,\"POST /b\":2}"));
+	dd_profile *out = NULL;
+	size_t n = 0;
+	char msg[256] = "";
+	CHECK(text && dd_list_answer_parse(text, strlen(text), &out, &n, msg, sizeof msg) == 0);
+	CHECK(n == 2);
+	if (n == 2) {
+		CHECK(out[0].requests == 42 && out[0].endpoint_counts != NULL);
+		CHECK(out[1].requests == -1 && out[1].endpoint_counts == NULL);
+	}
+	dd_profiles_free(out, n);
+	free(text);
+	const char *odd = "{\"data\": [{\"id\": \"e\", \"attributes\": {\"id\": \"p\", \"endpoint_counts\": "
+	                  "{\"a\": -5, \"b\": \"7\", \"c\": 1.5, \"d\": 9223372036854775807, \"e\": 3}}},"
+	                  "{\"id\": \"e2\", \"attributes\": {\"id\": \"p2\", \"endpoint_counts\": [1, 2]}}]}";
+	CHECK(dd_list_answer_parse(odd, strlen(odd), &out, &n, msg, sizeof msg) == 0);
+	CHECK(n == 2 && out[0].requests == INT64_MAX && out[1].requests == -1);
+	dd_profiles_free(out, n);
+	/* A stored map that jansson cannot load leaves the profile in the answer, without the map. */
+	in[0].endpoint_counts = "{\"a\":99999999999999999999}";
+	text = dd_list_answer(in, 1);
+	CHECK(text && strstr(text, "\"p-1\"") && !strstr(text, "endpoint_counts"));
+	free(text);
+}
+
 static void test_list_answer_errors(void)
 {
 	static const struct {
@@ -223,6 +258,6 @@ static void test_looks_like_pprof(void)
 
 int main(void)
 {
-	RUN_TESTS("ddapi", test_list_answer_round_trip, test_list_answer_errors, test_error_message,
+	RUN_TESTS("ddapi", test_list_answer_round_trip, test_list_answer_endpoint_counts, test_list_answer_errors, test_error_message,
 	          test_search_from_json, test_search_for_go, test_check_for_compiler, test_looks_like_pprof);
 }

@@ -997,6 +997,79 @@ static void test_index_in_step(void)
 		tup_free(&t[i]);
 }
 
+/* endpoint_counts: picked out of event.json when an upload arrives and when
+ * the index is loaded again; absent or not an object, none; too large, its total. */
+static const char *hit_counts(store_hit *hits, size_t n, const char *profile_id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(hits[i].profile_id, profile_id))
+			return hits[i].endpoint_counts ? hits[i].endpoint_counts : "(none)";
+	return "(no hit)";
+}
+
+static void test_endpoint_counts(void)
+{
+	char dir[4096], err[512] = "";
+	new_dir(dir, sizeof dir, "endpoints");
+	pgo_store *s = NULL;
+	CHECK(store_open(dir, &s, err, sizeof err) == 0);
+	if (!s)
+		return;
+	/* Over STORE_MAX_ENDPOINT_COUNTS bytes: 4000 endpoints of 2 requests each, and one ignored. */
+	size_t big_size = 4000 * 40 + 64, o = 0;
+	char *big = malloc(big_size);
+	if (!big)
+		abort();
+	o += (size_t)snprintf(big + o, big_size - o, "{\"endpoint_counts\":{\"neg\":-3");
+	for (int i = 0; i < 4000; i++)
+		o += (size_t)snprintf(big + o, big_size - o, ",\"GET /endpoint/%06d\":2", i);
+	snprintf(big + o, big_size - o, "}}");
+	const char *events[] = {
+		"{\"family\":\"go\",\"endpoint_counts\":{\"GET /a\": 40, \"POST /b\": 2}}",
+		"{\"family\":\"go\"}",
+		"{\"family\":\"go\",\"endpoint_counts\":[1,2]}",
+		big,
+	};
+	const char *want[] = {"{\"GET /a\":40,\"POST /b\":2}", "(none)", "(none)", "{\"(all endpoints)\":8000}"};
+	tup t[4];
+	static const char *const tags[] = {"service:web", NULL};
+	for (int i = 0; i < 4; i++) {
+		tup_init(&t[i], 500 + (uint64_t)i, 1793527500000000000 + i, 1.0, tags);
+		t[i].u.event_json = (char *)events[i];
+		CHECK(store_put(s, &t[i].u, err, sizeof err) == 0);
+	}
+	for (int round = 0; round < 2; round++) {
+		store_search_request req = {.from_ns = 0, .to_ns = INT64_MAX, .sort = SORT_TIMESTAMP, .limit = 10};
+		store_hit *hits = NULL;
+		size_t n = 0;
+		CHECK(store_search(s, &req, &hits, &n, err, sizeof err) == 0);
+		CHECK(n == 4);
+		for (int i = 0; i < 4; i++) {
+			const char *got = hit_counts(hits, n, t[i].u.profile_id);
+			if (strcmp(got, want[i]))
+				fprintf(stderr, "  round %d, upload %d: endpoint_counts %.80s, want %s\n", round, i, got, want[i]);
+			CHECK(!strcmp(got, want[i]));
+		}
+		store_hits_free(hits, n);
+		req.ids_only = true;
+		CHECK(store_search(s, &req, &hits, &n, err, sizeof err) == 0);
+		for (size_t i = 0; i < n; i++)
+			CHECK(hits[i].endpoint_counts == NULL);
+		store_hits_free(hits, n);
+		/* The second round reads them back from the database. */
+		store_close(s);
+		s = NULL;
+		if (round == 0)
+			CHECK(store_open(dir, &s, err, sizeof err) == 0);
+		if (!s)
+			break;
+	}
+	store_close(s);
+	for (int i = 0; i < 4; i++)
+		tup_free(&t[i]);
+	free(big);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -1010,9 +1083,10 @@ int main(void)
 		harness_fn fns[] = {test_open_v0_data_dir,       test_new_store,    test_newer_version_refused,
 		                    test_not_sqlite_refused,     test_foreign_database_refused,
 		                    test_group_commit,           test_purge,        test_restart,
-		                    test_index_in_step};
+		                    test_index_in_step,          test_endpoint_counts};
 		const char *names[] = {"open_v0_data_dir", "new_store", "newer_version_refused", "not_sqlite_refused",
-		                       "foreign_database_refused", "group_commit", "purge", "restart", "index_in_step"};
+		                       "foreign_database_refused", "group_commit", "purge", "restart", "index_in_step",
+		                       "endpoint_counts"};
 		rc = harness_run("store", fns, names, (int)(sizeof fns / sizeof *fns));
 	}
 	nftw(tmp_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
