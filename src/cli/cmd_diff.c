@@ -22,7 +22,7 @@ static const flag_def diff_flags[] = {
 	{"fail-above", 0, FLAG_FLOAT, &opt.fail_above, "X",
 	 "exit 1 when the drift (1 - overlap) exceeds X, from 0 to 1 (for CI)", 0, 1000000, NULL},
 	{"threshold", 0, FLAG_FLOAT, &opt.threshold, "PERCENT",
-	 "the hot edges' cumulative share, as -d=pgoinlinecdfthreshold sets it (default 99)", 0, 100000000,
+	 "hot edges' cumulative percent, as -d=pgoinlinecdfthreshold (default 99)", 0, 100000000,
 	 NULL},
 	{"top", 0, FLAG_INT, &opt.top, "N", "show the N biggest shifts, and at most N of each list (default 10)", 0,
 	 1000000, NULL},
