@@ -287,15 +287,12 @@ static void print_text(const char *old_name, const char *new_name, const pgo_dif
 
 /* ---- JSON ------------------------------------------------------------------- */
 
-static json_t *jname(const pgo_diff *d, uint32_t i)
+/* A JSON string of len bytes; bytes that are not UTF-8 (only a broken profile or a
+ * strange file name has them) are escaped, so the document stays JSON. */
+static json_t *jtext(const char *s, size_t len)
 {
-	if (i == PGO_NONE)
-		return json_null();
-	size_t len;
-	const char *s = pgo_diff_name(d, i, &len);
 	if (utf8_valid((const unsigned char *)s, len))
 		return json_stringn(s, len);
-	/* Not UTF-8 (only a broken profile has that): escaped, so the document stays JSON. */
 	char *esc = malloc(len * 4 + 1);
 	json_t *j = NULL;
 	if (esc) {
@@ -304,6 +301,15 @@ static json_t *jname(const pgo_diff *d, uint32_t i)
 	}
 	free(esc);
 	return j;
+}
+
+static json_t *jname(const pgo_diff *d, uint32_t i)
+{
+	if (i == PGO_NONE)
+		return json_null();
+	size_t len;
+	const char *s = pgo_diff_name(d, i, &len);
+	return jtext(s, len);
 }
 
 static json_t *jsite(const pgo_diff *d, size_t i)
@@ -326,7 +332,7 @@ static json_t *jtarget(const pgo_diff *d, size_t i)
 
 static json_t *jside(const char *name, size_t edges, int64_t total, size_t hot_edges, size_t hot_sites)
 {
-	return json_pack("{s:s, s:I, s:I, s:I, s:I}", "file", name, "edges", (json_int_t)edges, "total_weight",
+	return json_pack("{s:o, s:I, s:I, s:I, s:I}", "file", jtext(name, strlen(name)), "edges", (json_int_t)edges, "total_weight",
 	                 (json_int_t)total, "hot_edges", (json_int_t)hot_edges, "hot_call_sites", (json_int_t)hot_sites);
 }
 

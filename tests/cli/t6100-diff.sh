@@ -65,21 +65,24 @@ fresh=$(overlap_of fresh.txt)
 echo "# overlap: tree vs shapes $other; tree vs a fresh profile of tree $fresh" >&2
 check "diff without --fail-above exits 0 however far apart" [ "$rc" = 0 ]
 check "another workload scores low (tree vs shapes: $other < 0.2)" python3 -c "import sys; sys.exit(not $other < 0.2)"
-check "a fresh profile of the same workload scores high (tree vs tree: $fresh >= 0.5)" \
-	python3 -c "import sys; sys.exit(not $fresh >= 0.5)"
+# Two 2 s profiles hold about 200 samples each; sampling noise alone keeps fresh profiles of one
+# workload apart: 0.61 to 0.82 over ten pairs, and down to 0.44 with half the samples (a loaded
+# machine), while other workloads stay near 0.05.
+check "a fresh profile of the same workload scores high (tree vs tree: $fresh >= 0.4, and 4 times $other)" \
+	python3 -c "import sys; sys.exit(not ($fresh >= 0.4 and $fresh >= 4 * $other))"
 check "another workload: the compiler would decide differently" grep -q '^the compiler would decide differently: ' other.txt
-"$P" diff --fail-above 0.5 tree1.pprof shapes.pprof >trip.txt 2>trip.err
+"$P" diff --fail-above 0.6 tree1.pprof shapes.pprof >trip.txt 2>trip.err
 rc=$?
-check "--fail-above 0.5 trips on another workload (exit 1, says so)" \
-	bash -c "[ $rc = 1 ] && grep -q '^FAIL: the drift 0\.[0-9]* exceeds --fail-above 0.5$' trip.txt && [ ! -s trip.err ]"
-"$P" diff --fail-above 0.5 tree1.pprof tree2.pprof >notrip.txt
-check "--fail-above 0.5 passes a fresh profile of the same workload" [ $? = 0 ]
-"$P" diff --json --fail-above 0.5 tree1.pprof shapes.pprof >trip.json
+check "--fail-above 0.6 trips on another workload (exit 1, says so)" \
+	bash -c "[ $rc = 1 ] && grep -q '^FAIL: the drift 0\.[0-9]* exceeds --fail-above 0.6$' trip.txt && [ ! -s trip.err ]"
+"$P" diff --fail-above 0.6 tree1.pprof tree2.pprof >notrip.txt
+check "--fail-above 0.6 passes a fresh profile of the same workload" [ $? = 0 ]
+"$P" diff --json --fail-above 0.6 tree1.pprof shapes.pprof >trip.json
 rc=$?
 check "--json --fail-above: exit 1, and the document says failed" python3 -c "
 import json, sys
 d = json.load(open('trip.json'))
-sys.exit(not ($rc == 1 and d['failed'] is True and d['fail_above'] == 0.5))"
+sys.exit(not ($rc == 1 and d['failed'] is True and d['fail_above'] == 0.6))"
 check "the text report fits in 100 columns" bash -c "! awk 'length(\$0) > 100' self.txt other.txt fresh.txt | grep -q ."
 
 # The overlap and the decisions, computed apart from pgotool from what the Go
