@@ -13,6 +13,7 @@ check "help merge shows merge usage" bash -c "'$P' help merge | grep -q '^usage:
 check "merge --help shows options" bash -c "'$P' merge --help | grep -q -- '--compact'"
 check "merge -help (one dash) shows options" bash -c "'$P' merge -help | grep -q -- '--keep-labels'"
 check "edges --help" bash -c "'$P' edges --help | grep -q 'go tool preprofile'"
+check "diff --help" bash -c "'$P' diff --help | grep -q 'sum over the union of edges'"
 check "--version" bash -c "'$P' --version | grep -Eq '^pgotool [0-9]+\.[0-9]+\.[0-9]+$'"
 
 # --- -h is help only where a flag may stand, never as an option's value
