@@ -478,6 +478,100 @@ pgo_status pgo_compiler_total(const pgo_profile *p, const char *name, int64_t *t
  */
 pgo_status pgo_compact(const pgo_profile *p, pgo_profile **out, pgo_error *err);
 
+
+/* ------------------------------------------------------------------ */
+/* Comparing two profiles as the compiler sees them.                   */
+
+/*
+ * One named edge of either profile (the union of both edge maps), with its
+ * weight and share in each; weight 0 and share 0 where it is absent.
+ */
+typedef struct pgo_diff_edge {
+	uint32_t caller, callee; /* indexes into the diff's names */
+	int64_t offset;
+	int64_t old_weight, new_weight;
+	double old_share, new_share; /* weight / total weight, from 0 to 1 */
+	bool in_old, in_new;
+	bool old_hot, new_hot;       /* among the hot edges (pgo_hot_select) */
+} pgo_diff_edge;
+
+/* A call site (caller, offset) of either profile. */
+typedef struct pgo_diff_site {
+	uint32_t caller;
+	int64_t offset;
+	bool old_hot, new_hot;            /* the inliner's hot call sites */
+	uint32_t old_callees, new_callees; /* distinct callees at the site */
+	/*
+	 * The callee devirtualization would pick (the heaviest, ties to the
+	 * bytewise-first name, none when its weight is 0), or PGO_NONE.
+	 */
+	uint32_t old_target, new_target;
+	int64_t old_target_weight, new_target_weight;
+	double old_share, new_share;      /* the site's share of each total */
+} pgo_diff_site;
+
+/*
+ * The difference between two profiles for the Go compiler, as data.
+ *
+ * overlap = sum over the union of edges e of min(p_e, q_e), where p_e and
+ * q_e are e's weight divided by its profile's total weight: 1 minus the
+ * total variation distance of the two weight distributions. 1 means the
+ * same shares everywhere, 0 no edge in common. Two profiles without edges
+ * overlap 1; one without edges and one with overlap 0. Negative weights
+ * (only a corrupt profile has them) count as 0. Computed exactly in
+ * integers, so a profile compared with itself, or with a multiple of
+ * itself, gives exactly 1.
+ *
+ * The compiler's decisions are (a) the hot call sites (caller, offset) and
+ * the hot callees (by name), which the inliner takes from the hot edges
+ * (pgo_hot_select at the threshold), and (b) for every call site with
+ * several callees in either profile, the callee devirtualization picks.
+ * decisions_equal is true when both are the same for the two profiles.
+ *
+ * Names are the diff's own (the profiles may be freed), sorted bytewise,
+ * so comparing indexes compares names.
+ */
+typedef struct pgo_diff {
+	double overlap;
+	double threshold;             /* the hot threshold used, percent */
+	int64_t old_total, new_total; /* the edge maps' total weights */
+	size_t old_edges, new_edges;  /* named edges in each */
+	size_t old_hot_edges, new_hot_edges;
+	size_t old_hot_sites, new_hot_sites;
+
+	char *name_bytes;             /* every name, each followed by a NUL */
+	size_t *name_at;
+	size_t *name_len;
+	uint32_t n_names;
+
+	pgo_diff_edge *edges;         /* the union; biggest |new_share - old_share| first */
+	size_t n_edges;
+	pgo_diff_site *sites;         /* every call site, by caller name then offset */
+	size_t n_sites;
+
+	/* What changes, as indexes into sites or names, each in that order. */
+	size_t *hot_sites_added, *hot_sites_removed;
+	size_t n_hot_sites_added, n_hot_sites_removed;
+	uint32_t *hot_callees_added, *hot_callees_removed;
+	size_t n_hot_callees_added, n_hot_callees_removed;
+	size_t *target_changes;       /* sites whose devirtualization target changes */
+	size_t n_target_changes;
+
+	bool decisions_equal;
+} pgo_diff;
+
+/*
+ * Compares the edge maps old_e (of old_p) and new_e (of new_p), from
+ * pgo_edges_compute, with hot edges selected at threshold_percent (0 to
+ * 100; PGO_DEFAULT_HOT_THRESHOLD as the compiler has it).
+ */
+pgo_status pgo_diff_compute(const pgo_profile *old_p, const pgo_edges *old_e, const pgo_profile *new_p,
+                            const pgo_edges *new_e, double threshold_percent, pgo_diff *out, pgo_error *err);
+void pgo_diff_free(pgo_diff *d);
+
+/* Name i of the diff (NUL-terminated; len may be NULL). */
+const char *pgo_diff_name(const pgo_diff *d, uint32_t i, size_t *len);
+
 #ifdef __cplusplus
 }
 #endif

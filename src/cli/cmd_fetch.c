@@ -16,6 +16,7 @@
 #include "ddclient.h"
 #include "fetch_log.h"
 #include "input.h"
+#include "keep.h"
 #include "timefmt.h"
 #include "weight.h"
 
@@ -31,6 +32,7 @@ static struct {
 	int64_t from_ns, profiles, timeout_ns;
 	const char *api, *endpoint;
 	flag_list noinline;
+	double keep_if_unchanged; /* -1: off */
 } opt;
 
 static const flag_def fetch_flags[] = {
@@ -54,6 +56,9 @@ static const flag_def fetch_flags[] = {
 	{"no-noinline", 0, FLAG_BOOL, &opt.no_noinline, NULL, "do not rename any function", 0, 0, NULL},
 	{"normalize", 0, FLAG_BOOL, &opt.normalize, NULL,
 	 "give every QUERY's profiles the same total before its @W weight applies", 0, 0, NULL},
+	{"keep-if-unchanged", 0, FLAG_FLOAT, &opt.keep_if_unchanged, "X",
+	 "leave DEST untouched when the compiler would decide the same with it and the overlap is at least X "
+	 "(default 0.95)", 0, 1000000, FLAG_IMPLICIT("0.95")},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -103,6 +108,12 @@ const command cmd_fetch = {
 		"of the query, and '@0', '@-1' or '@1e3' are usage errors. With weights or\n"
 		"-normalize each QUERY is searched on its own (gopgo: one request per QUERY),\n"
 		"and a profile that two QUERYs match counts once for each.\n\n"
+		"With -keep-if-unchanged[=X], a DEST that exists is left untouched (the same\n"
+		"bytes, mtime and inode) when the compiler would decide the same with the new\n"
+		"profile (see `pgotool diff`) and the two overlap at least X (default 0.95);\n"
+		"the log says why DEST was kept or replaced. The Go build cache is keyed by\n"
+		"the preprocessed profile, so a kept DEST keeps it warm, and a committed\n"
+		"default.pgo changes only when it matters.\n\n"
 		"Exit status: 0 on success, and on failure without -fail; 1 on failure with\n"
 		"-fail; 2 on a usage error.",
 	.flags = flags,
@@ -901,6 +912,18 @@ static pgo_status fetch(fetch_state *s, const flag_list *args, int64_t window_ns
 			           why ? why : "no profile data");
 		goto done;
 	}
+	keep_verdict keep = {0};
+	if (opt.keep_if_unchanged >= 0 && (st = keep_check(dest, merged, opt.keep_if_unchanged, &keep, err))) {
+		pgo_profile_free(merged);
+		goto done;
+	}
+	if (keep.keep) {
+		int64_t took = (wall_now_ns() - s->started_wall_ns) / 1000000 * 1000000;
+		FLOG(&s->log, LOG_INFO, "kept PGO file", LA_STR("path", dest), LA_F64("overlap", keep_overlap_floor(keep.overlap)),
+		     LA_STR("reason", keep.reason), LA_I64("samples", merged->n_samples), LA_DUR("total-duration", took));
+		pgo_profile_free(merged);
+		goto done;
+	}
 	uint8_t *out = NULL;
 	size_t out_size = 0;
 	st = pgo_encode(merged, 6, &out, &out_size, err);
@@ -916,8 +939,15 @@ static pgo_status fetch(fetch_state *s, const flag_list *args, int64_t window_ns
 		goto done;
 	char *dq = debug_query(s);
 	int64_t took = (wall_now_ns() - s->started_wall_ns) / 1000000 * 1000000;
-	FLOG(&s->log, LOG_INFO, "wrote PGO file", LA_STR("path", dest), LA_I64("samples", samples),
-	     LA_I64("bytes", (int64_t)out_size), LA_DUR("total-duration", took), LA_STR("debug-query", dq ? dq : ""));
+	log_attr attrs[8] = {LA_STR("path", dest), LA_I64("samples", samples), LA_I64("bytes", (int64_t)out_size),
+	                     LA_DUR("total-duration", took), LA_STR("debug-query", dq ? dq : "")};
+	size_t n_attrs = 5;
+	/* -keep-if-unchanged: why DEST was written after all. */
+	if (opt.keep_if_unchanged >= 0 && keep.compared)
+		attrs[n_attrs++] = LA_F64("overlap", keep_overlap_floor(keep.overlap));
+	if (opt.keep_if_unchanged >= 0)
+		attrs[n_attrs++] = LA_STR("reason", keep.reason);
+	fetch_log_write(&s->log, LOG_INFO, "wrote PGO file", attrs, n_attrs);
 	free(dq);
 done:
 	for (size_t i = 0; i < n_queries; i++)
@@ -999,6 +1029,7 @@ static int run(int argc, char **argv)
 	opt.timeout_ns = 60 * NS_PER_S;
 	opt.profiles = 5;
 	opt.endpoint = endpoints[0];
+	opt.keep_if_unchanged = -1;
 	int parsed = flags_parse_go(fetch_flags, argc, argv, &args, message, sizeof message);
 	if (parsed > 0) {
 		cli_print_help(&cmd_fetch, stdout);

@@ -4,12 +4,14 @@
 
 #include "cli.h"
 #include "input.h"
+#include "keep.h"
 #include "weight.h"
 
 static struct {
 	const char *output;
 	bool compact, keep_labels, no_noinline, any_type, normalize;
 	flag_list noinline, weights;
+	double keep_if_unchanged; /* -1: off */
 } opt;
 
 static const flag_def merge_flags[] = {
@@ -26,6 +28,9 @@ static const flag_def merge_flags[] = {
 	 "scale every input to the same total before its weight applies", 0, 0, NULL},
 	{"any-type", 0, FLAG_BOOL, &opt.any_type, NULL,
 	 "merge profiles of any kind (heap, block, ...), for uses other than PGO: the output is not checked", 0, 0, NULL},
+	{"keep-if-unchanged", 0, FLAG_FLOAT, &opt.keep_if_unchanged, "X",
+	 "leave OUT untouched when the compiler would decide the same with it and the overlap is at least X "
+	 "(default 0.95)", 0, 1000000, FLAG_IMPLICIT("0.95")},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -41,7 +46,7 @@ const command cmd_merge = {
 	.run = run,
 	.summary = "merge pprof profiles into one (a default.pgo)",
 	.synopsis = "pgotool merge [-o OUT] [--compact] [--keep-labels] [--noinline NAME]... [--no-noinline] [--any-type] "
-	            "[--weight W:FILE]... [--normalize] INPUT...",
+	            "[--weight W:FILE]... [--normalize] [--keep-if-unchanged[=X]] INPUT...",
 	.description =
 		"Merges CPU profiles the way `go tool pprof -proto` does, and writes one gzip\n"
 		"pprof. An INPUT is a pprof file (raw, gzip or zstd), a zip archive of\n"
@@ -76,6 +81,12 @@ const command cmd_merge = {
 		"a weighted input with a negative value, an input whose total is 0 under\n"
 		"--normalize, and any value or sum beyond a 64-bit integer. Its output too\n"
 		"depends only on the set of inputs and their weights.\n\n"
+		"With --keep-if-unchanged[=X] and -o OUT, an OUT that exists is left untouched\n"
+		"(the same bytes, mtime and inode) when the compiler would decide the same\n"
+		"with the new profile (see `pgotool diff`) and the two overlap at least X\n"
+		"(default 0.95); stderr says why OUT was kept or replaced. The Go build cache\n"
+		"is keyed by the preprocessed profile, so a kept OUT keeps it warm, and a\n"
+		"committed default.pgo changes only when it matters.\n\n"
 		"Exit status: 0 on success, 1 on failure (OUT is then untouched), 2 on a\n"
 		"usage error.",
 	.flags = flags,
@@ -235,6 +246,7 @@ static int run(int argc, char **argv)
 	size_t n_args = 0, *arg_of = NULL;
 
 	memset(&opt, 0, sizeof opt);
+	opt.keep_if_unchanged = -1;
 	int parsed = flags_parse(merge_flags, argc, argv, &inputs, message, sizeof message);
 	if (parsed > 0) {
 		cli_print_help(&cmd_merge, stdout);
@@ -263,6 +275,10 @@ static int run(int argc, char **argv)
 			goto done;
 		} else
 			args[n_args].factor = args[n_args].weight;
+	if (opt.keep_if_unchanged >= 0 && (!opt.output || !strcmp(opt.output, "-"))) {
+		rc = cli_usage_error(&cmd_merge, "--keep-if-unchanged needs -o OUT: it compares with OUT's profile");
+		goto done;
+	}
 	pgo_limits limits;
 	pgo_limits_default(&limits);
 	for (size_t a = 0; a < n_args; a++) {
@@ -354,9 +370,21 @@ static int run(int argc, char **argv)
 		pgo_profile_free(merged);
 		merged = compact;
 	}
+	keep_verdict keep = {0};
+	if (opt.keep_if_unchanged >= 0) {
+		if (keep_check(opt.output, merged, opt.keep_if_unchanged, &keep, &err))
+			goto fail;
+		if (keep.keep) {
+			fprintf(stderr, "pgotool merge: kept %s as it is: %s\n", opt.output, keep.reason);
+			rc = EXIT_OK;
+			goto done;
+		}
+	}
 	if (pgo_encode(merged, 6, &out, &out_size, &err) ||
 	    cli_write_output(opt.output, out, out_size, true, &err))
 		goto fail;
+	if (opt.keep_if_unchanged >= 0)
+		fprintf(stderr, "pgotool merge: %s %s: %s\n", keep.existed ? "replaced" : "wrote", opt.output, keep.reason);
 	rc = EXIT_OK;
 	goto done;
 oom:

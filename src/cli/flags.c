@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +153,28 @@ static void describe_bound(const flag_def *d, int64_t v, char *out, size_t size)
 		snprintf(out, size, "%lld", (long long)v);
 }
 
+/* A finite decimal number within the flag's bounds; 0, or -1 with the message. */
+static int float_value(const flag_def *d, const char *value, char *message, size_t message_size)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(value, &end);
+	/* strtod also reads "nan", "inf" and hex floats; a flag wants a plain number. */
+	bool plain = *value && strspn(value, "0123456789.eE+-") == strlen(value);
+	if (!plain || *end || errno == ERANGE || !isfinite(v)) {
+		snprintf(message, message_size, "invalid value \"%s\" for flag -%s: want a number", value, d->name);
+		return -1;
+	}
+	double lo = (double)d->min / 1e6, hi = (double)d->max / 1e6;
+	if ((d->min || d->max) && !(v >= lo && v <= hi)) {
+		snprintf(message, message_size, "invalid value \"%s\" for flag -%s: want a number from %g to %g", value,
+		         d->name, lo, hi);
+		return -1;
+	}
+	*(double *)d->target = v;
+	return 0;
+}
+
 /* Parses and checks a typed value; 0, or -1 with the message. */
 static int typed_value(const flag_def *d, const char *value, char *message, size_t message_size)
 {
@@ -161,6 +184,8 @@ static int typed_value(const flag_def *d, const char *value, char *message, size
 	};
 	int64_t v = 0;
 	int bad = 0;
+	if (d->kind == FLAG_FLOAT)
+		return float_value(d, value, message, message_size);
 	if (d->kind == FLAG_ENUM) {
 		for (const char *const *c = d->choices; *c; c++)
 			if (!strcmp(*c, value)) {
@@ -237,7 +262,7 @@ static int parse(const flag_def *defs, int argc, char **argv, flag_list *positio
 			*(bool *)d->target = v;
 			continue;
 		}
-		const char *value = eq ? eq + 1 : NULL;
+		const char *value = eq ? eq + 1 : d->kind != FLAG_ENUM && d->choices ? d->choices[0] : NULL;
 		if (!value) {
 			if (i + 1 >= argc) {
 				snprintf(message, message_size, "flag needs an argument: -%s", d->name);
@@ -273,12 +298,13 @@ void flags_print_help(const flag_def *defs, void *stream)
 {
 	FILE *f = stream;
 	for (const flag_def *d = defs; d->name; d++) {
-		char left[64];
+		char left[64], value[32] = "";
+		if (d->arg)
+			snprintf(value, sizeof value, d->kind != FLAG_ENUM && d->choices ? "[=%s]" : " %s", d->arg);
 		if (d->short_name)
-			snprintf(left, sizeof left, "-%c, --%s%s%s", d->short_name, d->name, d->arg ? " " : "",
-			         d->arg ? d->arg : "");
+			snprintf(left, sizeof left, "-%c, --%s%s", d->short_name, d->name, value);
 		else
-			snprintf(left, sizeof left, "    --%s%s%s", d->name, d->arg ? " " : "", d->arg ? d->arg : "");
+			snprintf(left, sizeof left, "    --%s%s", d->name, value);
 		fprintf(f, "  %-26s %s\n", left, d->help);
 	}
 }

@@ -21,11 +21,21 @@
  *    within [min, max];
  *  - FLAG_DURATION (int64_t, ns): a Go duration ("72h", "1m30s"), or a
  *    number of days ("7d"), within [min, max];
- *  - FLAG_ENUM (const char *): one of choices.
+ *  - FLAG_ENUM (const char *): one of choices;
+ *  - FLAG_FLOAT (double): a finite decimal number, within [min, max]
+ *    counted in millionths (0 and 1000000 for 0 to 1).
  * A value out of bounds or of the wrong form is a usage error that names
  * the flag and what it takes. min = max = 0 means no bound.
+ *
+ * A flag of any kind but FLAG_ENUM and FLAG_BOOL may have an implicit
+ * value, given as FLAG_IMPLICIT("0.95") in place of choices: it takes it
+ * when it stands bare, as Go's boolean flags take "true". -name means
+ * -name=IMPLICIT, -name=V sets V, and the argument after a bare -name is
+ * never its value.
  */
-typedef enum flag_kind { FLAG_BOOL, FLAG_STRING, FLAG_LIST, FLAG_INT, FLAG_SIZE, FLAG_DURATION, FLAG_ENUM } flag_kind;
+typedef enum flag_kind {
+	FLAG_BOOL, FLAG_STRING, FLAG_LIST, FLAG_INT, FLAG_SIZE, FLAG_DURATION, FLAG_ENUM, FLAG_FLOAT
+} flag_kind;
 
 typedef struct flag_list {
 	const char **items;
@@ -40,8 +50,10 @@ typedef struct flag_def {
 	const char *arg;    /* the value's name in help, e.g. "FILE" */
 	const char *help;
 	int64_t min, max;   /* FLAG_INT, FLAG_SIZE, FLAG_DURATION */
-	const char *const *choices; /* FLAG_ENUM, NULL-terminated */
+	const char *const *choices; /* FLAG_ENUM, NULL-terminated; else NULL or the implicit value */
 } flag_def;
+
+#define FLAG_IMPLICIT(value) .choices = (const char *const[]){(value), NULL}
 
 /*
  * Parses argv (without the command name) against defs, terminated by an

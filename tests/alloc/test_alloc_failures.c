@@ -836,6 +836,62 @@ static pgo_status run_edges(void *v, oom_blob *out, pgo_error *err)
 	return st;
 }
 
+/* The diff of two profiles, written out as text: every field of the result. */
+static pgo_status run_diff(void *v, oom_blob *out, pgo_error *err)
+{
+	ctx *c = v;
+	pgo_edges e[2] = {{0}, {0}};
+	pgo_diff d = {0};
+	pgo_status st;
+	pgo_diff d2 = {0};
+	if ((st = pgo_edges_compute(c->p[0], &e[0], err)) || (st = pgo_edges_compute(c->p[2], &e[1], err)) ||
+	    (st = pgo_diff_compute(c->p[0], &e[0], c->p[2], &e[1], 90, &d, err)))
+		goto done;
+	/* and two profiles with hardly a name in common */
+	pgo_edges_free(&e[1]);
+	if ((st = pgo_edges_compute(c->p[1], &e[1], err)) ||
+	    (st = pgo_diff_compute(c->p[0], &e[0], c->p[1], &e[1], 99, &d2, err)))
+		goto done;
+	size_t cap = 256 + 160 * (d.n_edges + d.n_sites + d.n_names), n = 0;
+	char *text = malloc(cap);
+	if (!text) {
+		st = pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	n += (size_t)snprintf(text + n, cap - n, "%.17g %.17g %d %zu %zu %zu %zu %zu\n", d.overlap, d2.overlap,
+	                      d.decisions_equal,
+	                      d.n_hot_sites_added, d.n_hot_sites_removed, d.n_hot_callees_added,
+	                      d.n_hot_callees_removed, d.n_target_changes);
+	for (size_t i = 0; i < d.n_edges; i++)
+		n += (size_t)snprintf(text + n, cap - n, "%s %s %" PRId64 " %" PRId64 " %" PRId64 "\n",
+		                      pgo_diff_name(&d, d.edges[i].caller, NULL), pgo_diff_name(&d, d.edges[i].callee, NULL),
+		                      d.edges[i].offset, d.edges[i].old_weight, d.edges[i].new_weight);
+	for (size_t i = 0; i < d.n_sites; i++)
+		n += (size_t)snprintf(text + n, cap - n, "%s %" PRId64 " %d%d %u %u\n",
+		                      pgo_diff_name(&d, d.sites[i].caller, NULL), d.sites[i].offset, d.sites[i].old_hot,
+		                      d.sites[i].new_hot, d.sites[i].old_target, d.sites[i].new_target);
+	out->data = (uint8_t *)text;
+	out->size = n;
+done:
+	pgo_diff_free(&d);
+	pgo_diff_free(&d2);
+	pgo_edges_free(&e[0]);
+	pgo_edges_free(&e[1]);
+	return st;
+}
+
+static void *setup_diff(void)
+{
+	ctx *c = new_ctx();
+	c->p[c->n_p++] = edges_profile();
+	c->p[c->n_p++] = compact_profile();
+	/* and one that shares most edges with the first, with weight moved */
+	pgo_profile *q = edges_profile();
+	tu_sample2(q, tu_line(q, 0xf000, "G03", 3, 5), tu_line(q, 0xf100, "F03", 10, 14), 40);
+	c->p[c->n_p++] = q;
+	return c;
+}
+
 static void *setup_edges(void)
 {
 	ctx *c = new_ctx();
@@ -1024,6 +1080,7 @@ static const oom_scenario scenarios[] = {
 	{"merge/canonical-order", true, PGO_OK, setup_canonical, run_canonical, free_ctx},
 	{"noinline/rename", false, PGO_OK, setup_rename, run_rename, free_ctx},
 	{"edges/compute-format", false, PGO_OK, setup_edges, run_edges, free_ctx},
+	{"diff/compute", false, PGO_OK, setup_diff, run_diff, free_ctx},
 	{"compact/compact", false, PGO_OK, setup_compact, run_compact, free_ctx},
 	{"codec/decode-keep-frames", false, PGO_OK, setup_keep_frames, run_decode, free_ctx},
 	{"codec/testdata-heap-merge", false, PGO_OK, setup_testdata_heap, run_heap, free_ctx},

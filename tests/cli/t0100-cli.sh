@@ -13,6 +13,7 @@ check "help merge shows merge usage" bash -c "'$P' help merge | grep -q '^usage:
 check "merge --help shows options" bash -c "'$P' merge --help | grep -q -- '--compact'"
 check "merge -help (one dash) shows options" bash -c "'$P' merge -help | grep -q -- '--keep-labels'"
 check "edges --help" bash -c "'$P' edges --help | grep -q 'go tool preprofile'"
+check "diff --help" bash -c "'$P' diff --help | grep -q 'sum over the union of edges'"
 check "--version" bash -c "'$P' --version | grep -Eq '^pgotool [0-9]+\.[0-9]+\.[0-9]+$'"
 
 # --- -h is help only where a flag may stand, never as an option's value
@@ -72,7 +73,22 @@ bad_value "serve --max-connections 1e3" 'want a whole number' "${S[@]}" --max-co
 bad_value "fetch -profiles 1.5" 'flag -profiles: want a whole number' fetch -profiles 1.5 q d.pgo
 bad_value "fetch -from 3days" 'flag -from: want a duration' fetch -from 3days q d.pgo
 bad_value "fetch -endpoint search" 'want gopgo or list' fetch -endpoint search q d.pgo
+bad_value "fetch -keep-if-unchanged=1.5" 'flag -keep-if-unchanged: want a number from 0 to 1' \
+	fetch -keep-if-unchanged=1.5 q d.pgo
+bad_value "fetch -keep-if-unchanged=nan" 'flag -keep-if-unchanged: want a number' fetch -keep-if-unchanged=nan q d.pgo
+bad_value "fetch -keep-if-unchanged=0x1p-1 (a hex float)" 'flag -keep-if-unchanged: want a number' \
+	fetch -keep-if-unchanged=0x1p-1 q d.pgo
+bad_value "merge --keep-if-unchanged= (empty)" 'flag -keep-if-unchanged: want a number' \
+	merge -o x.pgo --keep-if-unchanged= a.pprof
+bad_value "diff --threshold 99%" 'flag -threshold: want a number' diff --threshold 99% a b
 rm -rf serve-data
+
+# --- a flag with an implicit value: bare, it never takes the next argument as its value
+bad_value "fetch -keep-if-unchanged QUERY: the QUERY stays a QUERY (and DEST is missing)" \
+	'need a DEST after the QUERY' fetch -keep-if-unchanged q
+bad_value "fetch --keep-if-unchanged 0.5 DEST: 0.5 is a QUERY" 'need a DEST after the QUERY' \
+	fetch --keep-if-unchanged 0.5
+check "merge --help shows the optional value" bash -c "'$P' merge --help | grep -q -- '--keep-if-unchanged\[=X\] '"
 
 # --- one- and two-dash flags, = and separate values, flags after inputs
 "$P" merge -o one.pgo "$EX/burn-1.pprof" "$EX/burn-2.pprof"

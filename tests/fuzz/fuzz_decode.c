@@ -10,12 +10,15 @@
  *    a header and three lines per edge;
  *  - pgo_compact(p) has the same edge map as p (it claims to be lossless);
  *  - merging p with itself works, merging a merge changes nothing, and
- *    merge(p, merge(p)) gives the same bytes as merge(merge(p), p).
+ *    merge(p, merge(p)) gives the same bytes as merge(merge(p), p);
+ *  - pgo_diff of p with itself, and with pgo_compact(p) either way round,
+ *    overlaps 1 and finds the compiler's decisions the same.
  *
  * Any broken property calls abort(), which libFuzzer reports as a crash.
  * tests/unit/test_fuzz_corpus.c runs this same function over the seed
  * corpus in every ctest run, without libFuzzer.
  */
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -101,6 +104,35 @@ static char *edges_text(const pgo_profile *p, pgo_status *st, pgo_error *err)
 	z[len] = '\0';
 	pgo_edges_free(&e);
 	return z;
+}
+
+/* a and b have the same edge map: their diff must say so, both ways round. */
+static void diff_checks(const pgo_profile *a, const pgo_profile *b, pgo_error *err)
+{
+	pgo_edges ea, eb;
+	require(pgo_edges_compute(a, &ea, err) == PGO_OK && pgo_edges_compute(b, &eb, err) == PGO_OK,
+	        "edges for the diff", err);
+	const pgo_profile *x[3] = {a, a, b}, *y[3] = {a, b, a};
+	const pgo_edges *ex[3] = {&ea, &ea, &eb}, *ey[3] = {&ea, &eb, &ea};
+	for (int k = 0; k < 3; k++) {
+		pgo_diff d;
+		pgo_status st = pgo_diff_compute(x[k], ex[k], y[k], ey[k], PGO_DEFAULT_HOT_THRESHOLD, &d, err);
+		if (st == PGO_ERR_NOMEM)
+			continue;
+		require(st == PGO_OK, "diff", err);
+		/* exact in integers unless the weights add up past 64 bits */
+		require(fabs(d.overlap - 1) < 1e-9, "the same edge map overlaps 1", err);
+		require(d.decisions_equal && !d.n_hot_sites_added && !d.n_hot_sites_removed && !d.n_hot_callees_added &&
+		        !d.n_hot_callees_removed && !d.n_target_changes,
+		        "the same edge map: the compiler decides the same", err);
+		require(d.n_edges == ea.n_edges && d.old_edges == d.new_edges, "the same edge map: the same edges", err);
+		for (size_t i = 0; i < d.n_edges; i++)
+			require(d.edges[i].in_old && d.edges[i].in_new && d.edges[i].old_weight == d.edges[i].new_weight,
+			        "the same edge map: each edge on both sides, with its weight", err);
+		pgo_diff_free(&d);
+	}
+	pgo_edges_free(&ea);
+	pgo_edges_free(&eb);
 }
 
 static void merge_checks(const pgo_profile *p, pgo_error *err)
@@ -227,6 +259,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			require(cst == PGO_OK && cctext && strcmp(cctext, text) == 0, "compact twice keeps the edge map", &err);
 			free(cctext);
 			pgo_profile_free(cc);
+			diff_checks(p, c, &err);
 		}
 	} else {
 		require(st != PGO_OK, "compact fails when edges fail", &err);
