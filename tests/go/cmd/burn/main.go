@@ -15,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"sync"
@@ -35,6 +36,7 @@ func main() {
 	workers := flag.Int("workers", 2, "number of worker goroutines")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	verbose := flag.Bool("v", false, "print a checksum")
+	hz := flag.Int("hz", 0, "CPU profile sampling rate (default: the runtime's 100 Hz); more samples, less noise")
 	flag.Parse()
 
 	var tasks []func(*mix.Rand) uint64
@@ -61,6 +63,11 @@ func main() {
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "burn:", err)
 			os.Exit(1)
+		}
+		if *hz > 0 {
+			// Set before StartCPUProfile, which then keeps it (and warns that it
+			// cannot set its own 100 Hz).
+			runtime.SetCPUProfileRate(*hz)
 		}
 		if err := pprof.StartCPUProfile(f); err != nil {
 			fmt.Fprintln(os.Stderr, "burn:", err)
