@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "input.h"
+#include "utf8.h"
 
 #define DEFAULT_TOP 20
 #define WIDTH 100
@@ -451,13 +452,39 @@ static void report_text(const inspect_report *r, FILE *f)
 
 /* ---- JSON -------------------------------------------------------- */
 
-/* jansson's json_string wants UTF-8; profile strings may be anything. */
+/* A JSON string of bytes that may not be UTF-8: each bad byte becomes
+ * U+FFFD, as Go's encoding/json writes it. */
+static json_t *jbytes(const char *v, size_t len)
+{
+	if (utf8_valid((const unsigned char *)v, len))
+		return json_stringn(v, len);
+	char *buf = malloc(len * 3 + 1);
+	if (!buf)
+		return NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		size_t k = utf8_char((const unsigned char *)v + i, len - i, &cp);
+		if (k) {
+			memcpy(buf + n, v + i, k);
+			n += k;
+			i += k;
+		} else {
+			memcpy(buf + n, "\xef\xbf\xbd", 3);
+			n += 3;
+			i++;
+		}
+	}
+	json_t *j = json_stringn(buf, n);
+	free(buf);
+	return j;
+}
+
 static json_t *jstr(const inspect_report *r, pgo_str s)
 {
 	size_t len;
 	const char *v = pgo_string(r->p, s, &len);
-	json_t *j = json_stringn(v, len);
-	return j ? j : json_stringn_nocheck(v, len);
+	return jbytes(v, len);
 }
 
 static json_t *jstart(const inspect_report *r, pgo_str name)
@@ -555,8 +582,7 @@ static json_t *json_findings(const inspect_report *r)
 
 static json_t *report_json(const inspect_report *r)
 {
-	json_t *name = json_string(r->name);
-	return json_pack("{s:o,s:f,s:o,s:o,s:o,s:o,s:b,s:o}", "file", name ? name : json_string("(not UTF-8)"),
+	return json_pack("{s:o,s:f,s:o,s:o,s:o,s:o,s:b,s:o}", "file", jbytes(r->name, strlen(r->name)),
 	                 "threshold", r->threshold, "summary", json_summary(r), "hot_call_sites", json_hot_sites(r),
 	                 "hot_callees", json_hot_callees(r), "multi_callee_sites", json_multi_sites(r),
 	                 "build_fails", r->build_fails, "warnings", json_findings(r));
