@@ -28,7 +28,7 @@ static struct {
 
 static const flag_def inspect_flags[] = {
 	{"threshold", 0, FLAG_STRING, &opt.threshold, "PERCENT",
-	 "the hot threshold, 0 to 100, as -gcflags=-d=pgoinlinecdfthreshold sets it (default 99)", 0, 0, NULL},
+	 "hot threshold, 0 to 100 (default 99), as -d=pgoinlinecdfthreshold=N", 0, 0, NULL},
 	{"top", 0, FLAG_INT, &opt.top, "N", "rows per list; 0 for all (default 20 in text, all in JSON)", 0,
 	 1000000000, NULL},
 	{"json", 0, FLAG_BOOL, &opt.json, NULL, "print one JSON document instead of text", 0, 0, NULL},
@@ -66,7 +66,14 @@ const command cmd_inspect = {
 	.flags = flags,
 };
 
-/* ---- the report, as data ---------------------------------------- */
+/* ---- the report, as data ----------------------------------------
+ *
+ * report_build fills an inspect_report; report_text and report_json print
+ * it, one function per section each. A further section (say, how a Go
+ * binary's functions match the profile) adds its data here, a builder
+ * called after report_build, and a text and a JSON printer; a verdict that
+ * changes the exit status reads the finished report in run().
+ */
 
 typedef struct inspect_report {
 	const char *name;
