@@ -182,6 +182,9 @@ static double share(const inspect_report *r, int64_t w)
 
 /* ---- text -------------------------------------------------------- */
 
+/* "s" for a plural count */
+#define S(n) ((n) == 1 ? "" : "s")
+
 static bool weight_is_ns(const inspect_report *r)
 {
 	if (r->summary.value_index < 0)
@@ -235,12 +238,16 @@ static void short_name(char *buf, size_t n, const char *name, size_t width)
 			slash = name + i;
 	if (slash)
 		name = slash + 1;
-	snprintf(buf, n, "%s%s", prefix, name);
-	size_t have = strlen(buf);
+	size_t have = strlen(prefix) + strlen(name);
+	if (width > n - 1)
+		width = n - 1;
 	if (width > 3 && have > width) {
-		size_t keep = width - 3;
-		memmove(buf + 3, buf + have - keep, keep + 1);
-		memcpy(buf, "...", 3);
+		/* the end names the function: keep it */
+		size_t keep = width - 3, from_name = strlen(name) < keep ? strlen(name) : keep;
+		size_t from_prefix = keep - from_name;
+		snprintf(buf, n, "...%s%s", prefix + strlen(prefix) - from_prefix, name + strlen(name) - from_name);
+	} else {
+		snprintf(buf, n, "%s%s", prefix, name);
 	}
 }
 
@@ -294,20 +301,20 @@ static void text_summary(const inspect_report *r, FILE *f)
 	format_ns(buf, sizeof buf, (double)p->duration_nanos);
 	fprintf(f, "  duration       %s\n", p->duration_nanos ? buf : "not recorded");
 	if (s->count_index >= 0)
-		fprintf(f, "  samples        %" PRId64 " in %" PRIu64 " records (%" PRIu64 " with a nonzero weight)\n",
-		        s->count_total, s->n_samples, s->n_weighted);
+		fprintf(f, "  samples        %" PRId64 " in %" PRIu64 " record%s (%" PRIu64 " with a nonzero weight)\n",
+		        s->count_total, s->n_samples, S(s->n_samples), s->n_weighted);
 	else
-		fprintf(f, "  samples        %" PRIu64 " records (%" PRIu64 " with a nonzero weight)\n", s->n_samples,
-		        s->n_weighted);
+		fprintf(f, "  samples        %" PRIu64 " record%s (%" PRIu64 " with a nonzero weight)\n", s->n_samples,
+		        S(s->n_samples), s->n_weighted);
 	if (!r->have_edges) {
 		fprintf(f, "  call edges     none: the compiler cannot read this profile\n");
 		return;
 	}
 	format_weight(r, buf, sizeof buf, r->edges.total_weight);
 	fprintf(f, "  total weight   %s (the sum of the call edges' weights)\n", buf);
-	fprintf(f, "  call edges     %zu, at %zu call sites\n", r->edges.n_edges, r->sites.n_sites);
-	fprintf(f, "  hot            %zu edges at %zu call sites into %zu callees (threshold %g%%)\n", r->hot.n_hot,
-	        r->n_hot_sites, r->n_callees, r->threshold);
+	fprintf(f, "  call edges     %zu, at %zu call site%s\n", r->edges.n_edges, r->sites.n_sites, S(r->sites.n_sites));
+	fprintf(f, "  hot            %zu edge%s at %zu call site%s into %zu callee%s (threshold %g%%)\n", r->hot.n_hot,
+	        S(r->hot.n_hot), r->n_hot_sites, S(r->n_hot_sites), r->n_callees, S(r->n_callees), r->threshold);
 	if (r->hot.last_share > 0)
 		fprintf(f, "                 the last hot edge has %.3g%% of the weight\n", r->hot.last_share);
 	else if (r->edges.n_edges)
@@ -317,7 +324,8 @@ static void text_summary(const inspect_report *r, FILE *f)
 static void text_hot_sites(const inspect_report *r, FILE *f)
 {
 	size_t n = rows(r, r->hot.n_hot);
-	fprintf(f, "\nHot call sites: %zu edges, the compiler's hot set at %g%%%s\n", r->hot.n_hot, r->threshold,
+	fprintf(f, "\nHot call sites: %zu edge%s, the compiler's hot set at %g%%%s\n", r->hot.n_hot, S(r->hot.n_hot),
+	        r->threshold,
 	        n < r->hot.n_hot ? " (the heaviest shown; --top 0 shows all)" : "");
 	if (!n)
 		return;
