@@ -522,13 +522,16 @@ static json_t *json_summary(const inspect_report *r)
 		                 jstr(r, p->sample_types[s->value_index].type), "unit",
 		                 jstr(r, p->sample_types[s->value_index].unit));
 	json_t *samples = s->count_index >= 0 ? json_integer(s->count_total) : json_null();
-	return json_pack("{s:o,s:o,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f}", "sample_type", used, "sample_types",
+	/* weights that cancel out (negative values) can leave no finite share */
+	double last = r->hot.last_share;
+	json_t *last_share = isfinite(last) ? json_real(last) : json_null();
+	return json_pack("{s:o,s:o,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "sample_type", used, "sample_types",
 	                 types, "duration_nanos", (json_int_t)p->duration_nanos, "samples", samples,
 	                 "sample_records", (json_int_t)s->n_samples, "weighted_records", (json_int_t)s->n_weighted,
 	                 "total_weight", (json_int_t)r->edges.total_weight, "edges", (json_int_t)r->edges.n_edges,
 	                 "call_sites", (json_int_t)r->sites.n_sites, "hot_edges", (json_int_t)r->hot.n_hot,
 	                 "hot_call_sites", (json_int_t)r->n_hot_sites, "hot_callees", (json_int_t)r->n_callees,
-	                 "multi_callee_sites", (json_int_t)r->n_multi_sites, "hot_threshold_share", r->hot.last_share);
+	                 "multi_callee_sites", (json_int_t)r->n_multi_sites, "hot_threshold_share", last_share);
 }
 
 static json_t *json_hot_sites(const inspect_report *r)

@@ -210,6 +210,10 @@ check "names of 300 bytes: text within 100 columns, keeping their ends ($(widest
 	"test $(widest long.txt) -le 100 && grep -q '^ *1 .*\.\.\.a*Tail +2\$' long.txt && grep -q '^ *-> \.\.\.a*Tail\$' long.txt"
 check "names of 300 bytes: whole in JSON" test \
 	"$(json long.json 'len(d["hot_call_sites"][0]["caller"]), len(d["hot_call_sites"][0]["callee"])')" = "(300, 300)"
+"$MKINSPECT" cancel cancel.pprof
+"$P" inspect --json cancel.pprof >cancel.json
+check "a negative total weight: both edges hot, the last with 200% (as the compiler computes it)" test \
+	"$(json cancel.json 'd["summary"]["total_weight"], d["summary"]["hot_edges"], d["summary"]["hot_threshold_share"]')" = "(-5, 2, 200.0)"
 "$P" inspect --json zero.pprof >zero.json
 check "a rejected profile still gets its summary" test \
 	"$(json zero.json 'd["summary"]["sample_records"], d["summary"]["edges"], d["hot_call_sites"]')" = "(3, 0, [])"
