@@ -17,6 +17,11 @@ CHECK is one of:
   sites      every "hot-budget check allows inlining ... at FILE:LINE:COL in
              function CALLER" and "hot-big check disallows ..." is at one of
              inspect's hot call sites: (CALLER, LINE - CALLER's start line).
+             The compiler looks a call up by its innermost line but prints
+             the outermost one, so a call inside a body inlined earlier
+             would be matched by the line of that inlined call; its lookup
+             is then (CALLER, a line of another file - CALLER's start line)
+             and hits a hot site only by coincidence.
 
 Prints a one-line summary on stdout and what differs on stderr; exits 1 when
 the check fails, 2 on bad input.
