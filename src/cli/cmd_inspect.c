@@ -4,6 +4,7 @@
  * (inspect_report), then printed as text or as one JSON document, so that
  * further sections slot in beside the others.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -391,8 +392,10 @@ static void text_hot_callees(const inspect_report *r, FILE *f)
 		format_weight(r, w, sizeof w, c->weight);
 		size_t len;
 		const char *full = pgo_string(r->p, c->name, &len);
-		fprintf(f, "%5zu %6.2f%% %9s %5zu  %s%s\n", i + 1, share(r, c->weight), w, c->n_edges, name,
-		        pgo_pseudo_callee(full, len) ? "  (a runtime entry, not a call)" : "");
+		const char *note = pgo_pseudo_callee(full, len)                     ? "  (a runtime entry, not a call)"
+		                   : !strncmp(full, "DO NOT INLINE: ", 15) ? "  (renamed: matches no function)"
+		                                                                 : "";
+		fprintf(f, "%5zu %6.2f%% %9s %5zu  %s%s\n", i + 1, share(r, c->weight), w, c->n_edges, name, note);
 	}
 }
 
@@ -614,7 +617,8 @@ static bool parse_threshold(const char *s, double *out)
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
-	if (!*s || *end || errno || !(v >= 0 && v <= 100))
+	/* strtod skips leading spaces, ParseFloat does not */
+	if (!*s || isspace((unsigned char)*s) || *end || errno || !(v >= 0 && v <= 100))
 		return false;
 	*out = v;
 	return true;
