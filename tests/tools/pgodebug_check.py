@@ -22,6 +22,11 @@ CHECK is one of:
              would be matched by the line of that inlined call; its lookup
              is then (CALLER, a line of another file - CALLER's start line)
              and hits a hot site only by coincidence.
+  devirt     (with -d=pgodebug=2) at every call site of inspect's
+             multi_callee_sites that the devirtualizer considered, the
+             callee it found hottest is one of the site's callees, with its
+             weight; and where inspect says "devirtualizes_nothing", that
+             callee is the site's heaviest, the runtime entry.
 
 Prints a one-line summary on stdout and what differs on stderr; exits 1 when
 the check fails, 2 on bad input.
@@ -143,6 +148,41 @@ def check_sites(report, debug):
     return 0
 
 
+HOTTEST = re.compile(r"^\S+: call (\S+):(-?\d+): hottest callee (\S+) \(weight (-?\d+)\)$")
+
+
+def check_devirt(report, debug):
+    sites = {(s["caller"], s["offset"]): s for s in report["multi_callee_sites"]}
+    if len(sites) != report["summary"]["multi_callee_sites"]:
+        print("inspect listed only part of the multi-callee sites: run it with --top 0", file=sys.stderr)
+        return 2
+    seen, nothing, bad = 0, 0, []
+    for l in debug:
+        m = HOTTEST.match(l)
+        if not m:
+            continue
+        site = sites.get((m.group(1), int(m.group(2))))
+        if site is None:
+            continue
+        seen += 1
+        callee, weight = m.group(3), int(m.group(4))
+        if not any(c["name"] == callee and c["weight"] == weight for c in site["callees"]):
+            bad.append("%s: (%s, %d) is not a callee of the site in inspect" % (l, callee, weight))
+        if site["devirtualizes_nothing"]:
+            nothing += 1
+            if callee != site["callees"][0]["name"]:
+                bad.append("%s: inspect says the heaviest, %s, blocks devirtualization" % (l, site["callees"][0]["name"]))
+    if not seen:
+        print("the compiler considered none of inspect's %d multi-callee sites" % len(sites), file=sys.stderr)
+        return 1
+    if bad:
+        print("\n".join(bad), file=sys.stderr)
+        return 1
+    print("%d devirtualization decisions at inspect's multi-callee sites, hottest callees among theirs (%d at sites "
+          "where a runtime entry is heaviest)" % (seen, nothing))
+    return 0
+
+
 def main():
     if len(sys.argv) < 4:
         print(__doc__, file=sys.stderr)
@@ -154,6 +194,8 @@ def main():
         return check_callees(report, debug, sys.argv[4:])
     if check == "sites":
         return check_sites(report, debug)
+    if check == "devirt":
+        return check_devirt(report, debug)
     print("unknown check " + check, file=sys.stderr)
     return 2
 
