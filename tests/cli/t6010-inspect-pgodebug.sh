@@ -79,7 +79,7 @@ for t in 99 80; do
 done
 
 checker "devirtualization: the compiler's hottest callee at each multi-callee site is one of inspect's" \
-	devirt inspect-99.json debug-99.txt
+	devirt inspect-99.json debug-99.txt allow-none
 
 # The same on the bundled burn profiles (fixed, so the sites are known): a
 # site where runtime.asyncPreempt is the heaviest callee, whose calls the
