@@ -22,6 +22,7 @@ typedef struct command {
 extern const command cmd_merge;
 extern const command cmd_edges;
 extern const command cmd_diff;
+extern const command cmd_inspect;
 extern const command cmd_serve;
 extern const command cmd_fetch;
 extern const command cmd_status;

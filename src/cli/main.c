@@ -17,6 +17,7 @@ static const command *const commands[] = {
 	&cmd_status,
 	&cmd_merge,
 	&cmd_edges,
+	&cmd_inspect,
 	&cmd_diff,
 	&cmd_serve,
 };
