@@ -136,6 +136,8 @@ static void diff_checks(const pgo_profile *a, const pgo_profile *b, pgo_error *e
 	}
 	pgo_edges_free(&ea);
 	pgo_edges_free(&eb);
+}
+
 static void inspect_checks(const pgo_profile *p, pgo_error *err)
 {
 	pgo_summary sum;
