@@ -443,7 +443,7 @@ double pgo_weight_percent(int64_t weight, int64_t total);
 /* A function of today's code: its link name and declaration line. */
 typedef struct pgo_code_func {
 	const char *name; /* NUL-terminated */
-	int64_t line;     /* 0 when unknown */
+	int64_t line;     /* 0 when unknown: then the function matches by its name alone */
 } pgo_code_func;
 
 typedef enum pgo_site_status {
@@ -465,6 +465,7 @@ typedef struct pgo_stale_site {
 
 typedef struct pgo_staleness {
 	size_t n_hot, n_matched, n_moved, n_missing;
+	size_t n_name_only;           /* of n_matched: today's line is unknown, the name exists */
 	size_t n_callee_missing;      /* hot sites whose callee is gone, whatever their status */
 	int64_t hot_weight, matched_weight, moved_weight, missing_weight;
 	/* matched_weight / hot_weight, within [0, 1]; 1 when nothing is hot. */
@@ -480,7 +481,8 @@ typedef struct pgo_staleness {
  * concrete DWARF entries) and a name with several lines; a caller matches
  * when one of its lines in funcs equals one of the start lines the profile
  * holds for that name (a merge of profiles of several builds may hold
- * more than one). The result owns nothing of funcs.
+ * more than one), or when one of them is 0 (unknown). The result owns
+ * nothing of funcs.
  */
 pgo_status pgo_staleness_compute(const pgo_profile *p, const pgo_edges *e, const pgo_hot *hot,
                                  const pgo_code_func *funcs, size_t n_funcs, pgo_staleness *out,

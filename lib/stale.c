@@ -122,16 +122,24 @@ static void named_range(const named_line *t, size_t n, const char *name, size_t 
 }
 
 /* Classifies one caller: both ranges are sorted by line, so a common line
- * is found by a merge walk. */
+ * is found by a merge walk. A line of 0 in today's code is unknown, and
+ * matches whatever the profile says (*name_only). */
 static pgo_site_status classify(const pgo_code_func *const *code, size_t clo, size_t chi, const named_line *prof,
-                                size_t plo, size_t phi, int64_t *profile_line, int64_t *code_line)
+                                size_t plo, size_t phi, int64_t *profile_line, int64_t *code_line, bool *name_only)
 {
 	*profile_line = plo < phi ? prof[plo].line : 0;
+	*name_only = false;
 	if (clo == chi) {
 		*code_line = 0;
 		return PGO_SITE_CALLER_MISSING;
 	}
 	*code_line = code[clo]->line;
+	for (size_t i = clo; i < chi; i++)
+		if (code[i]->line == 0) {
+			*name_only = true;
+			*code_line = 0;
+			return PGO_SITE_MATCHED;
+		}
 	size_t i = clo, j = plo;
 	while (i < chi && j < phi) {
 		int c = cmp_line(code[i]->line, prof[j].line);
@@ -191,7 +199,8 @@ pgo_status pgo_staleness_compute(const pgo_profile *p, const pgo_edges *e, const
 		code_range(code, n_funcs, caller, len, &clo, &chi);
 		named_range(prof, p->n_functions, caller, len, &plo, &phi);
 		int64_t pline, cline;
-		pgo_site_status s = classify(code, clo, chi, prof, plo, phi, &pline, &cline);
+		bool name_only;
+		pgo_site_status s = classify(code, clo, chi, prof, plo, phi, &pline, &cline, &name_only);
 		const char *callee = pgo_string(p, ed->callee, &len);
 		size_t elo, ehi;
 		code_range(code, n_funcs, callee, len, &elo, &ehi);
@@ -204,6 +213,7 @@ pgo_status pgo_staleness_compute(const pgo_profile *p, const pgo_edges *e, const
 		switch (s) {
 		case PGO_SITE_MATCHED:
 			out->n_matched++;
+			out->n_name_only += name_only;
 			out->matched_weight = pgo_wrap_add(out->matched_weight, ed->weight);
 			matched_w += (double)ed->weight;
 			continue;

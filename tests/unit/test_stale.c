@@ -124,6 +124,20 @@ static void test_several_lines(void)
 	done(&f);
 }
 
+/* A line of 0 is unknown (a generated wrapper, an assembly function):
+ * the name alone matches, and is counted apart. */
+static void test_unknown_line(void)
+{
+	pgo_code_func funcs[] = {{"main.run", 0}, {"pkg.work", 21}, {"pkg.work", 0}, {"pkg.leaf", 60},
+	                         {"main.f[go.shape.int]", 3}, {"pkg.(*T).M", 40}};
+	fixture f = {0};
+	CHECK_OK(run(&f, funcs, sizeof funcs / sizeof funcs[0], NULL));
+	CHECK(f.s.n_matched == 3 && f.s.n_name_only == 3 && f.s.n_moved == 1 && f.s.n_stale == 1);
+	CHECK(f.s.stale[0].profile_line == 70 && f.s.stale[0].code_line == 3);
+	CHECK(f.s.matched_share == 0.95);
+	done(&f);
+}
+
 /* Only the hot prefix counts. */
 static void test_only_hot_sites(void)
 {
@@ -196,6 +210,6 @@ static void test_share_bounds(void)
 
 int main(void)
 {
-	RUN_TESTS("stale", test_same_code_scores_one, test_moved_and_missing, test_exact_names, test_several_lines,
+	RUN_TESTS("stale", test_same_code_scores_one, test_moved_and_missing, test_exact_names, test_several_lines, test_unknown_line,
 	          test_only_hot_sites, test_nul_in_profile_name, test_share_bounds);
 }
