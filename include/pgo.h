@@ -504,6 +504,123 @@ void pgo_staleness_free(pgo_staleness *s);
  */
 pgo_status pgo_check_for_compiler(const pgo_profile *p, const char *name, pgo_error *err);
 
+/* ------------------------------------------------------------------ */
+/* Inspection: what the edges mean to the compiler, and what may hurt. */
+
+/*
+ * A call site as the compiler keys it: (caller, line offset). Its callees
+ * are the edges with that caller and offset. At an interface or
+ * function-value call, PGO devirtualization adds a direct call to the
+ * heaviest callee (cmd/compile/internal/devirtualize); several callees at
+ * one site make it a candidate. (Several direct calls on one line share a
+ * site too, so a candidate is not always an indirect call.)
+ */
+typedef struct pgo_site_callee {
+	pgo_str callee;
+	int64_t weight;
+	size_t edge;      /* index in the pgo_edges */
+} pgo_site_callee;
+
+typedef struct pgo_call_site {
+	pgo_str caller;
+	int64_t offset;
+	int64_t weight;     /* sum over its callees (wraps like Go) */
+	size_t callees_at;  /* first entry in pgo_call_sites.callees */
+	size_t n_callees;   /* heaviest first, ties by callee name: the devirtualizer's order */
+	bool hot;           /* an edge of the site is hot: the compiler's hot-site key */
+} pgo_call_site;
+
+typedef struct pgo_call_sites {
+	pgo_call_site *sites; /* heaviest first; ties in order of their heaviest edge */
+	size_t n_sites;
+	pgo_site_callee *callees;
+	size_t n_callees;
+} pgo_call_sites;
+
+/*
+ * Groups the edges into call sites. hot may be NULL (no site is hot);
+ * otherwise a site is hot when one of its edges is among the hot ones.
+ */
+pgo_status pgo_call_sites_group(const pgo_edges *e, const pgo_hot *hot, pgo_call_sites *out, pgo_error *err);
+void pgo_call_sites_free(pgo_call_sites *s);
+
+/*
+ * The hot callees: callee names of the hot edges, which the inliner lets
+ * cost up to 2000 instead of 80 (it prints "hot-node enabled increased
+ * budget" for each it compiles). weight sums their hot edges.
+ */
+typedef struct pgo_hot_callee {
+	pgo_str name;
+	int64_t weight;
+	size_t n_edges;   /* hot edges into it */
+	size_t first_edge; /* its heaviest hot edge */
+} pgo_hot_callee;
+
+/* Heaviest first, ties in order of their heaviest edge. *out is malloc'd. */
+pgo_status pgo_hot_callees(const pgo_edges *e, const pgo_hot *hot, pgo_hot_callee **out, size_t *n_out,
+                           pgo_error *err);
+
+/* Facts about a profile for a report; nothing here fails on odd data. */
+typedef struct pgo_summary {
+	int value_index;        /* the compiler's column, -1 when there is none */
+	int count_index;        /* the samples/count column, -1 when there is none */
+	uint64_t n_samples;     /* sample records */
+	uint64_t n_weighted;    /* records with a nonzero value in the compiler's column */
+	int64_t value_total;    /* sum of the compiler's column, wrapping like Go */
+	int64_t count_total;    /* sum of samples/count (sampling events), or 0 without that column */
+	bool all_zero;          /* records exist, and every value of the compiler's column is zero */
+	bool has_start_line;    /* a function the compiler sees has a start line */
+	/* weight of records whose leaf frame names no function (unsymbolized) */
+	int64_t unsymbolized_weight;
+	/* Where the profile comes from, from its function names and files. */
+	uint32_t n_functions;   /* functions with a name */
+	uint32_t n_go;          /* ... that look like Go: a .go file, or runtime./main. names */
+	uint32_t n_foreign;     /* ... that look like C++, Rust, Java, Python, or a non-Go source file */
+	pgo_str foreign_example;
+	bool non_go;            /* nothing looks like Go and something looks foreign */
+} pgo_summary;
+
+pgo_status pgo_summarize(const pgo_profile *p, pgo_summary *out, pgo_error *err);
+
+/* Fewer sampling events than this, and the hot set is mostly chance. */
+#define PGO_FEW_SAMPLES 1000
+
+/*
+ * What would break or hurt a build with a profile, for a report. Each
+ * finding has a stable code, a message that says what is wrong and what
+ * the compiler does with it, and advice on what to do.
+ */
+typedef enum pgo_finding_kind {
+	PGO_FINDING_NO_VALUE,      /* "no-sample-type": go build fails */
+	PGO_FINDING_NO_START_LINE, /* "no-start-line": go build fails */
+	PGO_FINDING_ALL_ZERO,      /* "all-zero": Go 1.26 and older fail, 1.27 ignores it */
+	PGO_FINDING_EMPTY,         /* "empty": the compiler learns nothing */
+	PGO_FINDING_NO_EDGES,      /* "no-edges": weighted samples, but not one call edge */
+	PGO_FINDING_NON_GO,        /* "non-go": names that match no Go function */
+	PGO_FINDING_UNSYMBOLIZED,  /* "unsymbolized": weight on frames without function names */
+	PGO_FINDING_NOINLINE_HOT,  /* "bad-inline-target": a known bad inlining target is hot */
+	PGO_FINDING_FEW_SAMPLES,   /* "few-samples": the hot set is noise */
+} pgo_finding_kind;
+
+typedef struct pgo_finding {
+	pgo_finding_kind kind;
+	const char *code;    /* static */
+	bool build_fails;    /* go build -pgo fails with this profile (Go 1.26) */
+	char message[400];
+	char advice[320];
+} pgo_finding;
+
+/*
+ * The findings for p. s, e and hot_callees come from pgo_summarize,
+ * pgo_edges_compute and pgo_hot_callees (e and hot_callees may be empty
+ * when the edges could not be computed). noinline: the known bad inlining
+ * targets (NULL for pgo_default_noinline). *out is malloc'd, possibly
+ * empty; the order is that of pgo_finding_kind.
+ */
+pgo_status pgo_findings(const pgo_profile *p, const pgo_summary *s, const pgo_edges *e,
+                        const pgo_hot_callee *hot_callees, size_t n_hot_callees, const char *const *noinline,
+                        pgo_finding **out, size_t *n_out, pgo_error *err);
+
 /*
  * Builds the smallest profile whose edge map equals p's: two frames per
  * sample, one sample per named edge, one sample type, no mappings or

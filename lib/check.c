@@ -3,7 +3,7 @@
 
 /* True when a function the compiler sees in a weighted sample has a start line:
  * it looks at the leaf location and its caller, every line of each. */
-static bool has_start_line(const pgo_profile *p, int vi)
+bool pgo_has_start_line(const pgo_profile *p, int vi)
 {
 	for (uint32_t s = 0; s < p->n_samples; s++) {
 		if (p->values[(size_t)s * p->n_sample_types + (size_t)vi] == 0)
@@ -45,7 +45,7 @@ pgo_status pgo_check_for_compiler(const pgo_profile *p, const char *name, pgo_er
 		                "%s: every sample's %s value is zero: Go 1.26 and older reject it (\"profile missing "
 		                "Function.start_line data\"), 1.27 ignores it",
 		                name, pgo_string(p, p->sample_types[vi].type, NULL));
-	if (!has_start_line(p, vi))
+	if (!pgo_has_start_line(p, vi))
 		return pgo_fail(err, PGO_ERR_NO_START_LINE,
 		                "%s: no function has a start line: go build -pgo rejects it (\"profile missing "
 		                "Function.start_line data\"; profiles from Go 1.20 and later have them)",

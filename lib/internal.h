@@ -174,5 +174,8 @@ int pgo_string_cmp(const pgo_profile *a, pgo_str x, const pgo_profile *b, pgo_st
 void pgo_describe_types(const pgo_profile *p, char *buf, size_t n);
 /* The sample type the Go compiler reads (samples/count or cpu/nanoseconds), or -1. */
 int pgo_compiler_value_index(const pgo_profile *p);
+/* Whether a function the compiler sees in a sample with a nonzero value in
+ * column vi (the leaf and its caller, every line of each) has a start line. */
+bool pgo_has_start_line(const pgo_profile *p, int vi);
 
 #endif

@@ -21,6 +21,7 @@ typedef struct command {
 
 extern const command cmd_merge;
 extern const command cmd_edges;
+extern const command cmd_inspect;
 extern const command cmd_serve;
 extern const command cmd_fetch;
 

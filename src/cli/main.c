@@ -16,6 +16,7 @@ static const command *const commands[] = {
 	&cmd_fetch,
 	&cmd_merge,
 	&cmd_edges,
+	&cmd_inspect,
 	&cmd_serve,
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)

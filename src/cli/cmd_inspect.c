@@ -1,0 +1,666 @@
+/*
+ * pgotool inspect: what the Go compiler will do with a profile, and what
+ * would break or hurt a build. The report is built as data first
+ * (inspect_report), then printed as text or as one JSON document, so that
+ * further sections slot in beside the others.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "input.h"
+
+#define DEFAULT_TOP 20
+#define WIDTH 100
+
+static struct {
+	const char *output;
+	const char *threshold;
+	int64_t top; /* -1: not given */
+	bool json;
+} opt;
+
+static const flag_def inspect_flags[] = {
+	{"threshold", 0, FLAG_STRING, &opt.threshold, "PERCENT",
+	 "the hot threshold, 0 to 100, as -gcflags=-d=pgoinlinecdfthreshold sets it (default 99)", 0, 0, NULL},
+	{"top", 0, FLAG_INT, &opt.top, "N", "rows per list; 0 for all (default 20 in text, all in JSON)", 0,
+	 1000000000, NULL},
+	{"json", 0, FLAG_BOOL, &opt.json, NULL, "print one JSON document instead of text", 0, 0, NULL},
+	{"output", 'o', FLAG_STRING, &opt.output, "FILE", "write to FILE (atomically) instead of stdout", 0, 0, NULL},
+	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
+};
+
+static const flag_def *flags(void)
+{
+	return inspect_flags;
+}
+
+static int run(int argc, char **argv);
+
+const command cmd_inspect = {
+	.name = "inspect",
+	.run = run,
+	.summary = "show what the Go compiler takes from a profile, and what may hurt a build",
+	.synopsis = "pgotool inspect [--threshold PERCENT] [--top N] [--json] [-o OUT] FILE",
+	.description =
+		"Reports what `go build -pgo=FILE` does with a profile: the sample type it\n"
+		"weighs by, the hot call sites exactly as the inliner selects them (the\n"
+		"heaviest call edges that together exceed the threshold share of the\n"
+		"weight; each may be inlined up to cost 2000 instead of 80), the hot\n"
+		"callees, and the call sites with several callees, where PGO\n"
+		"devirtualization adds a direct call to the heaviest one. Then warnings:\n"
+		"no usable sample type, no start lines or all-zero values (go build fails),\n"
+		"no samples, no call edges, a non-Go profile, unsymbolized frames, a known\n"
+		"bad inlining target among the hot callees, and too few samples.\n"
+		"\n"
+		"FILE is a pprof file (raw, gzip or zstd) or - for standard input; merge a\n"
+		"zip archive of several profiles first. Exit status: 0 when the report was\n"
+		"printed, warnings included (JSON: \"build_fails\" says whether go build\n"
+		"would fail); 1 when FILE cannot be read or decoded; 2 on a usage error.",
+	.flags = flags,
+};
+
+/* ---- the report, as data ---------------------------------------- */
+
+typedef struct inspect_report {
+	const char *name;
+	const pgo_profile *p;
+	double threshold;
+	size_t top;              /* rows per list; 0 = all */
+	pgo_summary summary;
+	bool have_edges;         /* false when the compiler finds no usable sample type */
+	pgo_edges edges;
+	pgo_hot hot;
+	pgo_call_sites sites;
+	size_t n_hot_sites;
+	size_t n_multi_sites;    /* sites with several callees */
+	pgo_hot_callee *callees;
+	size_t n_callees;
+	pgo_finding *findings;
+	size_t n_findings;
+	bool build_fails;
+	int64_t *start_line;     /* per string: a function's start line; INT64_MIN when names disagree */
+} inspect_report;
+
+static void report_free(inspect_report *r)
+{
+	pgo_edges_free(&r->edges);
+	pgo_call_sites_free(&r->sites);
+	free(r->callees);
+	free(r->findings);
+	free(r->start_line);
+}
+
+#define NO_START_LINE INT64_MIN
+#define UNSET_START_LINE (INT64_MIN + 1)
+
+/* The start line of every function name, for offsets that a reader (or a
+ * test) turns back into source lines. */
+static pgo_status index_start_lines(inspect_report *r, pgo_error *err)
+{
+	const pgo_profile *p = r->p;
+	r->start_line = malloc(((size_t)p->strings.count + 1) * sizeof *r->start_line);
+	if (!r->start_line)
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory indexing start lines");
+	for (uint32_t i = 0; i < p->strings.count; i++)
+		r->start_line[i] = UNSET_START_LINE;
+	for (uint32_t i = 0; i < p->n_functions; i++) {
+		int64_t *s = &r->start_line[p->functions[i].name];
+		if (*s == UNSET_START_LINE)
+			*s = p->functions[i].start_line;
+		else if (*s != p->functions[i].start_line)
+			*s = NO_START_LINE;
+	}
+	return PGO_OK;
+}
+
+static bool start_line_of(const inspect_report *r, pgo_str name, int64_t *out)
+{
+	int64_t s = r->start_line[name];
+	if (s == NO_START_LINE || s == UNSET_START_LINE)
+		return false;
+	*out = s;
+	return true;
+}
+
+static pgo_status report_build(inspect_report *r, pgo_error *err)
+{
+	pgo_status st;
+	if ((st = pgo_summarize(r->p, &r->summary, err)) || (st = index_start_lines(r, err)))
+		return st;
+	st = pgo_edges_compute(r->p, &r->edges, err);
+	if (st == PGO_ERR_NO_VALUE) {
+		pgo_edges_free(&r->edges); /* reported as a finding */
+		memset(&r->edges, 0, sizeof r->edges);
+	} else if (st) {
+		return st;
+	} else {
+		r->have_edges = true;
+	}
+	if ((st = pgo_hot_select(&r->edges, r->threshold, &r->hot, err)) ||
+	    (st = pgo_call_sites_group(&r->edges, &r->hot, &r->sites, err)) ||
+	    (st = pgo_hot_callees(&r->edges, &r->hot, &r->callees, &r->n_callees, err)) ||
+	    (st = pgo_findings(r->p, &r->summary, &r->edges, r->callees, r->n_callees, NULL, &r->findings,
+	                       &r->n_findings, err)))
+		return st;
+	for (size_t i = 0; i < r->sites.n_sites; i++) {
+		r->n_hot_sites += r->sites.sites[i].hot;
+		r->n_multi_sites += r->sites.sites[i].n_callees > 1;
+	}
+	for (size_t i = 0; i < r->n_findings; i++)
+		r->build_fails |= r->findings[i].build_fails;
+	return PGO_OK;
+}
+
+static size_t rows(const inspect_report *r, size_t n)
+{
+	return r->top && r->top < n ? r->top : n;
+}
+
+static const char *str(const inspect_report *r, pgo_str s)
+{
+	return pgo_string(r->p, s, NULL);
+}
+
+static double share(const inspect_report *r, int64_t w)
+{
+	return r->edges.total_weight ? pgo_weight_percent(w, r->edges.total_weight) : 0;
+}
+
+/* ---- text -------------------------------------------------------- */
+
+static bool weight_is_ns(const inspect_report *r)
+{
+	if (r->summary.value_index < 0)
+		return false;
+	const char *unit = str(r, r->p->sample_types[r->summary.value_index].unit);
+	return !strcmp(unit, "nanoseconds");
+}
+
+/* A duration in the style of Go's time.Duration, rounded to 3 digits. */
+static void format_ns(char *buf, size_t n, double ns)
+{
+	double a = fabs(ns);
+	if (a < 1e3)
+		snprintf(buf, n, "%.0fns", ns);
+	else if (a < 1e6)
+		snprintf(buf, n, "%.3gus", ns / 1e3);
+	else if (a < 1e9)
+		snprintf(buf, n, "%.3gms", ns / 1e6);
+	else if (a < 1e12)
+		snprintf(buf, n, "%.3gs", ns / 1e9);
+	else
+		snprintf(buf, n, "%.0fs", ns / 1e9);
+}
+
+static void format_weight(const inspect_report *r, char *buf, size_t n, int64_t w)
+{
+	if (weight_is_ns(r))
+		format_ns(buf, n, (double)w);
+	else
+		snprintf(buf, n, "%" PRId64, w);
+}
+
+/*
+ * A Go name for a narrow column: the import path's directories go
+ * ("google.golang.org/grpc/internal/transport.(*loopyWriter).Write" becomes
+ * "transport.(*loopyWriter).Write"), and a name still wider than width
+ * keeps its end, after "...". --json keeps the names whole.
+ */
+static void short_name(char *buf, size_t n, const char *name, size_t width)
+{
+	static const char no_inline[] = "DO NOT INLINE: ";
+	const char *prefix = "";
+	if (!strncmp(name, no_inline, sizeof no_inline - 1)) {
+		prefix = no_inline;
+		name += sizeof no_inline - 1;
+	}
+	size_t len = strcspn(name, "[");
+	const char *slash = NULL;
+	for (size_t i = 0; i < len; i++)
+		if (name[i] == '/')
+			slash = name + i;
+	if (slash)
+		name = slash + 1;
+	snprintf(buf, n, "%s%s", prefix, name);
+	size_t have = strlen(buf);
+	if (width > 3 && have > width) {
+		size_t keep = width - 3;
+		memmove(buf + 3, buf + have - keep, keep + 1);
+		memcpy(buf, "...", 3);
+	}
+}
+
+/* Prints text wrapped at WIDTH, the first line after lead, the others
+ * after indent spaces. */
+static void wrap(FILE *f, const char *lead, size_t indent, const char *text)
+{
+	size_t col = fprintf(f, "%s", lead);
+	const char *s = text;
+	bool first = true;
+	while (*s) {
+		while (*s == ' ')
+			s++;
+		size_t w = strcspn(s, " ");
+		if (!w)
+			break;
+		if (!first && col + 1 + w > WIDTH) {
+			fprintf(f, "\n%*s", (int)indent, "");
+			col = indent;
+			first = true;
+		}
+		col += fprintf(f, "%s%.*s", first ? "" : " ", (int)w, s);
+		first = false;
+		s += w;
+	}
+	fputc('\n', f);
+}
+
+static void text_summary(const inspect_report *r, FILE *f)
+{
+	const pgo_profile *p = r->p;
+	const pgo_summary *s = &r->summary;
+	char buf[64], line[512];
+	fprintf(f, "Profile %s\n", r->name);
+	size_t at = 0;
+	line[0] = 0;
+	for (uint32_t i = 0; i < p->n_sample_types && at < sizeof line - 1; i++)
+		at += snprintf(line + at, sizeof line - at, "%s%s/%s", i ? ", " : "", str(r, p->sample_types[i].type),
+		               str(r, p->sample_types[i].unit));
+	if (s->value_index >= 0)
+		fprintf(f, "  sample type    %s/%s, the compiler's weight (the profile has %s)\n",
+		        str(r, p->sample_types[s->value_index].type), str(r, p->sample_types[s->value_index].unit), line);
+	else
+		fprintf(f, "  sample type    none usable: the profile has [%s]\n", line);
+	format_ns(buf, sizeof buf, (double)p->duration_nanos);
+	fprintf(f, "  duration       %s\n", p->duration_nanos ? buf : "not recorded");
+	if (s->count_index >= 0)
+		fprintf(f, "  samples        %" PRId64 " in %" PRIu64 " records (%" PRIu64 " with a nonzero weight)\n",
+		        s->count_total, s->n_samples, s->n_weighted);
+	else
+		fprintf(f, "  samples        %" PRIu64 " records (%" PRIu64 " with a nonzero weight)\n", s->n_samples,
+		        s->n_weighted);
+	if (!r->have_edges) {
+		fprintf(f, "  call edges     none: the compiler cannot read this profile\n");
+		return;
+	}
+	format_weight(r, buf, sizeof buf, r->edges.total_weight);
+	fprintf(f, "  total weight   %s (the sum of the call edges' weights)\n", buf);
+	fprintf(f, "  call edges     %zu, at %zu call sites\n", r->edges.n_edges, r->sites.n_sites);
+	fprintf(f, "  hot            %zu edges at %zu call sites into %zu callees (threshold %g%%)\n", r->hot.n_hot,
+	        r->n_hot_sites, r->n_callees, r->threshold);
+	if (r->hot.last_share > 0)
+		fprintf(f, "                 the last hot edge has %.3g%% of the weight\n", r->hot.last_share);
+	else if (r->edges.n_edges)
+		fprintf(f, "                 no prefix exceeds the threshold, so every edge is hot\n");
+}
+
+static void text_hot_sites(const inspect_report *r, FILE *f)
+{
+	size_t n = rows(r, r->hot.n_hot);
+	fprintf(f, "\nHot call sites: %zu edges, the compiler's hot set at %g%%%s\n", r->hot.n_hot, r->threshold,
+	        n < r->hot.n_hot ? " (the heaviest shown; --top 0 shows all)" : "");
+	if (!n)
+		return;
+	const pgo_value_type *vt = &r->p->sample_types[r->summary.value_index];
+	fprintf(f, "(caller +N: the call is N lines below the caller's first line; weight: %s/%s)\n",
+	        str(r, vt->type), str(r, vt->unit));
+	/* Columns: "#, share, cum, weight" take 33, "caller +N" and "callee" share the
+	 * rest; the caller column gives way first, down to 30. */
+	char caller[160], callee[160], off[24], w[32];
+	size_t max_site = 0, max_callee = 0, room = WIDTH - 33 - 2;
+	for (size_t i = 0; i < n; i++) {
+		short_name(caller, sizeof caller, str(r, r->edges.edges[i].caller), 0);
+		short_name(callee, sizeof callee, str(r, r->edges.edges[i].callee), 0);
+		size_t len = strlen(caller) + (size_t)snprintf(off, sizeof off, " +%" PRId64, r->edges.edges[i].offset);
+		max_site = len > max_site ? len : max_site;
+		max_callee = strlen(callee) > max_callee ? strlen(callee) : max_callee;
+	}
+	size_t cw = max_site;
+	if (max_site + max_callee > room) {
+		cw = room > max_callee + 30 ? room - max_callee : 30;
+		cw = cw < max_site ? cw : max_site;
+	}
+	size_t callee_w = room - cw;
+	fprintf(f, "%5s %7s %7s %9s  %-*s  %s\n", "#", "share", "cum", "weight", (int)cw, "caller +N", "callee");
+	uint64_t cum = 0;
+	for (size_t i = 0; i < n; i++) {
+		const pgo_edge *e = &r->edges.edges[i];
+		cum += (uint64_t)e->weight;
+		int offlen = snprintf(off, sizeof off, " +%" PRId64, e->offset);
+		short_name(caller, sizeof caller, str(r, e->caller), cw - (size_t)offlen);
+		short_name(callee, sizeof callee, str(r, e->callee), callee_w);
+		format_weight(r, w, sizeof w, e->weight);
+		char site[200];
+		snprintf(site, sizeof site, "%s%s", caller, off);
+		fprintf(f, "%5zu %6.2f%% %6.2f%% %9s  %-*s  %s\n", i + 1, share(r, e->weight),
+		        share(r, (int64_t)cum), w, (int)cw, site, callee);
+	}
+}
+
+static void text_hot_callees(const inspect_report *r, FILE *f)
+{
+	size_t n = rows(r, r->n_callees);
+	fprintf(f, "\nHot callees: %zu, which the inliner lets cost up to 2000 instead of 80 at hot call sites%s\n",
+	        r->n_callees, n < r->n_callees ? " (the heaviest shown)" : "");
+	if (!n)
+		return;
+	fprintf(f, "%5s %7s %9s %5s  %s\n", "#", "share", "weight", "edges", "callee (weight: of its hot edges)");
+	char name[160], w[32];
+	for (size_t i = 0; i < n; i++) {
+		const pgo_hot_callee *c = &r->callees[i];
+		short_name(name, sizeof name, str(r, c->name), WIDTH - 32);
+		format_weight(r, w, sizeof w, c->weight);
+		fprintf(f, "%5zu %6.2f%% %9s %5zu  %s\n", i + 1, share(r, c->weight), w, c->n_edges, name);
+	}
+}
+
+static void text_multi_sites(const inspect_report *r, FILE *f)
+{
+	size_t n = rows(r, r->n_multi_sites);
+	fprintf(f, "\nCall sites with several callees: %zu, the devirtualization candidates%s\n", r->n_multi_sites,
+	        n < r->n_multi_sites ? " (the heaviest shown)" : "");
+	if (!n)
+		return;
+	wrap(f, "", 0,
+	     "At an interface or function-value call, the compiler adds a direct call to the heaviest callee "
+	     "(marked *), guarded by a type or function check, hot or not; the others keep the indirect call. "
+	     "(Several direct calls on one line also share a site.) Shares are of the site's weight.");
+	char caller[160], callee[160], w[32];
+	size_t shown = 0, callees_shown = r->top ? r->top : SIZE_MAX;
+	for (size_t i = 0; i < r->sites.n_sites && shown < n; i++) {
+		const pgo_call_site *s = &r->sites.sites[i];
+		if (s->n_callees < 2)
+			continue;
+		shown++;
+		short_name(caller, sizeof caller, str(r, s->caller), WIDTH - 40);
+		format_weight(r, w, sizeof w, s->weight);
+		fprintf(f, "%5zu  %s +%" PRId64 "  weight %s (%.2f%%)%s\n", shown, caller, s->offset, w, share(r, s->weight),
+		        s->hot ? ", hot" : "");
+		for (size_t k = 0; k < s->n_callees && k < callees_shown; k++) {
+			const pgo_site_callee *c = &r->sites.callees[s->callees_at + k];
+			short_name(callee, sizeof callee, str(r, c->callee), WIDTH - 30);
+			format_weight(r, w, sizeof w, c->weight);
+			fprintf(f, "       %c %6.2f%% %9s  %s\n", k == 0 ? '*' : ' ',
+			        s->weight ? pgo_weight_percent(c->weight, s->weight) : 0.0, w, callee);
+		}
+		if (s->n_callees > callees_shown)
+			fprintf(f, "         ... %zu more callees\n", s->n_callees - callees_shown);
+	}
+}
+
+static void text_findings(const inspect_report *r, FILE *f)
+{
+	if (!r->n_findings) {
+		fprintf(f, "\nNo warnings.\n");
+		return;
+	}
+	fprintf(f, "\nWarnings: %zu%s\n", r->n_findings, r->build_fails ? " (go build -pgo fails with this profile)" : "");
+	for (size_t i = 0; i < r->n_findings; i++) {
+		const pgo_finding *x = &r->findings[i];
+		char lead[64];
+		snprintf(lead, sizeof lead, "  %s [%s]: ", x->build_fails ? "error" : "warning", x->code);
+		wrap(f, lead, 4, x->message);
+		wrap(f, "    what to do: ", 6, x->advice);
+	}
+}
+
+static void report_text(const inspect_report *r, FILE *f)
+{
+	text_summary(r, f);
+	if (r->have_edges) {
+		text_hot_sites(r, f);
+		text_hot_callees(r, f);
+		text_multi_sites(r, f);
+	}
+	text_findings(r, f);
+}
+
+/* ---- JSON -------------------------------------------------------- */
+
+/* jansson's json_string wants UTF-8; profile strings may be anything. */
+static json_t *jstr(const inspect_report *r, pgo_str s)
+{
+	size_t len;
+	const char *v = pgo_string(r->p, s, &len);
+	json_t *j = json_stringn(v, len);
+	return j ? j : json_stringn_nocheck(v, len);
+}
+
+static json_t *jstart(const inspect_report *r, pgo_str name)
+{
+	int64_t s;
+	return start_line_of(r, name, &s) ? json_integer(s) : json_null();
+}
+
+static json_t *json_summary(const inspect_report *r)
+{
+	const pgo_profile *p = r->p;
+	const pgo_summary *s = &r->summary;
+	json_t *types = json_array();
+	for (uint32_t i = 0; i < p->n_sample_types; i++)
+		json_array_append_new(types, json_pack("{s:o,s:o}", "type", jstr(r, p->sample_types[i].type), "unit",
+		                                       jstr(r, p->sample_types[i].unit)));
+	json_t *used = json_null();
+	if (s->value_index >= 0)
+		used = json_pack("{s:i,s:o,s:o}", "index", (json_int_t)s->value_index, "type",
+		                 jstr(r, p->sample_types[s->value_index].type), "unit",
+		                 jstr(r, p->sample_types[s->value_index].unit));
+	json_t *samples = s->count_index >= 0 ? json_integer(s->count_total) : json_null();
+	return json_pack("{s:o,s:o,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f}", "sample_type", used, "sample_types",
+	                 types, "duration_nanos", (json_int_t)p->duration_nanos, "samples", samples,
+	                 "sample_records", (json_int_t)s->n_samples, "weighted_records", (json_int_t)s->n_weighted,
+	                 "total_weight", (json_int_t)r->edges.total_weight, "edges", (json_int_t)r->edges.n_edges,
+	                 "call_sites", (json_int_t)r->sites.n_sites, "hot_edges", (json_int_t)r->hot.n_hot,
+	                 "hot_call_sites", (json_int_t)r->n_hot_sites, "hot_callees", (json_int_t)r->n_callees,
+	                 "multi_callee_sites", (json_int_t)r->n_multi_sites, "hot_threshold_share", r->hot.last_share);
+}
+
+static json_t *json_hot_sites(const inspect_report *r)
+{
+	json_t *a = json_array();
+	uint64_t cum = 0;
+	for (size_t i = 0; i < rows(r, r->hot.n_hot); i++) {
+		const pgo_edge *e = &r->edges.edges[i];
+		cum += (uint64_t)e->weight;
+		json_array_append_new(
+			a, json_pack("{s:I,s:o,s:o,s:I,s:o,s:I,s:f,s:f}", "rank", (json_int_t)(i + 1), "caller",
+		                 jstr(r, e->caller), "callee", jstr(r, e->callee), "offset", (json_int_t)e->offset,
+		                 "caller_start_line", jstart(r, e->caller), "weight", (json_int_t)e->weight, "share",
+		                 share(r, e->weight), "cumulative_share", share(r, (int64_t)cum)));
+	}
+	return a;
+}
+
+static json_t *json_hot_callees(const inspect_report *r)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < rows(r, r->n_callees); i++) {
+		const pgo_hot_callee *c = &r->callees[i];
+		json_array_append_new(a, json_pack("{s:o,s:o,s:I,s:f,s:I}", "name", jstr(r, c->name), "start_line",
+		                                   jstart(r, c->name), "weight", (json_int_t)c->weight, "share",
+		                                   share(r, c->weight), "hot_edges", (json_int_t)c->n_edges));
+	}
+	return a;
+}
+
+static json_t *json_multi_sites(const inspect_report *r)
+{
+	json_t *a = json_array();
+	size_t n = rows(r, r->n_multi_sites);
+	for (size_t i = 0; i < r->sites.n_sites && json_array_size(a) < n; i++) {
+		const pgo_call_site *s = &r->sites.sites[i];
+		if (s->n_callees < 2)
+			continue;
+		json_t *callees = json_array();
+		for (size_t k = 0; k < s->n_callees; k++) {
+			const pgo_site_callee *c = &r->sites.callees[s->callees_at + k];
+			json_array_append_new(callees,
+			                      json_pack("{s:o,s:I,s:f}", "name", jstr(r, c->callee), "weight",
+			                                (json_int_t)c->weight, "site_share",
+			                                s->weight ? pgo_weight_percent(c->weight, s->weight) : 0.0));
+		}
+		json_array_append_new(a, json_pack("{s:o,s:I,s:o,s:I,s:f,s:b,s:o}", "caller", jstr(r, s->caller), "offset",
+		                                   (json_int_t)s->offset, "caller_start_line", jstart(r, s->caller),
+		                                   "weight", (json_int_t)s->weight, "share", share(r, s->weight), "hot",
+		                                   s->hot, "callees", callees));
+	}
+	return a;
+}
+
+static json_t *json_findings(const inspect_report *r)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < r->n_findings; i++) {
+		const pgo_finding *x = &r->findings[i];
+		json_array_append_new(a, json_pack("{s:s,s:b,s:s,s:s}", "code", x->code, "build_fails", x->build_fails,
+		                                   "message", x->message, "advice", x->advice));
+	}
+	return a;
+}
+
+static json_t *report_json(const inspect_report *r)
+{
+	json_t *name = json_string(r->name);
+	return json_pack("{s:o,s:f,s:o,s:o,s:o,s:o,s:b,s:o}", "file", name ? name : json_string("(not UTF-8)"),
+	                 "threshold", r->threshold, "summary", json_summary(r), "hot_call_sites", json_hot_sites(r),
+	                 "hot_callees", json_hot_callees(r), "multi_callee_sites", json_multi_sites(r),
+	                 "build_fails", r->build_fails, "warnings", json_findings(r));
+}
+
+/* ---- the command ------------------------------------------------- */
+
+/* Reads a percentage as Go's strconv.ParseFloat would, 0 to 100. */
+static bool parse_threshold(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (!*s || *end || errno || !(v >= 0 && v <= 100))
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Renders the report into a malloc'd buffer. */
+static pgo_status render(const inspect_report *r, char **out, size_t *out_size, pgo_error *err)
+{
+	*out = NULL;
+	*out_size = 0;
+	if (opt.json) {
+		json_t *doc = report_json(r);
+		char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(doc);
+		if (!text)
+			return pgo_fail(err, PGO_ERR_NOMEM, "out of memory writing the JSON report");
+		size_t n = strlen(text);
+		char *buf = malloc(n + 2);
+		if (!buf) {
+			free(text);
+			return pgo_fail(err, PGO_ERR_NOMEM, "out of memory writing the JSON report");
+		}
+		memcpy(buf, text, n);
+		buf[n] = '\n';
+		buf[n + 1] = 0;
+		free(text);
+		*out = buf;
+		*out_size = n + 1;
+		return PGO_OK;
+	}
+	FILE *f = open_memstream(out, out_size);
+	if (!f)
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory writing the report");
+	report_text(r, f);
+	if (fclose(f)) {
+		free(*out);
+		*out = NULL;
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory writing the report");
+	}
+	return PGO_OK;
+}
+
+static int run(int argc, char **argv)
+{
+	flag_list args = {0};
+	char message[256];
+	int rc = EXIT_FAILURE_;
+	pgo_error err = {0};
+	pgo_input_list raw = {0};
+	pgo_profile *p = NULL;
+	inspect_report r = {0};
+	char *text = NULL;
+	size_t text_size = 0;
+
+	memset(&opt, 0, sizeof opt);
+	opt.top = -1;
+	int parsed = flags_parse(inspect_flags, argc, argv, &args, message, sizeof message);
+	if (parsed > 0) {
+		cli_print_help(&cmd_inspect, stdout);
+		rc = EXIT_OK;
+		goto done;
+	}
+	if (parsed < 0) {
+		rc = cli_usage_error(&cmd_inspect, message);
+		goto done;
+	}
+	r.threshold = PGO_DEFAULT_HOT_THRESHOLD;
+	if (opt.threshold && !parse_threshold(opt.threshold, &r.threshold)) {
+		snprintf(message, sizeof message, "--threshold %s: give a percentage from 0 to 100 (the compiler's default is 99)",
+		         opt.threshold);
+		rc = cli_usage_error(&cmd_inspect, message);
+		goto done;
+	}
+	r.top = opt.top >= 0 ? (size_t)opt.top : opt.json ? 0 : DEFAULT_TOP;
+	if (args.n != 1) {
+		rc = cli_usage_error(&cmd_inspect, args.n ? "give exactly one FILE" : "no input profile");
+		goto done;
+	}
+	pgo_limits limits;
+	pgo_limits_default(&limits);
+	if (pgo_read_inputs(args.items[0], limits.max_decompressed_bytes, true, &raw, &err))
+		goto fail;
+	if (raw.n != 1) {
+		err.status = PGO_ERR_ARGUMENT;
+		snprintf(err.message, sizeof err.message,
+		         "%s: a zip archive of %zu profiles; merge them first (pgotool merge -o merged.pprof %s)",
+		         args.items[0], raw.n, args.items[0]);
+		goto fail;
+	}
+	/* The compiler reads only a sample's leaf and its caller; so does the report. */
+	pgo_decode_options dopt = {.limits = &limits, .keep_frames = 2};
+	pgo_status st = pgo_decode_with(raw.items[0].data, raw.items[0].size, raw.items[0].name, &dopt, &p, &err);
+	if (st == PGO_ERR_EMPTY) {
+		/* The compiler treats an empty file as a profile with no samples. */
+		p = pgo_profile_new();
+		if (!p) {
+			snprintf(err.message, sizeof err.message, "out of memory");
+			goto fail;
+		}
+	} else if (st) {
+		goto fail;
+	}
+	pgo_input_release(&raw.items[0]);
+	r.name = raw.items[0].name;
+	r.p = p;
+	if (report_build(&r, &err) || render(&r, &text, &text_size, &err) ||
+	    cli_write_output(opt.output, text, text_size, false, &err)) {
+		rc = cli_fail_in(&cmd_inspect, raw.items[0].name, &err);
+		goto done;
+	}
+	rc = EXIT_OK;
+	goto done;
+fail:
+	rc = cli_fail(&cmd_inspect, &err);
+done:
+	free(text);
+	report_free(&r);
+	pgo_profile_free(p);
+	pgo_input_list_free(&raw);
+	flag_list_free(&args);
+	return rc;
+}
