@@ -36,10 +36,13 @@ struct pgo_gobinary_handles {
 /* The longest .go.buildinfo read for its -pgo= setting; Go's is a few KB. */
 #define MAX_BUILDINFO (1u << 20)
 
+/* libdw's last error; when it has none, a compressed section failed to
+ * inflate, and libdw dropped it without saying so. */
 static const char *dw_errmsg(void)
 {
-	const char *m = dwarf_errmsg(-1);
-	return m ? m : "unknown error";
+	int e = dwarf_errno();
+	const char *m = e ? dwarf_errmsg(e) : NULL;
+	return m ? m : "a DWARF section is unreadable or does not decompress";
 }
 
 static const char *elf_msg(void)
@@ -76,7 +79,8 @@ typedef struct elf_facts {
 	bool is_go, has_dwarf;
 } elf_facts;
 
-static pgo_status check_go(Elf *elf, const char *path, elf_facts *f, char **pgo_setting, pgo_error *err)
+static pgo_status check_go(Elf *elf, const char *path, uint64_t file_size, elf_facts *f, char **pgo_setting,
+                           pgo_error *err)
 {
 	size_t shstrndx;
 	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
@@ -86,6 +90,12 @@ static pgo_status check_go(Elf *elf, const char *path, elf_facts *f, char **pgo_
 		if (!gelf_getshdr(scn, &shdr))
 			return pgo_fail(err, PGO_ERR_FORMAT, "%s: a damaged ELF section header (%s): %s", path, elf_msg(),
 			                BUILD_HINT);
+		if (shdr.sh_type != SHT_NOBITS &&
+		    (shdr.sh_offset > file_size || shdr.sh_size > file_size - shdr.sh_offset))
+			return pgo_fail(err, PGO_ERR_FORMAT,
+			                "%s: a truncated ELF file (%llu bytes; section %zu ends at byte %llu): %s", path,
+			                (unsigned long long)file_size, elf_ndxscn(scn),
+			                (unsigned long long)shdr.sh_offset + shdr.sh_size, BUILD_HINT);
 		const char *name = elf_strptr(elf, shstrndx, shdr.sh_name);
 		if (!name)
 			continue;
@@ -199,8 +209,18 @@ static pgo_status open_binary(pgo_gobinary *b, const char *path, pgo_error *err)
 		return pgo_fail(err, PGO_ERR_FORMAT,
 		                "%s: not an ELF file (a Linux executable; macOS and Windows binaries are not read): %s",
 		                path, BUILD_HINT);
+	GElf_Ehdr eh;
+	if (!gelf_getehdr(h->elf, &eh))
+		return pgo_fail(err, PGO_ERR_FORMAT, "%s: a damaged ELF header (%s): %s", path, elf_msg(), BUILD_HINT);
+	if (eh.e_shoff == 0 || eh.e_shnum == 0)
+		return pgo_fail(err, PGO_ERR_FORMAT, "%s: an ELF file without section headers: %s", path, BUILD_HINT);
+	if (eh.e_shoff > (uint64_t)sb.st_size ||
+	    (uint64_t)eh.e_shnum * eh.e_shentsize > (uint64_t)sb.st_size - eh.e_shoff)
+		return pgo_fail(err, PGO_ERR_FORMAT,
+		                "%s: a truncated ELF file (%lld bytes; its section headers end past it): %s", path,
+		                (long long)sb.st_size, BUILD_HINT);
 	elf_facts facts = {0};
-	pgo_status st = check_go(h->elf, path, &facts, &b->pgo_setting, err);
+	pgo_status st = check_go(h->elf, path, (uint64_t)sb.st_size, &facts, &b->pgo_setting, err);
 	if (st)
 		return st;
 	if (!facts.is_go)

@@ -1,0 +1,133 @@
+/*
+ * pgotool inspect --binary: the profile's hot edges against the functions
+ * of a Go binary of today's code (src/source/gobinary), compared by
+ * pgo_staleness_compute, and printed as a text section or a JSON object.
+ */
+#include "inspect_stale.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+pgo_status inspect_stale_build(inspect_stale *st, const char *path, const pgo_profile *p, const pgo_edges *e,
+                               const pgo_hot *hot, pgo_error *err)
+{
+	st->path = path;
+	pgo_status rc = pgo_gobinary_open(path, &st->bin, err);
+	if (rc)
+		return rc;
+	return pgo_staleness_compute(p, e, hot, st->bin->funcs, st->bin->n_funcs, &st->s, err);
+}
+
+void inspect_stale_free(inspect_stale *st)
+{
+	pgo_staleness_free(&st->s);
+	pgo_gobinary_free(st->bin);
+	st->bin = NULL;
+}
+
+void inspect_stale_share(char *buf, size_t n, double share)
+{
+	double shown = floor(share * 1e4) / 1e4; /* 0.99996 is 0.9999, not 1.0000 */
+	snprintf(buf, n, "%.4f", shown);
+}
+
+static double of_hot(const pgo_staleness *s, int64_t w)
+{
+	return s->hot_weight > 0 ? 100.0 * (double)w / (double)s->hot_weight : 0;
+}
+
+static const char *status_text(pgo_site_status status)
+{
+	return status == PGO_SITE_CALLER_MOVED ? "caller moved" : "caller missing";
+}
+
+void inspect_stale_text(const inspect_stale *st, const pgo_profile *p, const pgo_edges *e, size_t top,
+                        void (*weight)(const void *ctx, char *buf, size_t n, int64_t w), const void *ctx,
+                        FILE *f)
+{
+	const pgo_staleness *s = &st->s;
+	char share[32], w[32];
+	inspect_stale_share(share, sizeof share, s->matched_share);
+	fprintf(f, "\nStaleness against %s (today's code: %zu functions in its DWARF)\n", st->path, st->bin->n_funcs);
+	if (st->bin->pgo_setting)
+		fprintf(f, "  warning        built with -pgo=%s; compare with a build without PGO\n"
+		           "                 (go build -pgo=off)\n",
+		        st->bin->pgo_setting);
+	if (!s->n_hot) {
+		fprintf(f, "  matched share  %s: no hot edges to compare\n", share);
+		return;
+	}
+	fprintf(f, "  matched share  %s of the hot weight: %zu of %zu hot edges have their caller at its start line\n",
+	        share, s->n_matched, s->n_hot);
+	if (s->n_name_only)
+		fprintf(f, "                 (%zu by name alone: the binary gives no line for generated code)\n",
+		        s->n_name_only);
+	fprintf(f, "  caller moved   %zu edges (%.2f%%): the caller starts on another line; its offsets point elsewhere\n",
+	        s->n_moved, of_hot(s, s->moved_weight));
+	fprintf(f, "  caller missing %zu edges (%.2f%%): no function has the caller's name (renamed or deleted)\n",
+	        s->n_missing, of_hot(s, s->missing_weight));
+	if (s->n_callee_missing)
+		fprintf(f, "  callee missing %zu edges (counted above by their caller): the callee no longer exists\n",
+		        s->n_callee_missing);
+	if (!s->n_stale)
+		return;
+	size_t n = top && top < s->n_stale ? top : s->n_stale;
+	fprintf(f, "\nHot edges that no longer match: %zu, most weight first%s\n", s->n_stale,
+	        n < s->n_stale ? " (the heaviest shown; --top 0 shows all)" : "");
+	fprintf(f, "(caller +N: the call N lines below the caller's start line; share: of the hot weight)\n");
+	fprintf(f, "%5s %7s %9s  %s\n", "#", "share", "weight", "status: caller +N, callee");
+	for (size_t i = 0; i < n; i++) {
+		const pgo_stale_site *site = &s->stale[i];
+		const pgo_edge *ed = &e->edges[site->edge];
+		const char *caller = pgo_string(p, ed->caller, NULL), *callee = pgo_string(p, ed->callee, NULL);
+		weight(ctx, w, sizeof w, ed->weight);
+		fprintf(f, "%5zu %6.2f%% %9s  %s: %s +%" PRId64 "\n", i + 1, of_hot(s, ed->weight), w,
+		        status_text(site->status), caller, ed->offset);
+		fprintf(f, "%25s-> %s%s\n", "", callee, site->callee_missing ? " (missing too)" : "");
+		if (site->status == PGO_SITE_CALLER_MOVED)
+			fprintf(f, "%25sstarts on line %" PRId64 " in the profile, line %" PRId64 " in the binary\n", "",
+			        site->profile_line, site->code_line);
+		else
+			fprintf(f, "%25sstarted on line %" PRId64 " in the profile; no function of that name in the binary\n",
+			        "", site->profile_line);
+	}
+}
+
+/* jansson's json_string wants UTF-8; profile strings may be anything. */
+static json_t *jstr(const pgo_profile *p, pgo_str s)
+{
+	size_t len;
+	const char *v = pgo_string(p, s, &len);
+	json_t *j = json_stringn(v, len);
+	return j ? j : json_stringn_nocheck(v, len);
+}
+
+json_t *inspect_stale_json(const inspect_stale *st, const pgo_profile *p, const pgo_edges *e, size_t top)
+{
+	const pgo_staleness *s = &st->s;
+	json_t *sites = json_array();
+	size_t n = top && top < s->n_stale ? top : s->n_stale;
+	for (size_t i = 0; i < n; i++) {
+		const pgo_stale_site *site = &s->stale[i];
+		const pgo_edge *ed = &e->edges[site->edge];
+		json_t *code_line = site->status == PGO_SITE_CALLER_MISSING ? json_null() : json_integer(site->code_line);
+		json_array_append_new(
+			sites, json_pack("{s:s,s:o,s:o,s:I,s:I,s:f,s:I,s:o,s:b}", "status", pgo_site_status_name(site->status),
+		                     "caller", jstr(p, ed->caller), "callee", jstr(p, ed->callee), "offset",
+		                     (json_int_t)ed->offset, "weight", (json_int_t)ed->weight, "hot_share",
+		                     of_hot(s, ed->weight), "profile_start_line", (json_int_t)site->profile_line,
+		                     "binary_start_line", code_line, "callee_missing", site->callee_missing));
+	}
+	json_t *path = json_string(st->path);
+	json_t *setting = st->bin->pgo_setting ? json_string(st->bin->pgo_setting) : NULL;
+	return json_pack("{s:o,s:I,s:o,s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "binary",
+	                 path ? path : json_string("(not UTF-8)"), "functions", (json_int_t)st->bin->n_funcs,
+	                 "built_with_pgo", setting ? setting : json_null(), "matched_share", s->matched_share,
+	                 "hot_edges", (json_int_t)s->n_hot, "matched", (json_int_t)s->n_matched, "matched_by_name_only",
+	                 (json_int_t)s->n_name_only, "caller_moved", (json_int_t)s->n_moved, "caller_missing",
+	                 (json_int_t)s->n_missing, "callee_missing", (json_int_t)s->n_callee_missing, "hot_weight",
+	                 (json_int_t)s->hot_weight, "matched_weight", (json_int_t)s->matched_weight, "moved_weight",
+	                 (json_int_t)s->moved_weight, "missing_weight", (json_int_t)s->missing_weight,
+	                 "stale_edges", sites);
+}
