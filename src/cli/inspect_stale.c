@@ -115,7 +115,7 @@ json_t *inspect_stale_json(const inspect_stale *st, const pgo_profile *p, const 
 		json_array_append_new(
 			sites, json_pack("{s:s,s:o,s:o,s:I,s:I,s:f,s:I,s:o,s:b}", "status", pgo_site_status_name(site->status),
 		                     "caller", jstr(p, ed->caller), "callee", jstr(p, ed->callee), "offset",
-		                     (json_int_t)ed->offset, "weight", (json_int_t)ed->weight, "hot_share",
+		                     (json_int_t)ed->offset, "weight", (json_int_t)ed->weight, "hot_percent",
 		                     of_hot(s, ed->weight), "profile_start_line", (json_int_t)site->profile_line,
 		                     "binary_start_line", code_line, "callee_missing", site->callee_missing));
 	}
