@@ -528,6 +528,10 @@ typedef struct pgo_call_site {
 	size_t callees_at;  /* first entry in pgo_call_sites.callees */
 	size_t n_callees;   /* heaviest first, ties by callee name: the devirtualizer's order */
 	bool hot;           /* an edge of the site is hot: the compiler's hot-site key */
+	/* callees that are calls in the source: all but the runtime's preemption
+	 * and stack-growth entries (runtime.asyncPreempt, runtime.morestack...),
+	 * which a signal or a function prologue puts below any frame */
+	size_t n_source_callees;
 } pgo_call_site;
 
 typedef struct pgo_call_sites {
@@ -538,10 +542,15 @@ typedef struct pgo_call_sites {
 } pgo_call_sites;
 
 /*
- * Groups the edges into call sites. hot may be NULL (no site is hot);
+ * Groups the edges of p into call sites. hot may be NULL (no site is hot);
  * otherwise a site is hot when one of its edges is among the hot ones.
  */
-pgo_status pgo_call_sites_group(const pgo_edges *e, const pgo_hot *hot, pgo_call_sites *out, pgo_error *err);
+pgo_status pgo_call_sites_group(const pgo_profile *p, const pgo_edges *e, const pgo_hot *hot, pgo_call_sites *out,
+                                pgo_error *err);
+
+/* Whether a callee is the runtime's preemption or stack-growth entry rather
+ * than a call written in the source (see pgo_call_site). */
+bool pgo_pseudo_callee(const char *name, size_t len);
 void pgo_call_sites_free(pgo_call_sites *s);
 
 /*

@@ -273,7 +273,7 @@ pgo_status pgo_findings(const pgo_profile *p, const pgo_summary *s, const pgo_ed
 		         "build from `pgotool merge` output: it renames the function \"DO NOT INLINE: ...\" "
 		         "so that the compiler never inlines it (--no-noinline turns that off)");
 	}
-	if (s->value_index >= 0 && s->n_weighted > 0) {
+	if (s->value_index >= 0 && s->n_weighted > 0 && s->has_start_line) {
 		uint64_t events = s->count_index >= 0 && s->count_total > 0 ? (uint64_t)s->count_total : s->n_weighted;
 		if (events < PGO_FEW_SAMPLES) {
 			if (!(f = add(&l, PGO_FINDING_FEW_SAMPLES, "few-samples", false)))

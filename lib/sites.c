@@ -55,9 +55,21 @@ void pgo_call_sites_free(pgo_call_sites *s)
 	memset(s, 0, sizeof *s);
 }
 
-pgo_status pgo_call_sites_group(const pgo_edges *e, const pgo_hot *hot, pgo_call_sites *out, pgo_error *err)
+bool pgo_pseudo_callee(const char *name, size_t len)
 {
-	if (!e || !out)
+	static const char *const pseudo[] = {
+		"runtime.asyncPreempt", "runtime.morestack", "runtime.morestack_noctxt", NULL,
+	};
+	for (const char *const *q = pseudo; *q; q++)
+		if (strlen(*q) == len && memcmp(*q, name, len) == 0)
+			return true;
+	return false;
+}
+
+pgo_status pgo_call_sites_group(const pgo_profile *p, const pgo_edges *e, const pgo_hot *hot, pgo_call_sites *out,
+                                pgo_error *err)
+{
+	if (!p || !e || !out)
 		return pgo_fail(err, PGO_ERR_ARGUMENT, "pgo_call_sites_group: NULL argument");
 	memset(out, 0, sizeof *out);
 	if (e->n_edges > UINT32_MAX - 1)
@@ -90,6 +102,9 @@ pgo_status pgo_call_sites_group(const pgo_edges *e, const pgo_hot *hot, pgo_call
 		pgo_call_site *s = &b.sites[found];
 		s->weight = pgo_wrap_add(s->weight, e->edges[i].weight);
 		s->n_callees++;
+		size_t len;
+		const char *callee = pgo_string(p, e->edges[i].callee, &len);
+		s->n_source_callees += !pgo_pseudo_callee(callee, len);
 		s->hot |= i < n_hot;
 		site_of[i] = found;
 	}

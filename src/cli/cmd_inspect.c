@@ -98,7 +98,7 @@ typedef struct inspect_report {
 	pgo_hot hot;
 	pgo_call_sites sites;
 	size_t n_hot_sites;
-	size_t n_multi_sites;    /* sites with several callees */
+	size_t n_multi_sites;    /* sites with several callees (pgo_call_site.n_source_callees) */
 	pgo_hot_callee *callees;
 	size_t n_callees;
 	pgo_finding *findings;
@@ -156,8 +156,8 @@ static pgo_status report_build(inspect_report *r, pgo_error *err)
 	if ((st = pgo_summarize(r->p, &r->summary, err)) || (st = index_start_lines(r, err)))
 		return st;
 	st = pgo_edges_compute(r->p, &r->edges, err);
-	if (st == PGO_ERR_NO_VALUE) {
-		pgo_edges_free(&r->edges); /* reported as a finding */
+	if (st == PGO_ERR_NO_VALUE || st == PGO_ERR_NO_START_LINE) {
+		pgo_edges_free(&r->edges); /* the compiler fails too: reported as a finding */
 		memset(&r->edges, 0, sizeof r->edges);
 	} else if (st) {
 		return st;
@@ -165,14 +165,14 @@ static pgo_status report_build(inspect_report *r, pgo_error *err)
 		r->have_edges = true;
 	}
 	if ((st = pgo_hot_select(&r->edges, r->threshold, &r->hot, err)) ||
-	    (st = pgo_call_sites_group(&r->edges, &r->hot, &r->sites, err)) ||
+	    (st = pgo_call_sites_group(r->p, &r->edges, &r->hot, &r->sites, err)) ||
 	    (st = pgo_hot_callees(&r->edges, &r->hot, &r->callees, &r->n_callees, err)) ||
 	    (st = pgo_findings(r->p, &r->summary, &r->edges, r->callees, r->n_callees, NULL, &r->findings,
 	                       &r->n_findings, err)))
 		return st;
 	for (size_t i = 0; i < r->sites.n_sites; i++) {
 		r->n_hot_sites += r->sites.sites[i].hot;
-		r->n_multi_sites += r->sites.sites[i].n_callees > 1;
+		r->n_multi_sites += r->sites.sites[i].n_source_callees > 1;
 	}
 	for (size_t i = 0; i < r->n_findings; i++)
 		r->build_fails |= r->findings[i].build_fails;
@@ -294,11 +294,17 @@ static void text_summary(const inspect_report *r, FILE *f)
 	for (uint32_t i = 0; i < p->n_sample_types && at < sizeof line - 1; i++)
 		at += snprintf(line + at, sizeof line - at, "%s%s/%s", i ? ", " : "", str(r, p->sample_types[i].type),
 		               str(r, p->sample_types[i].unit));
-	if (s->value_index >= 0)
-		fprintf(f, "  sample type    %s/%s, the compiler's weight (the profile has %s)\n",
-		        str(r, p->sample_types[s->value_index].type), str(r, p->sample_types[s->value_index].unit), line);
+	char text[700];
+	if (s->value_index >= 0) {
+		snprintf(text, sizeof text, "%s/%s, the compiler's weight (the profile has %s)",
+		         str(r, p->sample_types[s->value_index].type), str(r, p->sample_types[s->value_index].unit), line);
+		wrap(f, "  sample type    ", 17, text);
+	} else if (p->n_sample_types) {
+		snprintf(text, sizeof text, "none usable: the profile has %s", line);
+		wrap(f, "  sample type    ", 17, text);
+	}
 	else
-		fprintf(f, "  sample type    none usable: the profile has [%s]\n", line);
+		fprintf(f, "  sample type    none: the profile has no sample types\n");
 	format_ns(buf, sizeof buf, (double)p->duration_nanos);
 	fprintf(f, "  duration       %s\n", p->duration_nanos ? buf : "not recorded");
 	if (s->count_index >= 0)
@@ -391,13 +397,14 @@ static void text_multi_sites(const inspect_report *r, FILE *f)
 		return;
 	wrap(f, "", 0,
 	     "At an interface or function-value call, the compiler adds a direct call to the heaviest callee "
-	     "(marked *), guarded by a type or function check, hot or not; the others keep the indirect call. "
-	     "(Several direct calls on one line also share a site.) Shares are of the site's weight.");
+	     "that fits it (a method of that name, or a function of that type), guarded by a type or function "
+	     "check, hot or not; other callees keep the indirect call. Several calls on one line share a site, "
+	     "each taking its own heaviest fit. * marks the heaviest; shares are of the site's weight.");
 	char caller[160], callee[160], w[32];
 	size_t shown = 0, callees_shown = r->top ? r->top : SIZE_MAX;
 	for (size_t i = 0; i < r->sites.n_sites && shown < n; i++) {
 		const pgo_call_site *s = &r->sites.sites[i];
-		if (s->n_callees < 2)
+		if (s->n_source_callees < 2)
 			continue;
 		shown++;
 		short_name(caller, sizeof caller, str(r, s->caller), WIDTH - 40);
@@ -440,7 +447,9 @@ static void stale_weight(const void *ctx, char *buf, size_t n, int64_t w)
 static void report_text(const inspect_report *r, FILE *f)
 {
 	text_summary(r, f);
-	if (r->have_edges) {
+	if (r->have_edges && r->edges.n_edges == 0)
+		fprintf(f, "\nNo call edges: the compiler learns nothing from this profile.\n");
+	if (r->have_edges && r->edges.n_edges) {
 		text_hot_sites(r, f);
 		text_hot_callees(r, f);
 		text_multi_sites(r, f);
@@ -524,7 +533,7 @@ static json_t *json_multi_sites(const inspect_report *r)
 	size_t n = rows(r, r->n_multi_sites);
 	for (size_t i = 0; i < r->sites.n_sites && json_array_size(a) < n; i++) {
 		const pgo_call_site *s = &r->sites.sites[i];
-		if (s->n_callees < 2)
+		if (s->n_source_callees < 2)
 			continue;
 		json_t *callees = json_array();
 		for (size_t k = 0; k < s->n_callees; k++) {
