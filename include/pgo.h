@@ -532,6 +532,11 @@ typedef struct pgo_call_site {
 	 * and stack-growth entries (runtime.asyncPreempt, runtime.morestack...),
 	 * which a signal or a function prologue puts below any frame */
 	size_t n_source_callees;
+	/* The heaviest callee is such an entry, heavier than every source callee.
+	 * Having no code the compiler can see, it still counts as the site's
+	 * hottest callee, so the compiler devirtualizes nothing there (checked
+	 * with -d=pgodebug=2: "hottest callee runtime.asyncPreempt"). */
+	bool pseudo_heaviest;
 } pgo_call_site;
 
 typedef struct pgo_call_sites {

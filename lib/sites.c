@@ -131,6 +131,21 @@ pgo_status pgo_call_sites_group(const pgo_profile *p, const pgo_edges *e, const 
 		callees[sorted[r].callees_at + fill[r]++] =
 			(pgo_site_callee){.callee = e->edges[i].callee, .weight = e->edges[i].weight, .edge = i};
 	}
+	for (uint32_t r = 0; r < b.n; r++) {
+		pgo_call_site *s = &sorted[r];
+		const pgo_site_callee *c = &callees[s->callees_at];
+		size_t len;
+		const char *name = pgo_string(p, c[0].callee, &len);
+		if (!pgo_pseudo_callee(name, len))
+			continue;
+		/* On equal weights the compiler prefers a callee it has code for. */
+		s->pseudo_heaviest = true;
+		for (size_t k = 1; k < s->n_callees && c[k].weight == c[0].weight; k++) {
+			name = pgo_string(p, c[k].callee, &len);
+			if (!pgo_pseudo_callee(name, len))
+				s->pseudo_heaviest = false;
+		}
+	}
 	out->sites = sorted;
 	out->n_sites = b.n;
 	out->callees = callees;

@@ -338,36 +338,47 @@ static void text_hot_sites(const inspect_report *r, FILE *f)
 	const pgo_value_type *vt = &r->p->sample_types[r->summary.value_index];
 	fprintf(f, "(caller +N: the call is N lines below the caller's first line; weight: %s/%s)\n",
 	        str(r, vt->type), str(r, vt->unit));
-	/* Columns: "#, share, cum, weight" take 33, "caller +N" and "callee" share the
-	 * rest; the caller column gives way first, down to 30. */
-	char caller[160], callee[160], off[24], w[32];
-	size_t max_site = 0, max_callee = 0, room = WIDTH - 33 - 2;
-	for (size_t i = 0; i < n; i++) {
-		short_name(caller, sizeof caller, str(r, r->edges.edges[i].caller), 0);
-		short_name(callee, sizeof callee, str(r, r->edges.edges[i].callee), 0);
-		size_t len = strlen(caller) + (size_t)snprintf(off, sizeof off, " +%" PRId64, r->edges.edges[i].offset);
-		max_site = len > max_site ? len : max_site;
-		max_callee = strlen(callee) > max_callee ? strlen(callee) : max_callee;
+	/* Columns: "#, share, cum, weight" take 33, then "caller +N" and "callee".
+	 * A row whose names do not fit puts the callee on a line of its own. */
+	char caller[160], callee[160], off[24], w[32], site[200];
+	size_t room = WIDTH - 33;
+	/* the caller column's width that leaves the fewest rows split */
+	size_t *site_len = calloc(n, sizeof *site_len), *callee_len = calloc(n, sizeof *callee_len);
+	size_t cw = 9, best = SIZE_MAX;
+	if (site_len && callee_len) {
+		for (size_t i = 0; i < n; i++) {
+			short_name(caller, sizeof caller, str(r, r->edges.edges[i].caller), room);
+			short_name(callee, sizeof callee, str(r, r->edges.edges[i].callee), room - 3);
+			site_len[i] = strlen(caller) + (size_t)snprintf(off, sizeof off, " +%" PRId64, r->edges.edges[i].offset);
+			callee_len[i] = strlen(callee);
+		}
+		for (size_t c = 9; c + 2 + 8 <= room; c++) {
+			size_t split = 0;
+			for (size_t i = 0; i < n; i++)
+				split += site_len[i] > c || c + 2 + callee_len[i] > room;
+			if (split < best) {
+				best = split;
+				cw = c;
+			}
+		}
 	}
-	size_t cw = max_site;
-	if (max_site + max_callee > room) {
-		cw = room > max_callee + 30 ? room - max_callee : 30;
-		cw = cw < max_site ? cw : max_site;
-	}
-	size_t callee_w = room - cw;
+	free(site_len);
+	free(callee_len);
 	fprintf(f, "%5s %7s %7s %9s  %-*s  %s\n", "#", "share", "cum", "weight", (int)cw, "caller +N", "callee");
 	uint64_t cum = 0;
 	for (size_t i = 0; i < n; i++) {
 		const pgo_edge *e = &r->edges.edges[i];
 		cum += (uint64_t)e->weight;
 		int offlen = snprintf(off, sizeof off, " +%" PRId64, e->offset);
-		short_name(caller, sizeof caller, str(r, e->caller), cw - (size_t)offlen);
-		short_name(callee, sizeof callee, str(r, e->callee), callee_w);
-		format_weight(r, w, sizeof w, e->weight);
-		char site[200];
+		short_name(caller, sizeof caller, str(r, e->caller), room - (size_t)offlen);
+		short_name(callee, sizeof callee, str(r, e->callee), room - 3);
 		snprintf(site, sizeof site, "%s%s", caller, off);
-		fprintf(f, "%5zu %6.2f%% %6.2f%% %9s  %-*s  %s\n", i + 1, share(r, e->weight),
-		        share(r, (int64_t)cum), w, (int)cw, site, callee);
+		format_weight(r, w, sizeof w, e->weight);
+		fprintf(f, "%5zu %6.2f%% %6.2f%% %9s  ", i + 1, share(r, e->weight), share(r, (int64_t)cum), w);
+		if (strlen(site) <= cw && cw + 2 + strlen(callee) <= room)
+			fprintf(f, "%-*s  %s\n", (int)cw, site, callee);
+		else
+			fprintf(f, "%s\n%*s-> %s\n", site, 33, "", callee);
 	}
 }
 
@@ -415,9 +426,14 @@ static void text_multi_sites(const inspect_report *r, FILE *f)
 			const pgo_site_callee *c = &r->sites.callees[s->callees_at + k];
 			short_name(callee, sizeof callee, str(r, c->callee), WIDTH - 30);
 			format_weight(r, w, sizeof w, c->weight);
-			fprintf(f, "       %c %6.2f%% %9s  %s\n", k == 0 ? '*' : ' ',
-			        s->weight ? pgo_weight_percent(c->weight, s->weight) : 0.0, w, callee);
+			size_t len;
+			const char *full = pgo_string(r->p, c->callee, &len);
+			fprintf(f, "       %c %6.2f%% %9s  %s%s\n", k == 0 ? '*' : ' ',
+			        s->weight ? pgo_weight_percent(c->weight, s->weight) : 0.0, w, callee,
+			        pgo_pseudo_callee(full, len) ? "  (a runtime entry, not a call)" : "");
 		}
+		if (s->pseudo_heaviest)
+			fprintf(f, "         the heaviest is not a call: the compiler devirtualizes nothing here\n");
 		if (s->n_callees > callees_shown)
 			fprintf(f, "         ... %zu more callees\n", s->n_callees - callees_shown);
 	}
@@ -543,10 +559,11 @@ static json_t *json_multi_sites(const inspect_report *r)
 			                                (json_int_t)c->weight, "site_share",
 			                                s->weight ? pgo_weight_percent(c->weight, s->weight) : 0.0));
 		}
-		json_array_append_new(a, json_pack("{s:o,s:I,s:o,s:I,s:f,s:b,s:o}", "caller", jstr(r, s->caller), "offset",
-		                                   (json_int_t)s->offset, "caller_start_line", jstart(r, s->caller),
-		                                   "weight", (json_int_t)s->weight, "share", share(r, s->weight), "hot",
-		                                   s->hot, "callees", callees));
+		json_array_append_new(a, json_pack("{s:o,s:I,s:o,s:I,s:f,s:b,s:b,s:o}", "caller", jstr(r, s->caller),
+		                                   "offset", (json_int_t)s->offset, "caller_start_line",
+		                                   jstart(r, s->caller), "weight", (json_int_t)s->weight, "share",
+		                                   share(r, s->weight), "hot", s->hot, "devirtualizes_nothing",
+		                                   s->pseudo_heaviest, "callees", callees));
 	}
 	return a;
 }

@@ -57,6 +57,7 @@ static void test_sites_group_and_order(void)
 		CHECK(s.sites[1].weight == 100 && s.sites[1].offset == 3 && s.sites[1].n_callees == 1 && s.sites[1].hot);
 		CHECK(tu_streq(p, s.sites[2].caller, "main.b") && s.sites[2].weight == 1 && !s.sites[2].hot);
 	}
+	CHECK(!s.sites[0].pseudo_heaviest);
 	pgo_call_sites_free(&s);
 
 	/* without a hot set no site is hot */
@@ -98,6 +99,33 @@ static void test_sites_group_and_order(void)
 
 static void test_pseudo_callees(void)
 {
+	/* runtime.asyncPreempt heaviest at a site: the compiler devirtualizes nothing
+	 * there; on a tie it prefers the callee it has code for */
+	pgo_profile *p = tu_count_profile();
+	call(p, "main.a", 12, "runtime.asyncPreempt", 9);
+	call(p, "main.a", 12, "main.T.Area", 5);
+	call(p, "main.b", 12, "runtime.asyncPreempt", 5);
+	call(p, "main.b", 12, "main.T.Area", 5);
+	call(p, "main.c", 12, "runtime.morestack", 5);
+	call(p, "main.c", 12, "runtime.asyncPreempt", 5);
+	pgo_edges e;
+	pgo_call_sites s;
+	CHECK_OK(pgo_edges_compute(p, &e, NULL));
+	CHECK_OK(pgo_call_sites_group(p, &e, NULL, &s, NULL));
+	CHECK(s.n_sites == 3);
+	for (size_t i = 0; i < s.n_sites; i++) {
+		const pgo_call_site *x = &s.sites[i];
+		if (tu_streq(p, x->caller, "main.a"))
+			CHECK(x->pseudo_heaviest && x->n_source_callees == 1);
+		else if (tu_streq(p, x->caller, "main.b"))
+			CHECK(!x->pseudo_heaviest && x->n_source_callees == 1);
+		else
+			CHECK(x->pseudo_heaviest && x->n_source_callees == 0);
+	}
+	pgo_call_sites_free(&s);
+	pgo_edges_free(&e);
+	pgo_profile_free(p);
+
 	CHECK(pgo_pseudo_callee("runtime.asyncPreempt", 20));
 	CHECK(pgo_pseudo_callee("runtime.morestack_noctxt", 24));
 	CHECK(!pgo_pseudo_callee("runtime.asyncPreempt2", 21));
