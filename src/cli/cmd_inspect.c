@@ -296,7 +296,7 @@ static void text_summary(const inspect_report *r, FILE *f)
 		               str(r, p->sample_types[i].unit));
 	char text[700];
 	if (s->value_index >= 0) {
-		snprintf(text, sizeof text, "%s/%s, the compiler's weight (the profile has %s)",
+		snprintf(text, sizeof text, "%s/%s, the compiler's weight (of %s)",
 		         str(r, p->sample_types[s->value_index].type), str(r, p->sample_types[s->value_index].unit), line);
 		wrap(f, "  sample type    ", 17, text);
 	} else if (p->n_sample_types) {
@@ -385,8 +385,8 @@ static void text_hot_sites(const inspect_report *r, FILE *f)
 static void text_hot_callees(const inspect_report *r, FILE *f)
 {
 	size_t n = rows(r, r->n_callees);
-	fprintf(f, "\nHot callees: %zu, which the inliner lets cost up to 2000 instead of 80 at hot call sites%s\n",
-	        r->n_callees, n < r->n_callees ? " (the heaviest shown)" : "");
+	fprintf(f, "\nHot callees: %zu, which may be inlined at hot call sites up to cost 2000, not 80%s\n", r->n_callees,
+	        n < r->n_callees ? " (the heaviest)" : "");
 	if (!n)
 		return;
 	fprintf(f, "%5s %7s %9s %5s  %s\n", "#", "share", "weight", "edges", "callee (weight: of its hot edges)");
@@ -395,7 +395,10 @@ static void text_hot_callees(const inspect_report *r, FILE *f)
 		const pgo_hot_callee *c = &r->callees[i];
 		short_name(name, sizeof name, str(r, c->name), WIDTH - 32);
 		format_weight(r, w, sizeof w, c->weight);
-		fprintf(f, "%5zu %6.2f%% %9s %5zu  %s\n", i + 1, share(r, c->weight), w, c->n_edges, name);
+		size_t len;
+		const char *full = pgo_string(r->p, c->name, &len);
+		fprintf(f, "%5zu %6.2f%% %9s %5zu  %s%s\n", i + 1, share(r, c->weight), w, c->n_edges, name,
+		        pgo_pseudo_callee(full, len) ? "  (a runtime entry, not a call)" : "");
 	}
 }
 

@@ -133,7 +133,8 @@ check "a row too wide puts its callee on a line of its own" bash -c \
 	"grep -A1 ' transport.(\*http2Server).HandleStreams +43\$' grpc.txt | grep -q '^ *-> transport.(\*http2Server).handleData\$'"
 "$P" inspect --top 0 "$GRPC_PPROF" >grpc-all.txt
 check "text --top 0 lists all 842 hot call sites" test "$(sed -n '/^Hot call sites/,/^$/p' grpc-all.txt | grep -c '^ *[0-9]')" -eq 842
-check "text fits in 100 columns" test "$(awk '{ if (length($0) > m) m = length($0) } END { print m }' grpc-all.txt)" -le 100
+widest() { awk '{ if (length($0) > m) m = length($0) } END { print m }' "$@"; }
+check "text fits in 100 columns ($(widest grpc-all.txt grpc.txt))" test "$(widest grpc-all.txt grpc.txt)" -le 100
 "$P" inspect - <"$GRPC_PPROF" >stdin.txt
 check "- reads standard input" bash -c "sed 1d stdin.txt | cmp -s - <(sed 1d grpc.txt)"
 "$P" inspect -o out.json --json "$GRPC_PPROF" >stdout.txt
