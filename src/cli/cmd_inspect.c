@@ -458,9 +458,16 @@ static void text_findings(const inspect_report *r, FILE *f)
 	}
 }
 
+/* --binary: the staleness section prints as the rest of the report does. */
 static void stale_weight(const void *ctx, char *buf, size_t n, int64_t w)
 {
 	format_weight(ctx, buf, n, w);
+}
+
+static void text_stale(const inspect_report *r, FILE *f)
+{
+	inspect_stale_format fmt = {.weight = stale_weight, .name = short_name, .ctx = r};
+	inspect_stale_text(&r->stale, r->p, &r->edges, r->top, WIDTH, &fmt, f);
 }
 
 static void report_text(const inspect_report *r, FILE *f)
@@ -475,7 +482,7 @@ static void report_text(const inspect_report *r, FILE *f)
 	}
 	text_findings(r, f);
 	if (r->stale.bin)
-		inspect_stale_text(&r->stale, r->p, &r->edges, r->top, stale_weight, r, f);
+		text_stale(r, f);
 }
 
 /* ---- JSON -------------------------------------------------------- */

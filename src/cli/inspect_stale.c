@@ -43,8 +43,7 @@ static const char *status_text(pgo_site_status status)
 }
 
 void inspect_stale_text(const inspect_stale *st, const pgo_profile *p, const pgo_edges *e, size_t top,
-                        void (*weight)(const void *ctx, char *buf, size_t n, int64_t w), const void *ctx,
-                        FILE *f)
+                        size_t width, const inspect_stale_format *fmt, FILE *f)
 {
 	const pgo_staleness *s = &st->s;
 	char share[32], w[32];
@@ -76,21 +75,32 @@ void inspect_stale_text(const inspect_stale *st, const pgo_profile *p, const pgo
 	fprintf(f, "\nHot edges that no longer match: %zu, most weight first%s\n", s->n_stale,
 	        n < s->n_stale ? " (the heaviest shown; --top 0 shows all)" : "");
 	fprintf(f, "(caller +N: the call N lines below the caller's start line; share: of the hot weight)\n");
-	fprintf(f, "%5s %7s %9s  %s\n", "#", "share", "weight", "status: caller +N, callee");
+	fprintf(f, "%5s %7s %9s  %-14s  %s\n", "#", "share", "weight", "status", "caller +N -> callee");
+	/* "#, share, weight, status" take INDENT columns; the names get the rest,
+	 * and a callee that does not fit goes on a line of its own. */
+	enum { INDENT = 41 };
+	size_t room = width > INDENT + 20 ? width - INDENT : 20;
+	char caller[200], callee[200], off[24];
 	for (size_t i = 0; i < n; i++) {
 		const pgo_stale_site *site = &s->stale[i];
 		const pgo_edge *ed = &e->edges[site->edge];
-		const char *caller = pgo_string(p, ed->caller, NULL), *callee = pgo_string(p, ed->callee, NULL);
-		weight(ctx, w, sizeof w, ed->weight);
-		fprintf(f, "%5zu %6.2f%% %9s  %s: %s +%" PRId64 "\n", i + 1, of_hot(s, ed->weight), w,
-		        status_text(site->status), caller, ed->offset);
-		fprintf(f, "%25s-> %s%s\n", "", callee, site->callee_missing ? " (missing too)" : "");
+		int offlen = snprintf(off, sizeof off, " +%" PRId64, ed->offset);
+		const char *gone = site->callee_missing ? " (gone too)" : "";
+		fmt->name(caller, sizeof caller, pgo_string(p, ed->caller, NULL), room - (size_t)offlen);
+		fmt->name(callee, sizeof callee, pgo_string(p, ed->callee, NULL), room - 3 - strlen(gone));
+		fmt->weight(fmt->ctx, w, sizeof w, ed->weight);
+		fprintf(f, "%5zu %6.2f%% %9s  %-14s  %s%s", i + 1, of_hot(s, ed->weight), w, status_text(site->status),
+		        caller, off);
+		if (strlen(caller) + (size_t)offlen + 4 + strlen(callee) + strlen(gone) <= room)
+			fprintf(f, " -> %s%s\n", callee, gone);
+		else
+			fprintf(f, "\n%*s-> %s%s\n", INDENT, "", callee, gone);
 		if (site->status == PGO_SITE_CALLER_MOVED)
-			fprintf(f, "%25sstarts on line %" PRId64 " in the profile, line %" PRId64 " in the binary\n", "",
+			fprintf(f, "%*sline %" PRId64 " in the profile, %" PRId64 " in the binary\n", INDENT, "",
 			        site->profile_line, site->code_line);
 		else
-			fprintf(f, "%25sstarted on line %" PRId64 " in the profile; no function of that name in the binary\n",
-			        "", site->profile_line);
+			fprintf(f, "%*sline %" PRId64 " in the profile; no such function in the binary\n", INDENT, "",
+			        site->profile_line);
 	}
 }
 

@@ -27,10 +27,16 @@ void inspect_stale_free(inspect_stale *st);
 /* The share as text: 4 decimals, never rounded up to 1 when below it. */
 void inspect_stale_share(char *buf, size_t n, double share);
 
-/* The text section; top rows of stale sites (0: all). weight formats a weight. */
+/* How the report prints weights and names (in at most width columns). */
+typedef struct inspect_stale_format {
+	void (*weight)(const void *ctx, char *buf, size_t n, int64_t w);
+	void (*name)(char *buf, size_t n, const char *name, size_t width);
+	const void *ctx;
+} inspect_stale_format;
+
+/* The text section, within width columns; top rows of stale sites (0: all). */
 void inspect_stale_text(const inspect_stale *st, const pgo_profile *p, const pgo_edges *e, size_t top,
-                        void (*weight)(const void *ctx, char *buf, size_t n, int64_t w), const void *ctx,
-                        FILE *f);
+                        size_t width, const inspect_stale_format *fmt, FILE *f);
 /* The JSON object; top rows of stale sites (0: all). */
 json_t *inspect_stale_json(const inspect_stale *st, const pgo_profile *p, const pgo_edges *e, size_t top);
 

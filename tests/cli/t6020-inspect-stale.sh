@@ -61,6 +61,7 @@ read -r FULL PKG FUNC < <(json same.json '[(e["caller"], e["caller"].split("/")[
 	tr -d "()',")
 [ -n "${FUNC:-}" ] || bail "no hot edge has a plain function of tests/go/internal as its caller"
 START=$(json same.json "[e['caller_start_line'] for e in d['hot_call_sites'] if e['caller'] == '$FULL'][0]")
+SHORT=${FULL##*/} # as the text prints it
 echo "# the function to rename and move: $FULL, line $START of internal/$PKG" >&2
 check "the profile's start line of $FULL is its func line in the source" \
 	grep -qE "^func $FUNC\(" <(sed -n "${START}p" "same/internal/$PKG/$PKG.go")
@@ -122,9 +123,10 @@ share=$(sed -n 's/^  matched share  \([0-9.]*\) .*/\1/p' renamed.txt)
 echo "# renamed: matched share $share" >&2
 check "renamed: --fail-below 1 exits 1 and says why" \
 	test "$rc" -eq 1 -a -n "$(grep "burn.pprof is stale: $share of its hot weight matches renamed-nopgo" renamed.err)"
-check "renamed: the text lists $FULL as caller missing, with its start line" \
-	grep -qF "caller missing: $FULL +" renamed.txt
-check "renamed: ... started on line $START in the profile" grep -q "started on line $START in the profile" renamed.txt
+check "renamed: the text lists $SHORT as caller missing, with its start line" \
+	grep -qF "caller missing  $SHORT +" renamed.txt
+check "renamed: ... line $START in the profile; no such function in the binary" \
+	grep -q "line $START in the profile; no such function in the binary" renamed.txt
 "$P" inspect --binary renamed-nopgo --fail-below 0 burn.pprof >/dev/null 2>&1
 check "renamed: --fail-below 0 exits 0" test $? -eq 0
 
@@ -142,10 +144,23 @@ fi
 rc=$?
 echo "# moved: matched share $(sed -n 's/^  matched share  \([0-9.]*\) .*/\1/p' moved.txt)" >&2
 check "moved: --fail-below 1 exits 1" test "$rc" -eq 1
-check "moved: the text lists $FULL as caller moved, lines $START -> $((START + 2))" \
-	grep -qF "caller moved: $FULL +" moved.txt
-check "moved: ... starts on line $START in the profile, line $((START + 2)) in the binary" \
-	grep -q "starts on line $START in the profile, line $((START + 2)) in the binary" moved.txt
+check "moved: the text lists $SHORT as caller moved" grep -qF "caller moved    $SHORT +" moved.txt
+check "moved: ... line $START in the profile, $((START + 2)) in the binary" \
+	grep -q "line $START in the profile, $((START + 2)) in the binary" moved.txt
+
+# A production profile (anonymized names) against the test program: nearly
+# every hot caller is missing, and long names keep the text within 100 columns.
+"$P" inspect --top 0 --binary same-nopgo "$GRPC_PPROF" >grpc.txt 2>"$LOG"
+check "grpc-anon.pprof: reported (exit 0 without --fail-below)" test $? -eq 0
+widest=$(awk '{ if (length($0) > m) m = length($0) } END { print m }' grpc.txt)
+check "grpc-anon.pprof: text within 100 columns ($widest)" test "$widest" -le 100
+"$P" inspect --json --binary same-nopgo "$GRPC_PPROF" >grpc.json 2>"$LOG"
+check "grpc-anon.pprof, JSON: the counts add up, and the listed edges are the unmatched ones" test "$(json grpc.json \
+	'(lambda s: (s["matched"] + s["caller_moved"] + s["caller_missing"] == s["hot_edges"] == d["summary"]["hot_edges"],
+	            len(s["stale_edges"]) == s["hot_edges"] - s["matched"] > 0, s["matched_share"] < 0.5))(d["staleness"])')" = \
+	"(True, True, True)"
+check "grpc-anon.pprof: --top 0 lists every unmatched edge in the text" \
+	test "$(grep -c '^ *[0-9]*  *[0-9.]*%  *[0-9]*  caller m' grpc.txt)" -eq "$(json grpc.json 'len(d["staleness"]["stale_edges"])')"
 
 # ---- binaries it cannot use: exit 1, an error that names the file and says what to build
 expect_bad() { # DESC WANT BINARY
