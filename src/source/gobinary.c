@@ -36,6 +36,11 @@ struct pgo_gobinary_handles {
 /* The longest .go.buildinfo read for its -pgo= setting; Go's is a few KB. */
 #define MAX_BUILDINFO (1u << 20)
 
+/* libdw inflates every compressed DWARF section whole: more than this in
+ * all (a Go binary of 100 MB has a few hundred MB) and the file is refused
+ * before it is read, as a bomb would be. */
+#define MAX_DWARF_INFLATED ((uint64_t)4 << 30)
+
 /* libdw's last error; when it has none, a compressed section failed to
  * inflate, and libdw dropped it without saying so. */
 static const char *dw_errmsg(void)
@@ -77,7 +82,29 @@ static char *pgo_setting_of(const char *data, size_t size)
  * has DWARF (and the -pgo= build setting). */
 typedef struct elf_facts {
 	bool is_go, has_dwarf;
+	uint64_t dwarf_inflated; /* what the compressed DWARF sections inflate to */
 } elf_facts;
+
+/* The size a compressed DWARF section declares it inflates to: the ELF
+ * compression header (SHF_COMPRESSED), or the GNU .zdebug header ("ZLIB"
+ * and a big-endian 64-bit size). 0 when it is not compressed. */
+static uint64_t inflated_size(Elf_Scn *scn, const GElf_Shdr *shdr, const char *name)
+{
+	if (shdr->sh_flags & SHF_COMPRESSED) {
+		GElf_Chdr ch;
+		return gelf_getchdr(scn, &ch) ? ch.ch_size : UINT64_MAX;
+	}
+	if (strncmp(name, ".zdebug", 7) != 0)
+		return 0;
+	Elf_Data *d = elf_rawdata(scn, NULL);
+	if (!d || !d->d_buf || d->d_size < 12 || memcmp(d->d_buf, "ZLIB", 4) != 0)
+		return 0; /* libdw refuses it */
+	const unsigned char *b = (const unsigned char *)d->d_buf + 4;
+	uint64_t n = 0;
+	for (int i = 0; i < 8; i++)
+		n = n << 8 | b[i];
+	return n;
+}
 
 static pgo_status check_go(Elf *elf, const char *path, uint64_t file_size, elf_facts *f, char **pgo_setting,
                            pgo_error *err)
@@ -103,6 +130,10 @@ static pgo_status check_go(Elf *elf, const char *path, uint64_t file_size, elf_f
 			f->is_go = true;
 		if (strcmp(name, ".debug_info") == 0 || strcmp(name, ".zdebug_info") == 0)
 			f->has_dwarf = shdr.sh_type != SHT_NOBITS;
+		if (shdr.sh_type != SHT_NOBITS && (!strncmp(name, ".debug_", 7) || !strncmp(name, ".zdebug_", 8))) {
+			uint64_t n = inflated_size(scn, &shdr, name);
+			f->dwarf_inflated = n > UINT64_MAX - f->dwarf_inflated ? UINT64_MAX : f->dwarf_inflated + n;
+		}
 		if (strcmp(name, ".go.buildinfo") != 0)
 			continue;
 		f->is_go = true;
@@ -233,6 +264,11 @@ static pgo_status open_binary(pgo_gobinary *b, const char *path, pgo_error *err)
 		                "%s: a Go binary without DWARF (built with -ldflags=-w or -s, or stripped), so its "
 		                "functions' lines are unknown: %s",
 		                path, BUILD_HINT);
+	if (facts.dwarf_inflated > MAX_DWARF_INFLATED)
+		return pgo_fail(err, PGO_ERR_LIMIT,
+		                "%s: its compressed DWARF sections declare %llu bytes in all, more than the %llu-byte "
+		                "limit: not a Go binary this tool reads",
+		                path, (unsigned long long)facts.dwarf_inflated, (unsigned long long)MAX_DWARF_INFLATED);
 	h->dwarf = dwarf_begin_elf(h->elf, DWARF_C_READ, NULL);
 	if (!h->dwarf)
 		return pgo_fail(err, PGO_ERR_FORMAT, "%s: damaged DWARF (%s): %s", path, dw_errmsg(), BUILD_HINT);

@@ -189,6 +189,26 @@ expect_bad "an ELF file without its last kB" "a truncated ELF file" cut-late
 head -c 64 same-nopgo >cut-header
 expect_bad "an ELF header alone" "a truncated ELF file" cut-header
 expect_bad "a directory" "not a regular file" same
+# A compressed .debug_info whose header claims 64 GiB: refused before libdw
+# inflates anything.
+python3 - same-nopgo bomb <<'EOF' || fail "make a binary whose DWARF claims 64 GiB"
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+shoff, = struct.unpack_from("<Q", b, 0x28)
+shentsize, shnum, shstrndx = struct.unpack_from("<HHH", b, 0x3A)
+def sh(i):
+    return struct.unpack_from("<IIQQQQIIQQ", b, shoff + i * shentsize)
+strtab = sh(shstrndx)[4]
+for i in range(shnum):
+    name, _, flags, _, off = sh(i)[:5]
+    if b[strtab + name:].startswith(b".debug_info\0"):
+        assert flags & 0x800, "Go compresses its DWARF by default"
+        struct.pack_into("<Q", b, off + 8, 64 << 30)  # Elf64_Chdr.ch_size
+open(sys.argv[2], "wb").write(b)
+EOF
+"$P" inspect --binary bomb burn.pprof >out.txt 2>err.txt
+check "a DWARF bomb: exit 1, refused by its declared size" \
+	test $? -eq 1 -a -n "$(grep 'bomb: its compressed DWARF sections declare 687[0-9]\{8\} bytes in all, more than' err.txt)"
 "$P" inspect --binary missing-file burn.pprof >out.txt 2>err.txt
 check "a missing binary: exit 1, named" test $? -eq 1 -a -n "$(grep -F 'missing-file: cannot open' err.txt)"
 
