@@ -6,7 +6,6 @@
 #include "inspect_stale.h"
 
 #include <inttypes.h>
-#include <math.h>
 #include <string.h>
 
 pgo_status inspect_stale_build(inspect_stale *st, const char *path, const pgo_profile *p, const pgo_edges *e,
@@ -28,8 +27,9 @@ void inspect_stale_free(inspect_stale *st)
 
 void inspect_stale_share(char *buf, size_t n, double share)
 {
-	double shown = floor(share * 1e4) / 1e4; /* 0.99996 is 0.9999, not 1.0000 */
-	snprintf(buf, n, "%.4f", shown);
+	snprintf(buf, n, "%.4f", share);
+	if (share < 1 && !strcmp(buf, "1.0000"))
+		snprintf(buf, n, "0.9999"); /* a stale profile never shows as whole */
 }
 
 static double of_hot(const pgo_staleness *s, int64_t w)
