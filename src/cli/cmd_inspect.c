@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "input.h"
 #include "inspect_stale.h"
+#include "utf8.h"
 
 #define DEFAULT_TOP 20
 #define WIDTH 100
@@ -31,7 +32,7 @@ static struct {
 
 static const flag_def inspect_flags[] = {
 	{"threshold", 0, FLAG_STRING, &opt.threshold, "PERCENT",
-	 "the hot threshold, 0 to 100, as -gcflags=-d=pgoinlinecdfthreshold sets it (default 99)", 0, 0, NULL},
+	 "hot threshold, 0 to 100 (default 99), as -d=pgoinlinecdfthreshold=N", 0, 0, NULL},
 	{"top", 0, FLAG_INT, &opt.top, "N", "rows per list; 0 for all (default 20 in text, all in JSON)", 0,
 	 1000000000, NULL},
 	{"json", 0, FLAG_BOOL, &opt.json, NULL, "print one JSON document instead of text", 0, 0, NULL},
@@ -55,7 +56,8 @@ const command cmd_inspect = {
 	.name = "inspect",
 	.run = run,
 	.summary = "show what the Go compiler takes from a profile, and what may hurt a build",
-	.synopsis = "pgotool inspect [--threshold PERCENT] [--top N] [--json] [-o OUT] [--binary BIN [--fail-below SHARE]] FILE",
+	.synopsis = "pgotool inspect [--threshold PERCENT] [--top N] [--json] [-o OUT] "
+	            "[--binary BIN [--fail-below SHARE]] FILE",
 	.description =
 		"Reports what `go build -pgo=FILE` does with a profile: the sample type it\n"
 		"weighs by, the hot call sites exactly as the inliner selects them (the\n"
@@ -85,7 +87,14 @@ const command cmd_inspect = {
 	.flags = flags,
 };
 
-/* ---- the report, as data ---------------------------------------- */
+/* ---- the report, as data ----------------------------------------
+ *
+ * report_build fills an inspect_report; report_text and report_json print
+ * it, one function per section each. A further section (say, how a Go
+ * binary's functions match the profile) adds its data here, a builder
+ * called after report_build, and a text and a JSON printer; a verdict that
+ * changes the exit status reads the finished report in run().
+ */
 
 typedef struct inspect_report {
 	const char *name;
@@ -196,6 +205,9 @@ static double share(const inspect_report *r, int64_t w)
 
 /* ---- text -------------------------------------------------------- */
 
+/* "s" for a plural count */
+#define S(n) ((n) == 1 ? "" : "s")
+
 static bool weight_is_ns(const inspect_report *r)
 {
 	if (r->summary.value_index < 0)
@@ -249,12 +261,16 @@ static void short_name(char *buf, size_t n, const char *name, size_t width)
 			slash = name + i;
 	if (slash)
 		name = slash + 1;
-	snprintf(buf, n, "%s%s", prefix, name);
-	size_t have = strlen(buf);
+	size_t have = strlen(prefix) + strlen(name);
+	if (width > n - 1)
+		width = n - 1;
 	if (width > 3 && have > width) {
-		size_t keep = width - 3;
-		memmove(buf + 3, buf + have - keep, keep + 1);
-		memcpy(buf, "...", 3);
+		/* the end names the function: keep it */
+		size_t keep = width - 3, from_name = strlen(name) < keep ? strlen(name) : keep;
+		size_t from_prefix = keep - from_name;
+		snprintf(buf, n, "...%s%s", prefix + strlen(prefix) - from_prefix, name + strlen(name) - from_name);
+	} else {
+		snprintf(buf, n, "%s%s", prefix, name);
 	}
 }
 
@@ -308,20 +324,20 @@ static void text_summary(const inspect_report *r, FILE *f)
 	format_ns(buf, sizeof buf, (double)p->duration_nanos);
 	fprintf(f, "  duration       %s\n", p->duration_nanos ? buf : "not recorded");
 	if (s->count_index >= 0)
-		fprintf(f, "  samples        %" PRId64 " in %" PRIu64 " records (%" PRIu64 " with a nonzero weight)\n",
-		        s->count_total, s->n_samples, s->n_weighted);
+		fprintf(f, "  samples        %" PRId64 " in %" PRIu64 " record%s (%" PRIu64 " with a nonzero weight)\n",
+		        s->count_total, s->n_samples, S(s->n_samples), s->n_weighted);
 	else
-		fprintf(f, "  samples        %" PRIu64 " records (%" PRIu64 " with a nonzero weight)\n", s->n_samples,
-		        s->n_weighted);
+		fprintf(f, "  samples        %" PRIu64 " record%s (%" PRIu64 " with a nonzero weight)\n", s->n_samples,
+		        S(s->n_samples), s->n_weighted);
 	if (!r->have_edges) {
 		fprintf(f, "  call edges     none: the compiler cannot read this profile\n");
 		return;
 	}
 	format_weight(r, buf, sizeof buf, r->edges.total_weight);
 	fprintf(f, "  total weight   %s (the sum of the call edges' weights)\n", buf);
-	fprintf(f, "  call edges     %zu, at %zu call sites\n", r->edges.n_edges, r->sites.n_sites);
-	fprintf(f, "  hot            %zu edges at %zu call sites into %zu callees (threshold %g%%)\n", r->hot.n_hot,
-	        r->n_hot_sites, r->n_callees, r->threshold);
+	fprintf(f, "  call edges     %zu, at %zu call site%s\n", r->edges.n_edges, r->sites.n_sites, S(r->sites.n_sites));
+	fprintf(f, "  hot            %zu edge%s at %zu call site%s into %zu callee%s (threshold %g%%)\n", r->hot.n_hot,
+	        S(r->hot.n_hot), r->n_hot_sites, S(r->n_hot_sites), r->n_callees, S(r->n_callees), r->threshold);
 	if (r->hot.last_share > 0)
 		fprintf(f, "                 the last hot edge has %.3g%% of the weight\n", r->hot.last_share);
 	else if (r->edges.n_edges)
@@ -331,7 +347,8 @@ static void text_summary(const inspect_report *r, FILE *f)
 static void text_hot_sites(const inspect_report *r, FILE *f)
 {
 	size_t n = rows(r, r->hot.n_hot);
-	fprintf(f, "\nHot call sites: %zu edges, the compiler's hot set at %g%%%s\n", r->hot.n_hot, r->threshold,
+	fprintf(f, "\nHot call sites: %zu edge%s, the compiler's hot set at %g%%%s\n", r->hot.n_hot, S(r->hot.n_hot),
+	        r->threshold,
 	        n < r->hot.n_hot ? " (the heaviest shown; --top 0 shows all)" : "");
 	if (!n)
 		return;
@@ -487,13 +504,39 @@ static void report_text(const inspect_report *r, FILE *f)
 
 /* ---- JSON -------------------------------------------------------- */
 
-/* jansson's json_string wants UTF-8; profile strings may be anything. */
+/* A JSON string of bytes that may not be UTF-8: each bad byte becomes
+ * U+FFFD, as Go's encoding/json writes it. */
+static json_t *jbytes(const char *v, size_t len)
+{
+	if (utf8_valid((const unsigned char *)v, len))
+		return json_stringn(v, len);
+	char *buf = malloc(len * 3 + 1);
+	if (!buf)
+		return NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		size_t k = utf8_char((const unsigned char *)v + i, len - i, &cp);
+		if (k) {
+			memcpy(buf + n, v + i, k);
+			n += k;
+			i += k;
+		} else {
+			memcpy(buf + n, "\xef\xbf\xbd", 3);
+			n += 3;
+			i++;
+		}
+	}
+	json_t *j = json_stringn(buf, n);
+	free(buf);
+	return j;
+}
+
 static json_t *jstr(const inspect_report *r, pgo_str s)
 {
 	size_t len;
 	const char *v = pgo_string(r->p, s, &len);
-	json_t *j = json_stringn(v, len);
-	return j ? j : json_stringn_nocheck(v, len);
+	return jbytes(v, len);
 }
 
 static json_t *jstart(const inspect_report *r, pgo_str name)
@@ -591,13 +634,12 @@ static json_t *json_findings(const inspect_report *r)
 
 static json_t *report_json(const inspect_report *r)
 {
-	json_t *name = json_string(r->name);
-	json_t *doc = json_pack("{s:o,s:f,s:o,s:o,s:o,s:o,s:b,s:o}", "file", name ? name : json_string("(not UTF-8)"),
+	json_t *doc = json_pack("{s:o,s:f,s:o,s:o,s:o,s:o,s:b,s:o}", "file", jbytes(r->name, strlen(r->name)),
 	                        "threshold", r->threshold, "summary", json_summary(r), "hot_call_sites",
 	                        json_hot_sites(r), "hot_callees", json_hot_callees(r), "multi_callee_sites",
 	                        json_multi_sites(r), "build_fails", r->build_fails, "warnings", json_findings(r));
 	if (doc && r->stale.bin) {
-		json_t *stale = inspect_stale_json(&r->stale, r->p, &r->edges, r->top);
+		json_t *stale = inspect_stale_json(&r->stale, r->p, &r->edges, r->top, jbytes);
 		if (!stale || json_object_set_new(doc, "staleness", stale)) {
 			json_decref(doc);
 			return NULL;
@@ -704,7 +746,8 @@ static int run(int argc, char **argv)
 	/* --binary, --fail-below */
 	double fail_below = -1;
 	if (opt.fail_below && !opt.binary) {
-		rc = cli_usage_error(&cmd_inspect, "--fail-below needs --binary BIN: the share is of the hot weight that BIN matches");
+		rc = cli_usage_error(&cmd_inspect,
+		                     "--fail-below needs --binary BIN: the share is of the hot weight that BIN matches");
 		goto done;
 	}
 	if (opt.fail_below && !parse_share(opt.fail_below, &fail_below)) {

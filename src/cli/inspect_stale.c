@@ -104,16 +104,15 @@ void inspect_stale_text(const inspect_stale *st, const pgo_profile *p, const pgo
 	}
 }
 
-/* jansson's json_string wants UTF-8; profile strings may be anything. */
-static json_t *jstr(const pgo_profile *p, pgo_str s)
+static json_t *jstr(const pgo_profile *p, pgo_str s, json_t *(*str)(const char *v, size_t len))
 {
 	size_t len;
 	const char *v = pgo_string(p, s, &len);
-	json_t *j = json_stringn(v, len);
-	return j ? j : json_stringn_nocheck(v, len);
+	return str(v, len);
 }
 
-json_t *inspect_stale_json(const inspect_stale *st, const pgo_profile *p, const pgo_edges *e, size_t top)
+json_t *inspect_stale_json(const inspect_stale *st, const pgo_profile *p, const pgo_edges *e, size_t top,
+                           json_t *(*str)(const char *v, size_t len))
 {
 	const pgo_staleness *s = &st->s;
 	json_t *sites = json_array();
@@ -124,16 +123,15 @@ json_t *inspect_stale_json(const inspect_stale *st, const pgo_profile *p, const 
 		json_t *code_line = site->status == PGO_SITE_CALLER_MISSING ? json_null() : json_integer(site->code_line);
 		json_array_append_new(
 			sites, json_pack("{s:s,s:o,s:o,s:I,s:I,s:f,s:I,s:o,s:b}", "status", pgo_site_status_name(site->status),
-		                     "caller", jstr(p, ed->caller), "callee", jstr(p, ed->callee), "offset",
+		                     "caller", jstr(p, ed->caller, str), "callee", jstr(p, ed->callee, str), "offset",
 		                     (json_int_t)ed->offset, "weight", (json_int_t)ed->weight, "hot_percent",
 		                     of_hot(s, ed->weight), "profile_start_line", (json_int_t)site->profile_line,
 		                     "binary_start_line", code_line, "callee_missing", site->callee_missing));
 	}
-	json_t *path = json_string(st->path);
-	json_t *setting = st->bin->pgo_setting ? json_string(st->bin->pgo_setting) : NULL;
+	json_t *setting = st->bin->pgo_setting ? str(st->bin->pgo_setting, strlen(st->bin->pgo_setting)) : json_null();
 	return json_pack("{s:o,s:I,s:o,s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "binary",
-	                 path ? path : json_string("(not UTF-8)"), "functions", (json_int_t)st->bin->n_funcs,
-	                 "built_with_pgo", setting ? setting : json_null(), "matched_share", s->matched_share,
+	                 str(st->path, strlen(st->path)), "functions", (json_int_t)st->bin->n_funcs,
+	                 "built_with_pgo", setting, "matched_share", s->matched_share,
 	                 "hot_edges", (json_int_t)s->n_hot, "matched", (json_int_t)s->n_matched, "matched_by_name_only",
 	                 (json_int_t)s->n_name_only, "caller_moved", (json_int_t)s->n_moved, "caller_missing",
 	                 (json_int_t)s->n_missing, "callee_missing", (json_int_t)s->n_callee_missing, "hot_weight",

@@ -37,7 +37,9 @@ typedef struct inspect_stale_format {
 /* The text section, within width columns; top rows of stale sites (0: all). */
 void inspect_stale_text(const inspect_stale *st, const pgo_profile *p, const pgo_edges *e, size_t top,
                         size_t width, const inspect_stale_format *fmt, FILE *f);
-/* The JSON object; top rows of stale sites (0: all). */
-json_t *inspect_stale_json(const inspect_stale *st, const pgo_profile *p, const pgo_edges *e, size_t top);
+/* The JSON object; top rows of stale sites (0: all). str makes a JSON
+ * string of bytes that may not be UTF-8. */
+json_t *inspect_stale_json(const inspect_stale *st, const pgo_profile *p, const pgo_edges *e, size_t top,
+                           json_t *(*str)(const char *v, size_t len));
 
 #endif

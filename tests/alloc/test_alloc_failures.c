@@ -1,6 +1,6 @@
 /*
  * Allocation-failure injection over libpgo (see inject.h): the codec,
- * merge, edge and compaction paths that tests/unit exercise, each run with
+ * merge, edge, compaction and inspection paths that tests/unit exercise, each run with
  * every one of its allocations failing in turn. Each failure must give
  * PGO_ERR_NOMEM (or, where there is a fallback, the right result), leak
  * nothing and never crash.
@@ -14,6 +14,7 @@
 #include "testutil.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -836,6 +837,85 @@ static pgo_status run_edges(void *v, oom_blob *out, pgo_error *err)
 	return st;
 }
 
+typedef struct oom_text {
+	char *data;
+	size_t size, cap;
+	bool failed;
+} oom_text;
+
+static void text_add(oom_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void text_add(oom_text *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (t->failed || n < 0)
+		return;
+	if (t->size + (size_t)n + 1 > t->cap) {
+		size_t cap = (t->size + (size_t)n + 1) * 2;
+		char *d = realloc(t->data, cap);
+		if (!d) {
+			t->failed = true;
+			return;
+		}
+		t->data = d;
+		t->cap = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(t->data + t->size, t->cap - t->size, fmt, ap);
+	va_end(ap);
+	t->size += (size_t)n;
+}
+
+/* What inspect computes: call sites, hot callees and findings, as text. */
+static pgo_status run_inspect(void *v, oom_blob *out, pgo_error *err)
+{
+	ctx *c = v;
+	const pgo_profile *p = c->p[0];
+	pgo_summary sum;
+	pgo_edges e = {0};
+	pgo_hot hot;
+	pgo_call_sites sites = {0};
+	pgo_hot_callee *callees = NULL;
+	pgo_finding *findings = NULL;
+	size_t n_callees = 0, n_findings = 0;
+	static const char *const noinline[] = {"G03", NULL};
+	pgo_status st;
+	if ((st = pgo_summarize(p, &sum, err)) || (st = pgo_edges_compute(p, &e, err)) ||
+	    (st = pgo_hot_select(&e, 90, &hot, err)) || (st = pgo_call_sites_group(p, &e, &hot, &sites, err)) ||
+	    (st = pgo_hot_callees(&e, &hot, &callees, &n_callees, err)) ||
+	    (st = pgo_findings(p, &sum, &e, callees, n_callees, noinline, &findings, &n_findings, err)))
+		goto done;
+	/* the test's own buffer: its allocations are counted with the library's */
+	oom_text t = {0};
+	for (size_t i = 0; i < sites.n_sites && !t.failed; i++) {
+		const pgo_call_site *x = &sites.sites[i];
+		text_add(&t, "%s+%lld %lld %d:", pgo_string(p, x->caller, NULL), (long long)x->offset,
+		         (long long)x->weight, x->hot);
+		for (size_t k = 0; k < x->n_callees; k++)
+			text_add(&t, " %s", pgo_string(p, sites.callees[x->callees_at + k].callee, NULL));
+		text_add(&t, "\n");
+	}
+	for (size_t i = 0; i < n_callees; i++)
+		text_add(&t, "%s %lld\n", pgo_string(p, callees[i].name, NULL), (long long)callees[i].weight);
+	for (size_t i = 0; i < n_findings; i++)
+		text_add(&t, "%s: %s\n", findings[i].code, findings[i].message);
+	if (t.failed) {
+		free(t.data);
+		st = pgo_fail(err, PGO_ERR_NOMEM, "out of memory writing the report");
+		goto done;
+	}
+	out->data = (uint8_t *)t.data;
+	out->size = t.size;
+done:
+	pgo_call_sites_free(&sites);
+	pgo_edges_free(&e);
+	free(callees);
+	free(findings);
+	return st;
+}
+
 static void *setup_edges(void)
 {
 	ctx *c = new_ctx();
@@ -1025,12 +1105,14 @@ static const oom_scenario scenarios[] = {
 	{"noinline/rename", false, PGO_OK, setup_rename, run_rename, free_ctx},
 	{"edges/compute-format", false, PGO_OK, setup_edges, run_edges, free_ctx},
 	{"compact/compact", false, PGO_OK, setup_compact, run_compact, free_ctx},
+	{"inspect/report", false, PGO_OK, setup_edges, run_inspect, free_ctx},
 	{"codec/decode-keep-frames", false, PGO_OK, setup_keep_frames, run_decode, free_ctx},
 	{"codec/testdata-heap-merge", false, PGO_OK, setup_testdata_heap, run_heap, free_ctx},
 	{"codec/decode-large", false, PGO_OK, setup_large_encoded, run_decode, free_ctx},
 	{"merge/large", false, PGO_OK, setup_merge_large, run_merge, free_ctx},
 	{"edges/large", false, PGO_OK, setup_large, run_edges, free_ctx},
 	{"compact/large", false, PGO_OK, setup_large, run_compact, free_ctx},
+	{"inspect/large", false, PGO_OK, setup_large, run_inspect, free_ctx},
 	/* invalid inputs: each run gives out of memory or the input's own error */
 	{"codec/invalid-duplicate-id", false, PGO_ERR_INVALID, setup_invalid_duplicate_id, run_decode, free_ctx},
 	{"codec/invalid-missing-location", false, PGO_ERR_INVALID, setup_invalid_missing_location, run_decode, free_ctx},

@@ -199,6 +199,17 @@ check "non-go names an example" grep -q 'e.g.$\|e.g. "app::Server' cpp.txt
 check "bad-inline-target names the function and says pgotool merge renames it" bash -c \
 	"grep -qF '$PROCESS_DATA' pd.txt && tr '\n' ' ' <pd.txt | grep -q 'pgotool merge. output: it renames the function'"
 "$P" merge -o grpc-merged.pprof "$GRPC_PPROF" && warns "grpc-anon after pgotool merge" grpc-merged.pprof "" False
+"$MKINSPECT" latin1 latin1.pprof
+"$P" inspect --json latin1.pprof >latin1.json
+check "a name that is not UTF-8 is valid JSON, its bad byte U+FFFD" test \
+	"$(json latin1.json 'd["hot_call_sites"][0]["caller"] == "main.caf\ufffd"')" = True
+"$MKINSPECT" long-names long.pprof
+"$P" inspect long.pprof >long.txt
+"$P" inspect --json long.pprof >long.json
+check "names of 300 bytes: text within 100 columns, keeping their ends ($(widest long.txt))" bash -c \
+	"test $(widest long.txt) -le 100 && grep -q '^ *1 .*\.\.\.a*Tail +2\$' long.txt && grep -q '^ *-> \.\.\.a*Tail\$' long.txt"
+check "names of 300 bytes: whole in JSON" test \
+	"$(json long.json 'len(d["hot_call_sites"][0]["caller"]), len(d["hot_call_sites"][0]["callee"])')" = "(300, 300)"
 "$P" inspect --json zero.pprof >zero.json
 check "a rejected profile still gets its summary" test \
 	"$(json zero.json 'd["summary"]["sample_records"], d["summary"]["edges"], d["hot_call_sites"]')" = "(3, 0, [])"

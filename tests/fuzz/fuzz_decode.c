@@ -10,7 +10,10 @@
  *    a header and three lines per edge;
  *  - pgo_compact(p) has the same edge map as p (it claims to be lossless);
  *  - merging p with itself works, merging a merge changes nothing, and
- *    merge(p, merge(p)) gives the same bytes as merge(merge(p), p).
+ *    merge(p, merge(p)) gives the same bytes as merge(merge(p), p);
+ *  - inspect's call sites hold every edge once and add up, the hot callees
+ *    add up to the hot edges, and the findings say the build fails exactly
+ *    when pgo_check_for_compiler does.
  *
  * Any broken property calls abort(), which libFuzzer reports as a crash.
  * tests/unit/test_fuzz_corpus.c runs this same function over the seed
@@ -101,6 +104,78 @@ static char *edges_text(const pgo_profile *p, pgo_status *st, pgo_error *err)
 	z[len] = '\0';
 	pgo_edges_free(&e);
 	return z;
+}
+
+static void inspect_checks(const pgo_profile *p, pgo_error *err)
+{
+	pgo_summary sum;
+	pgo_edges e;
+	require(pgo_summarize(p, &sum, err) == PGO_OK, "summarize", err);
+	pgo_status st = pgo_edges_compute(p, &e, err);
+	if (st == PGO_ERR_NOMEM)
+		return;
+	if (st)
+		memset(&e, 0, sizeof e);
+	pgo_hot hot;
+	pgo_call_sites sites = {0};
+	pgo_hot_callee *callees = NULL;
+	pgo_finding *findings = NULL;
+	size_t n_callees = 0, n_findings = 0;
+	require(pgo_hot_select(&e, 99, &hot, err) == PGO_OK, "hot select", err);
+	if (pgo_call_sites_group(p, &e, &hot, &sites, err) || pgo_hot_callees(&e, &hot, &callees, &n_callees, err) ||
+	    pgo_findings(p, &sum, &e, callees, n_callees, NULL, &findings, &n_findings, err)) {
+		require(err->status == PGO_ERR_NOMEM, "inspect fails only for memory", err);
+		goto done;
+	}
+	require(sites.n_callees == e.n_edges, "every edge is at a call site", err);
+	uint8_t *seen = calloc(e.n_edges + 1, 1);
+	require(seen != NULL, "calloc", NULL);
+	size_t at = 0;
+	for (size_t i = 0; i < sites.n_sites; i++) {
+		const pgo_call_site *x = &sites.sites[i];
+		require(x->callees_at == at && x->n_callees > 0, "sites' callees are consecutive", err);
+		at += x->n_callees;
+		uint64_t w = 0;
+		bool hot_edge = false;
+		for (size_t k = 0; k < x->n_callees; k++) {
+			const pgo_site_callee *c = &sites.callees[x->callees_at + k];
+			require(c->edge < e.n_edges && !seen[c->edge], "each edge once", err);
+			seen[c->edge] = 1;
+			const pgo_edge *ed = &e.edges[c->edge];
+			require(ed->caller == x->caller && ed->offset == x->offset && ed->callee == c->callee &&
+			        ed->weight == c->weight, "a site's callee is its edge", err);
+			require(k == 0 || sites.callees[x->callees_at + k - 1].weight >= c->weight, "callees heaviest first", err);
+			w += (uint64_t)c->weight;
+			hot_edge |= c->edge < hot.n_hot;
+		}
+		require((int64_t)w == x->weight && hot_edge == x->hot, "a site's weight and heat are its edges'", err);
+		require(x->n_source_callees <= x->n_callees, "source callees", err);
+	}
+	free(seen);
+	uint64_t hot_w = 0, callee_w = 0;
+	size_t callee_edges = 0;
+	for (size_t i = 0; i < hot.n_hot; i++)
+		hot_w += (uint64_t)e.edges[i].weight;
+	for (size_t i = 0; i < n_callees; i++) {
+		callee_w += (uint64_t)callees[i].weight;
+		callee_edges += callees[i].n_edges;
+	}
+	require(hot_w == callee_w && callee_edges == hot.n_hot, "hot callees add up to the hot edges", err);
+	bool fails = false;
+	for (size_t i = 0; i < n_findings; i++) {
+		fails |= findings[i].build_fails;
+		require(findings[i].code && findings[i].message[0] && findings[i].advice[0], "a finding says what and why",
+		        err);
+	}
+	pgo_error cerr = {0};
+	st = pgo_check_for_compiler(p, NAME, &cerr);
+	require(fails == (st == PGO_ERR_NO_VALUE || st == PGO_ERR_NO_START_LINE),
+	        "findings say the build fails exactly when pgo_check_for_compiler does", &cerr);
+done:
+	pgo_call_sites_free(&sites);
+	free(callees);
+	free(findings);
+	pgo_edges_free(&e);
 }
 
 static void merge_checks(const pgo_profile *p, pgo_error *err)
@@ -235,6 +310,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(text);
 	free(text2);
 
+	inspect_checks(p, &err);
 	merge_checks(p, &err);
 	pgo_profile_free(p);
 	return 0;

@@ -11,7 +11,9 @@
  *   unsymbolized  half the weight on leaf frames without a function;
  *   single-frame  every sample a single frame: no call edges;
  *   processdata   grpc's loopyWriter.processData a hot leaf;
- *   renamed       the same, after pgotool merge's rename: no warning.
+ *   renamed       the same, after pgotool merge's rename: no warning;
+ *   latin1        a caller named in Latin-1 ("main.caf\xe9"), not UTF-8;
+ *   long-names    a caller and callee of 300 bytes, ending "Tail".
  * `mkinspect list` prints every KIND.
  */
 #include <stdio.h>
@@ -21,7 +23,7 @@
 #include "pgo.h"
 
 static const char *const kinds[] = {
-	"busy", "cpp", "java", "cgo", "unsymbolized", "single-frame", "processdata", "renamed", NULL,
+	"busy", "cpp", "java", "cgo", "unsymbolized", "single-frame", "processdata", "renamed", "latin1", "long-names", NULL,
 };
 
 static void check(pgo_status st, const char *what)
@@ -97,6 +99,20 @@ static void build(pgo_profile *p, const char *kind)
 		fan(p, "sqlite3_step", "sqlite3.c", 500, 510, c, n_c, 2);
 	} else if (!strcmp(kind, "single-frame")) {
 		sample(p, loc(p, fn(p, "main.spin", "main.go", 5), 7), PGO_NONE, 3000);
+	} else if (!strcmp(kind, "long-names")) {
+		char caller[320], callee[320];
+		memset(caller, 'a', 300);
+		memcpy(caller, "main.", 5);
+		memcpy(caller + 296, "Tail", 5);
+		memcpy(callee, caller, 301);
+		callee[5] = 'b';
+		const char *callees[] = {callee};
+		static const int64_t counts[] = {2000};
+		fan(p, caller, "main.go", 10, 12, callees, counts, 1);
+	} else if (!strcmp(kind, "latin1")) {
+		static const char *const callees[] = {"main.work"};
+		static const int64_t counts[] = {2000};
+		fan(p, "main.caf\xe9", "main.go", 10, 12, callees, counts, 1);
 	} else if (!strcmp(kind, "processdata") || !strcmp(kind, "renamed")) {
 		const char *pd = !strcmp(kind, "renamed")
 		                         ? "DO NOT INLINE: google.golang.org/grpc/internal/transport.(*loopyWriter).processData"

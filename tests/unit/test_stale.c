@@ -210,6 +210,6 @@ static void test_share_bounds(void)
 
 int main(void)
 {
-	RUN_TESTS("stale", test_same_code_scores_one, test_moved_and_missing, test_exact_names, test_several_lines, test_unknown_line,
-	          test_only_hot_sites, test_nul_in_profile_name, test_share_bounds);
+	RUN_TESTS("stale", test_same_code_scores_one, test_moved_and_missing, test_exact_names, test_several_lines,
+	          test_unknown_line, test_only_hot_sites, test_nul_in_profile_name, test_share_bounds);
 }
