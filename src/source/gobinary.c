@@ -37,9 +37,9 @@ struct pgo_gobinary_handles {
 #define MAX_BUILDINFO (1u << 20)
 
 /* libdw inflates every compressed DWARF section whole: more than this in
- * all (a Go binary of 100 MB has a few hundred MB) and the file is refused
+ * all (the go command, a 20 MB binary, has 12 MB) and the file is refused
  * before it is read, as a bomb would be. */
-#define MAX_DWARF_INFLATED ((uint64_t)4 << 30)
+#define MAX_DWARF_INFLATED ((uint64_t)2 << 30)
 
 /* libdw's last error; when it has none, a compressed section failed to
  * inflate, and libdw dropped it without saying so. */
