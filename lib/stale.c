@@ -192,10 +192,17 @@ pgo_status pgo_staleness_compute(const pgo_profile *p, const pgo_edges *e, const
 	qsort(prof, p->n_functions, sizeof *prof, cmp_named);
 
 	double hot_w = 0, matched_w = 0;
+	out->n_hot = hot->n_hot;
 	for (size_t k = 0; k < hot->n_hot; k++) {
 		const pgo_edge *ed = &e->edges[k];
 		size_t len, clo, chi, plo, phi;
 		const char *caller = pgo_string(p, ed->caller, &len);
+		if (len == 0) {
+			/* An unsymbolized frame: no build can match it, stale or not. */
+			out->n_unnamed++;
+			out->unnamed_weight = pgo_wrap_add(out->unnamed_weight, ed->weight);
+			continue;
+		}
 		code_range(code, n_funcs, caller, len, &clo, &chi);
 		named_range(prof, p->n_functions, caller, len, &plo, &phi);
 		int64_t pline, cline;
@@ -204,9 +211,8 @@ pgo_status pgo_staleness_compute(const pgo_profile *p, const pgo_edges *e, const
 		const char *callee = pgo_string(p, ed->callee, &len);
 		size_t elo, ehi;
 		code_range(code, n_funcs, callee, len, &elo, &ehi);
-		bool callee_missing = elo == ehi;
+		bool callee_missing = len > 0 && elo == ehi;
 
-		out->n_hot++;
 		out->hot_weight = pgo_wrap_add(out->hot_weight, ed->weight);
 		hot_w += (double)ed->weight;
 		out->n_callee_missing += callee_missing;
@@ -234,7 +240,7 @@ pgo_status pgo_staleness_compute(const pgo_profile *p, const pgo_edges *e, const
 	if (hot_w > 0)
 		out->matched_share = matched_w / hot_w;
 	else
-		out->matched_share = out->n_matched == out->n_hot ? 1 : 0;
+		out->matched_share = out->n_moved + out->n_missing == 0 ? 1 : 0;
 	if (out->matched_share > 1)
 		out->matched_share = 1;
 	if (!(out->matched_share >= 0))

@@ -182,6 +182,38 @@ static void test_nul_in_profile_name(void)
 	pgo_profile_free(p);
 }
 
+/* A caller without a name (an unsymbolized frame) matches no build: it is
+ * counted apart, and left out of the share. */
+static void test_unnamed_caller(void)
+{
+	pgo_profile *p = tu_count_profile();
+	uint32_t bare;
+	CHECK_OK(pgo_add_location(p, PGO_NONE, 0x10, NULL, 0, &bare));
+	uint32_t a = tu_line(p, 0x20, "a", 1, 2), b = tu_line(p, 0x30, "b", 5, 6);
+	tu_sample2(p, a, bare, 30);
+	tu_sample2(p, a, b, 10);
+	tu_sample2(p, bare, b, 5); /* an unnamed callee is not "missing" */
+	pgo_edges e;
+	pgo_hot h;
+	pgo_staleness s;
+	CHECK_OK(pgo_edges_compute(p, &e, NULL));
+	CHECK_OK(pgo_hot_select(&e, 100, &h, NULL));
+	CHECK(h.n_hot == 3);
+	pgo_code_func funcs[] = {{"a", 1}, {"b", 5}, {"", 0}};
+	for (size_t n = 2; n <= 3; n++) { /* with or without a nameless entry in the table */
+		CHECK_OK(pgo_staleness_compute(p, &e, &h, funcs, n, &s, NULL));
+		CHECK(s.n_hot == 3 && s.n_unnamed == 1 && s.unnamed_weight == 30 && s.n_matched == 2);
+		CHECK(s.hot_weight == 15 && s.matched_share == 1 && s.n_stale == 0 && s.n_callee_missing == 0);
+		pgo_staleness_free(&s);
+	}
+	pgo_code_func moved[] = {{"a", 1}, {"b", 7}};
+	CHECK_OK(pgo_staleness_compute(p, &e, &h, moved, 2, &s, NULL));
+	CHECK(s.n_moved == 2 && s.n_stale == 2 && s.matched_share == 0);
+	pgo_staleness_free(&s);
+	pgo_edges_free(&e);
+	pgo_profile_free(p);
+}
+
 /* Negative weights from hostile input keep the share within [0, 1]. */
 static void test_share_bounds(void)
 {
@@ -211,5 +243,6 @@ static void test_share_bounds(void)
 int main(void)
 {
 	RUN_TESTS("stale", test_same_code_scores_one, test_moved_and_missing, test_exact_names, test_several_lines,
-	          test_unknown_line, test_only_hot_sites, test_nul_in_profile_name, test_share_bounds);
+	          test_unknown_line, test_only_hot_sites, test_nul_in_profile_name, test_unnamed_caller,
+	          test_share_bounds);
 }
