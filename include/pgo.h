@@ -460,17 +460,19 @@ typedef struct pgo_stale_site {
 	pgo_site_status status; /* never PGO_SITE_MATCHED here */
 	int64_t profile_line;   /* the caller's start line in the profile (0: none; the least of several) */
 	int64_t code_line;      /* its declaration line in today's code (0: missing or unknown) */
-	bool callee_missing;    /* no function has the callee's name either */
+	bool callee_missing;    /* no function has the callee's name either (never for an uncompared name) */
 } pgo_stale_site;
 
 typedef struct pgo_staleness {
-	size_t n_hot;                 /* = n_matched + n_moved + n_missing + n_unnamed */
+	size_t n_hot;                 /* = n_matched + n_moved + n_missing + n_uncompared */
 	size_t n_matched, n_moved, n_missing;
-	size_t n_unnamed;             /* callers without a name (unsymbolized): not compared */
+	/* Callers no build matches, stale or not: unsymbolized (no name), or
+	 * renamed "DO NOT INLINE: ..." on purpose (pgo_rename_noinline). */
+	size_t n_uncompared;
 	size_t n_name_only;           /* of n_matched: today's line is unknown, the name exists */
 	size_t n_callee_missing;      /* hot sites whose callee is gone, whatever their status */
-	int64_t hot_weight;           /* of the compared (named) hot sites */
-	int64_t matched_weight, moved_weight, missing_weight, unnamed_weight;
+	int64_t hot_weight;           /* of the compared hot sites */
+	int64_t matched_weight, moved_weight, missing_weight, uncompared_weight;
 	/* matched_weight / hot_weight, within [0, 1]; 1 when nothing is compared. */
 	double matched_share;
 	pgo_stale_site *stale;        /* the hot sites that no longer match, in edge order (most weight first) */

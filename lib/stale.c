@@ -155,6 +155,17 @@ static pgo_site_status classify(const pgo_code_func *const *code, size_t clo, si
 	return PGO_SITE_CALLER_MOVED;
 }
 
+/* The prefix of pgo_rename_noinline (noinline.c). */
+static const char noinline_prefix[] = "DO NOT INLINE: ";
+
+/* Whether a build could match the caller name at all: not an unsymbolized
+ * frame (no name), nor a function renamed "DO NOT INLINE: ..." on purpose. */
+static bool comparable(const char *name, size_t len)
+{
+	size_t n = sizeof noinline_prefix - 1;
+	return len > 0 && !(len >= n && memcmp(name, noinline_prefix, n) == 0);
+}
+
 pgo_status pgo_staleness_compute(const pgo_profile *p, const pgo_edges *e, const pgo_hot *hot,
                                  const pgo_code_func *funcs, size_t n_funcs, pgo_staleness *out,
                                  pgo_error *err)
@@ -197,10 +208,9 @@ pgo_status pgo_staleness_compute(const pgo_profile *p, const pgo_edges *e, const
 		const pgo_edge *ed = &e->edges[k];
 		size_t len, clo, chi, plo, phi;
 		const char *caller = pgo_string(p, ed->caller, &len);
-		if (len == 0) {
-			/* An unsymbolized frame: no build can match it, stale or not. */
-			out->n_unnamed++;
-			out->unnamed_weight = pgo_wrap_add(out->unnamed_weight, ed->weight);
+		if (!comparable(caller, len)) {
+			out->n_uncompared++;
+			out->uncompared_weight = pgo_wrap_add(out->uncompared_weight, ed->weight);
 			continue;
 		}
 		code_range(code, n_funcs, caller, len, &clo, &chi);
@@ -211,7 +221,7 @@ pgo_status pgo_staleness_compute(const pgo_profile *p, const pgo_edges *e, const
 		const char *callee = pgo_string(p, ed->callee, &len);
 		size_t elo, ehi;
 		code_range(code, n_funcs, callee, len, &elo, &ehi);
-		bool callee_missing = len > 0 && elo == ehi;
+		bool callee_missing = comparable(callee, len) && elo == ehi;
 
 		out->hot_weight = pgo_wrap_add(out->hot_weight, ed->weight);
 		hot_w += (double)ed->weight;

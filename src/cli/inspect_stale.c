@@ -53,12 +53,12 @@ void inspect_stale_text(const inspect_stale *st, const pgo_profile *p, const pgo
 		fprintf(f, "  warning        built with -pgo=%s; compare with a build without PGO\n"
 		           "                 (go build -pgo=off)\n",
 		        st->bin->pgo_setting);
-	if (s->n_hot == s->n_unnamed) {
-		fprintf(f, "  matched share  %s: no hot edges with a named caller to compare\n", share);
+	if (s->n_hot == s->n_uncompared) {
+		fprintf(f, "  matched share  %s: no hot edges to compare\n", share);
 		return;
 	}
 	fprintf(f, "  matched share  %s of the hot weight: %zu of %zu hot edges have their caller at its start line\n",
-	        share, s->n_matched, s->n_hot - s->n_unnamed);
+	        share, s->n_matched, s->n_hot - s->n_uncompared);
 	if (s->n_name_only)
 		fprintf(f, "                 (%zu by name alone: the binary gives no line for generated code)\n",
 		        s->n_name_only);
@@ -66,10 +66,9 @@ void inspect_stale_text(const inspect_stale *st, const pgo_profile *p, const pgo
 	        s->n_moved, of_hot(s, s->moved_weight));
 	fprintf(f, "  caller missing %zu edges (%.2f%%): no function has the caller's name (renamed or deleted)\n",
 	        s->n_missing, of_hot(s, s->missing_weight));
-	if (s->n_unnamed)
-		fprintf(f, "  unsymbolized   %zu edges whose caller has no name: no build matches them, so they are "
-		           "not counted\n",
-		        s->n_unnamed);
+	if (s->n_uncompared)
+		fprintf(f, "  not compared   %zu edges whose caller no build matches (no name, or DO NOT INLINE)\n",
+		        s->n_uncompared);
 	if (s->n_callee_missing)
 		fprintf(f, "  callee missing %zu edges (counted above by their caller): the callee no longer exists\n",
 		        s->n_callee_missing);
@@ -138,9 +137,9 @@ json_t *inspect_stale_json(const inspect_stale *st, const pgo_profile *p, const 
 	                 "built_with_pgo", setting, "matched_share", s->matched_share,
 	                 "hot_edges", (json_int_t)s->n_hot, "matched", (json_int_t)s->n_matched, "matched_by_name_only",
 	                 (json_int_t)s->n_name_only, "caller_moved", (json_int_t)s->n_moved, "caller_missing",
-	                 (json_int_t)s->n_missing, "unsymbolized", (json_int_t)s->n_unnamed, "callee_missing",
+	                 (json_int_t)s->n_missing, "not_compared", (json_int_t)s->n_uncompared, "callee_missing",
 	                 (json_int_t)s->n_callee_missing, "hot_weight", (json_int_t)s->hot_weight, "matched_weight",
 	                 (json_int_t)s->matched_weight, "moved_weight", (json_int_t)s->moved_weight, "missing_weight",
-	                 (json_int_t)s->missing_weight, "unsymbolized_weight", (json_int_t)s->unnamed_weight,
+	                 (json_int_t)s->missing_weight, "not_compared_weight", (json_int_t)s->uncompared_weight,
 	                 "stale_edges", sites);
 }

@@ -53,6 +53,13 @@ fi
 check "same code, JSON: share 1, every hot edge matched, none listed" test "$(json same.json \
 	'(d["staleness"]["matched_share"], d["staleness"]["matched"] == d["staleness"]["hot_edges"] == d["summary"]["hot_edges"] > 0, d["staleness"]["stale_edges"])')" = "(1.0, True, [])"
 
+# What pgotool merge writes for go build (DO NOT INLINE renames included)
+# is no more stale than its input.
+"$PGOTOOL" merge -o merged.pgo burn.pprof 2>"$LOG" || { say <"$LOG"; bail "pgotool merge"; }
+"$P" inspect --binary same-nopgo --fail-below 1 merged.pgo >merged.txt 2>"$LOG"
+check "same code, the merge of the profile: matched share 1.0000" \
+	test $? -eq 0 -a -n "$(grep '^  matched share  1.0000 ' merged.txt)"
+
 # The hottest edge whose caller is a plain function of the test packages:
 # renaming and moving it is a sed away.
 read -r FULL PKG FUNC < <(json same.json '[(e["caller"], e["caller"].split("/")[-1].split(".")[0], e["caller"].split(".")[-1])

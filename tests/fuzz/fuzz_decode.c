@@ -201,7 +201,7 @@ static void stale_checks(const pgo_profile *p, pgo_error *err)
 		if (st == PGO_ERR_NOMEM)
 			break;
 		require(st == PGO_OK, "staleness", err);
-		require(s.n_hot == hot.n_hot && s.n_matched + s.n_moved + s.n_missing + s.n_unnamed == s.n_hot &&
+		require(s.n_hot == hot.n_hot && s.n_matched + s.n_moved + s.n_missing + s.n_uncompared == s.n_hot &&
 		        s.n_stale == s.n_moved + s.n_missing && s.matched_share >= 0 && s.matched_share <= 1,
 		        "staleness counts add up", err);
 		/* a name with a NUL byte matches no C string: it is missing */

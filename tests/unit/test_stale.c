@@ -182,9 +182,9 @@ static void test_nul_in_profile_name(void)
 	pgo_profile_free(p);
 }
 
-/* A caller without a name (an unsymbolized frame) matches no build: it is
- * counted apart, and left out of the share. */
-static void test_unnamed_caller(void)
+/* A caller without a name (an unsymbolized frame) or renamed DO NOT INLINE
+ * matches no build: it is counted apart, and left out of the share. */
+static void test_uncompared_callers(void)
 {
 	pgo_profile *p = tu_count_profile();
 	uint32_t bare;
@@ -193,22 +193,25 @@ static void test_unnamed_caller(void)
 	tu_sample2(p, a, bare, 30);
 	tu_sample2(p, a, b, 10);
 	tu_sample2(p, bare, b, 5); /* an unnamed callee is not "missing" */
+	uint32_t dni = tu_line(p, 0x40, "DO NOT INLINE: b", 5, 9), dni_leaf = tu_line(p, 0x50, "DO NOT INLINE: c", 3, 4);
+	tu_sample2(p, a, dni, 20);
+	tu_sample2(p, dni_leaf, a, 1); /* a renamed callee is not "missing" */
 	pgo_edges e;
 	pgo_hot h;
 	pgo_staleness s;
 	CHECK_OK(pgo_edges_compute(p, &e, NULL));
 	CHECK_OK(pgo_hot_select(&e, 100, &h, NULL));
-	CHECK(h.n_hot == 3);
+	CHECK(h.n_hot == 5);
 	pgo_code_func funcs[] = {{"a", 1}, {"b", 5}, {"", 0}};
 	for (size_t n = 2; n <= 3; n++) { /* with or without a nameless entry in the table */
 		CHECK_OK(pgo_staleness_compute(p, &e, &h, funcs, n, &s, NULL));
-		CHECK(s.n_hot == 3 && s.n_unnamed == 1 && s.unnamed_weight == 30 && s.n_matched == 2);
-		CHECK(s.hot_weight == 15 && s.matched_share == 1 && s.n_stale == 0 && s.n_callee_missing == 0);
+		CHECK(s.n_hot == 5 && s.n_uncompared == 2 && s.uncompared_weight == 50 && s.n_matched == 3);
+		CHECK(s.hot_weight == 16 && s.matched_share == 1 && s.n_stale == 0 && s.n_callee_missing == 0);
 		pgo_staleness_free(&s);
 	}
 	pgo_code_func moved[] = {{"a", 1}, {"b", 7}};
 	CHECK_OK(pgo_staleness_compute(p, &e, &h, moved, 2, &s, NULL));
-	CHECK(s.n_moved == 2 && s.n_stale == 2 && s.matched_share == 0);
+	CHECK(s.n_moved == 2 && s.n_stale == 2 && s.matched_share == 1.0 / 16);
 	pgo_staleness_free(&s);
 	pgo_edges_free(&e);
 	pgo_profile_free(p);
@@ -243,6 +246,6 @@ static void test_share_bounds(void)
 int main(void)
 {
 	RUN_TESTS("stale", test_same_code_scores_one, test_moved_and_missing, test_exact_names, test_several_lines,
-	          test_unknown_line, test_only_hot_sites, test_nul_in_profile_name, test_unnamed_caller,
+	          test_unknown_line, test_only_hot_sites, test_nul_in_profile_name, test_uncompared_callers,
 	          test_share_bounds);
 }
