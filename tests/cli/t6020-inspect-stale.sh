@@ -8,6 +8,8 @@
 #      --fail-below fails;
 #  (c) the same function moved two lines down: its edges are listed as
 #      caller-moved, with the profile's start line and the binary's;
+#  (d) generic code and closures (tests/go/cmd/genburn): the same code
+#      matches whole, and moved generic code is listed;
 # plus binaries it cannot use (no DWARF, not ELF, not Go, truncated), a
 # binary built with PGO, and the flags' usage errors.
 # Diagnostics for failures go to stderr, prefixed "# ".
@@ -25,10 +27,11 @@ bail() {
 # json FILE EXPR: prints the Python expression EXPR over the document d.
 json() { python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
-# build SRC OUT [go build flags]: builds SRC/cmd/burn.
+# build SRC OUT [go build flags]: builds SRC/cmd/burn (SRC/$CMD).
+CMD=cmd/burn
 build() {
 	local src=$1 out=$2; shift 2
-	if (cd "$src" && go build "$@" -o "$out" ./cmd/burn) 2>"$LOG"; then return 0; fi
+	if (cd "$src" && go build "$@" -o "$out" "./$CMD") 2>"$LOG"; then return 0; fi
 	say <"$LOG"
 	return 1
 }
@@ -168,6 +171,39 @@ check "grpc-anon.pprof, JSON: the counts add up, and the listed edges are the un
 	"(True, True, True)"
 check "grpc-anon.pprof: --top 0 lists every unmatched edge in the text" \
 	test "$(grep -c '^ *[0-9]*  *[0-9.]*%  *[0-9]*  caller m' grpc.txt)" -eq "$(json grpc.json 'len(d["staleness"]["stale_edges"])')"
+
+# ---- (d) generic code and closures (tests/go/cmd/genburn): the profile, the
+# compiler and DWARF all name an instance by its shape, with the package
+# path escaped ("gen%2ev2.Sum[go.shape.int64]"), and closures by their
+# enclosing function
+CMD=cmd/genburn
+build same "$TEST_TMP/genburn" || bail "build genburn"
+./genburn -duration 1s -cpuprofile gen.pprof 2>"$LOG" || { say <"$LOG"; bail "record a CPU profile with genburn"; }
+build same "$TEST_TMP/gen-nopgo" -pgo=off || bail "build genburn -pgo=off"
+GEN=pgotool.test/progs/internal/gen%2ev2
+TOTAL_FUNC1="$GEN.(*Bag[go.shape.int64]).Total.func1"
+"$P" inspect --json --binary gen-nopgo gen.pprof >gen.json 2>"$LOG" || { say <"$LOG"; bail "inspect genburn"; }
+check "generics, same code: every hot edge matched, callers $TOTAL_FUNC1 and main.main.func1 among them" \
+	test "$(json gen.json '(d["staleness"]["matched_share"], d["staleness"]["matched"] == d["staleness"]["hot_edges"],
+		sorted({e["caller"] for e in d["hot_call_sites"]} & {"'"$TOTAL_FUNC1"'", "main.main.func1"}))')" = \
+	"(1.0, True, ['main.main.func1', '$TOTAL_FUNC1'])"
+check "generics, same code: the hot callees $GEN.Sum[go.shape.int64] and [go.shape.float64] are in the binary" \
+	test "$(json gen.json '(d["staleness"]["callee_missing"], sorted({e["callee"] for e in d["hot_call_sites"]} &
+		{"'"$GEN"'.Sum[go.shape.int64]", "'"$GEN"'.Sum[go.shape.float64]"}))')" = \
+	"(0, ['$GEN.Sum[go.shape.float64]', '$GEN.Sum[go.shape.int64]'])"
+check "generics: hot edges of at least two callers in gen.v2, for the move below" \
+	test "$(json gen.json 'len({e["caller"] for e in d["hot_call_sites"] if e["caller"].startswith("'"$GEN"'.")})')" -ge 2
+cp -r same gen-moved
+sed -i 's|^// Sum adds|// (moved)\n// (down)\n// Sum adds|' gen-moved/internal/gen.v2/gen.go
+build gen-moved "$TEST_TMP/gen-moved-nopgo" -pgo=off || bail "build genburn with Sum moved"
+"$P" inspect --json --binary gen-moved-nopgo gen.pprof >gen-moved.json 2>"$LOG" || { say <"$LOG"; bail "inspect genburn moved"; }
+check "generics, Sum moved: every edge of the generic code is caller-moved by 2 lines, and only those" \
+	test "$(json gen-moved.json '(sorted({e["caller"] for e in d["staleness"]["stale_edges"]}),
+		all(e["status"] == "caller-moved" and e["binary_start_line"] == e["profile_start_line"] + 2
+		    for e in d["staleness"]["stale_edges"]))')" = \
+	"($(json gen.json 'sorted({e["caller"] for e in d["hot_call_sites"] if e["caller"].startswith("'"$GEN"'.")})'), True)"
+
+CMD=cmd/burn
 
 # ---- binaries it cannot use: exit 1, an error that names the file and says what to build
 expect_bad() { # DESC WANT BINARY
