@@ -223,11 +223,19 @@ pgo_status pgo_findings(const pgo_profile *p, const pgo_summary *s, const pgo_ed
 	if (e && e->n_edges == 0 && s->n_weighted > 0 && s->value_index >= 0 && s->has_start_line) {
 		if (!(f = add(&l, PGO_FINDING_NO_EDGES, "no-edges", false)))
 			goto nomem;
-		snprintf(f->message, sizeof f->message,
-		         "no call edges: every weighted sample is a single frame, so the compiler finds no "
-		         "call to inline or devirtualize");
-		snprintf(f->advice, sizeof f->advice,
-		         "record the profile with call stacks (runtime/pprof always writes them)");
+		if (s->value_total == 0) {
+			snprintf(f->message, sizeof f->message,
+			         "no call edges: the sample values add up to zero (negative values cancel the "
+			         "positive ones), and the compiler ignores such a profile");
+			snprintf(f->advice, sizeof f->advice,
+			         "use a profile as the Go runtime writes it: CPU sample values are never negative");
+		} else {
+			snprintf(f->message, sizeof f->message,
+			         "no call edges: every weighted sample is a single frame, so the compiler finds no "
+			         "call to inline or devirtualize");
+			snprintf(f->advice, sizeof f->advice,
+			         "record the profile with call stacks (runtime/pprof always writes them)");
+		}
 	}
 	if (s->non_go) {
 		size_t len;
@@ -273,7 +281,8 @@ pgo_status pgo_findings(const pgo_profile *p, const pgo_summary *s, const pgo_ed
 		         "build from `pgotool merge` output: it renames the function \"DO NOT INLINE: ...\" "
 		         "so that the compiler never inlines it (--no-noinline turns that off)");
 	}
-	if (s->value_index >= 0 && s->n_weighted > 0 && s->has_start_line) {
+	/* about the hot set: only where there is one */
+	if (s->value_index >= 0 && s->n_weighted > 0 && s->has_start_line && (!e || e->n_edges > 0)) {
 		uint64_t events = s->count_index >= 0 && s->count_total > 0 ? (uint64_t)s->count_total : s->n_weighted;
 		if (events < PGO_FEW_SAMPLES) {
 			if (!(f = add(&l, PGO_FINDING_FEW_SAMPLES, "few-samples", false)))

@@ -20,6 +20,9 @@ step "the hottest call edges the Go compiler will see (pgotool edges)"
 sed -n '2,16p' "$out/edges.txt" | paste - - - |
 	awk -F'\t' '{split($3, w, " "); printf "  %-44s -> %-46s line +%-3s weight %s\n", $1, $2, w[1], w[2]}'
 
+step "what the compiler does with it, and what could hurt the build (pgotool inspect)"
+"$pgotool" inspect --top 3 "$out/default.pgo" | sed 's/^/  /'
+
 step "lossless compaction (--compact): same edges, fewer bytes"
 "$pgotool" merge --compact -o "$out/default.compact.pgo" examples/profiles/burn-*.pprof
 full=$(wc -c <"$out/default.pgo")
@@ -33,6 +36,7 @@ else
 fi
 
 step "the datadog-pgo inlining guard on a real gRPC service profile"
+"$pgotool" inspect examples/profiles/grpc-anon.pprof | sed -n '/^Warnings/,$p' | sed 's/^/  /'
 "$pgotool" merge -o "$out/grpc.pgo" examples/profiles/grpc-anon.pprof
 renamed=$("$pgotool" edges "$out/grpc.pgo" | sed -n '2,$p' | paste - - - | awk -F'\t' '$2 ~ /^DO NOT INLINE: /' | wc -l)
 echo "  $renamed call edges now lead to 'DO NOT INLINE: ...(*loopyWriter).processData', which the compiler cannot inline"

@@ -4,6 +4,7 @@
  * (inspect_report), then printed as text or as one JSON document, so that
  * further sections slot in beside the others.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -414,8 +415,10 @@ static void text_hot_callees(const inspect_report *r, FILE *f)
 		format_weight(r, w, sizeof w, c->weight);
 		size_t len;
 		const char *full = pgo_string(r->p, c->name, &len);
-		fprintf(f, "%5zu %6.2f%% %9s %5zu  %s%s\n", i + 1, share(r, c->weight), w, c->n_edges, name,
-		        pgo_pseudo_callee(full, len) ? "  (a runtime entry, not a call)" : "");
+		const char *note = pgo_pseudo_callee(full, len)                     ? "  (a runtime entry, not a call)"
+		                   : !strncmp(full, "DO NOT INLINE: ", 15) ? "  (renamed: matches no function)"
+		                                                                 : "";
+		fprintf(f, "%5zu %6.2f%% %9s %5zu  %s%s\n", i + 1, share(r, c->weight), w, c->n_edges, name, note);
 	}
 }
 
@@ -559,13 +562,16 @@ static json_t *json_summary(const inspect_report *r)
 		                 jstr(r, p->sample_types[s->value_index].type), "unit",
 		                 jstr(r, p->sample_types[s->value_index].unit));
 	json_t *samples = s->count_index >= 0 ? json_integer(s->count_total) : json_null();
-	return json_pack("{s:o,s:o,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f}", "sample_type", used, "sample_types",
+	/* weights that cancel out (negative values) can leave no finite share */
+	double last = r->hot.last_share;
+	json_t *last_share = isfinite(last) ? json_real(last) : json_null();
+	return json_pack("{s:o,s:o,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "sample_type", used, "sample_types",
 	                 types, "duration_nanos", (json_int_t)p->duration_nanos, "samples", samples,
 	                 "sample_records", (json_int_t)s->n_samples, "weighted_records", (json_int_t)s->n_weighted,
 	                 "total_weight", (json_int_t)r->edges.total_weight, "edges", (json_int_t)r->edges.n_edges,
 	                 "call_sites", (json_int_t)r->sites.n_sites, "hot_edges", (json_int_t)r->hot.n_hot,
 	                 "hot_call_sites", (json_int_t)r->n_hot_sites, "hot_callees", (json_int_t)r->n_callees,
-	                 "multi_callee_sites", (json_int_t)r->n_multi_sites, "hot_threshold_share", r->hot.last_share);
+	                 "multi_callee_sites", (json_int_t)r->n_multi_sites, "hot_threshold_share", last_share);
 }
 
 static json_t *json_hot_sites(const inspect_report *r)
@@ -656,7 +662,8 @@ static bool parse_threshold(const char *s, double *out)
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
-	if (!*s || *end || errno || !(v >= 0 && v <= 100))
+	/* strtod skips leading spaces, ParseFloat does not */
+	if (!*s || isspace((unsigned char)*s) || *end || errno || !(v >= 0 && v <= 100))
 		return false;
 	*out = v;
 	return true;

@@ -41,6 +41,7 @@ expect_usage "--threshold 100.5" --threshold 100.5 busy.pprof
 expect_usage "--threshold -1" --threshold=-1 busy.pprof
 expect_usage "--threshold abc" --threshold abc busy.pprof
 expect_usage "--threshold empty" --threshold= busy.pprof
+expect_usage "--threshold with a leading space (Go's ParseFloat refuses it)" --threshold ' 50' busy.pprof
 expect_usage "--top -1" --top -1 busy.pprof
 expect_usage "--top x" --top x busy.pprof
 expect_usage "unknown flag" --frob busy.pprof
@@ -199,6 +200,9 @@ check "non-go names an example" grep -q 'e.g.$\|e.g. "app::Server' cpp.txt
 check "bad-inline-target names the function and says pgotool merge renames it" bash -c \
 	"grep -qF '$PROCESS_DATA' pd.txt && tr '\n' ' ' <pd.txt | grep -q 'pgotool merge. output: it renames the function'"
 "$P" merge -o grpc-merged.pprof "$GRPC_PPROF" && warns "grpc-anon after pgotool merge" grpc-merged.pprof "" False
+"$P" inspect --top 0 grpc-merged.pprof >grpc-merged.txt
+check "the renamed processData is listed as a hot callee that matches no function" \
+	grep -q '  DO NOT INLINE: transport.(\*loopyWriter).processData  (renamed: matches no function)$' grpc-merged.txt
 "$MKINSPECT" latin1 latin1.pprof
 "$P" inspect --json latin1.pprof >latin1.json
 check "a name that is not UTF-8 is valid JSON, its bad byte U+FFFD" test \
@@ -210,6 +214,10 @@ check "names of 300 bytes: text within 100 columns, keeping their ends ($(widest
 	"test $(widest long.txt) -le 100 && grep -q '^ *1 .*\.\.\.a*Tail +2\$' long.txt && grep -q '^ *-> \.\.\.a*Tail\$' long.txt"
 check "names of 300 bytes: whole in JSON" test \
 	"$(json long.json 'len(d["hot_call_sites"][0]["caller"]), len(d["hot_call_sites"][0]["callee"])')" = "(300, 300)"
+"$MKINSPECT" cancel cancel.pprof
+"$P" inspect --json cancel.pprof >cancel.json
+check "a negative total weight: both edges hot, the last with 200% (as the compiler computes it)" test \
+	"$(json cancel.json 'd["summary"]["total_weight"], d["summary"]["hot_edges"], d["summary"]["hot_threshold_share"]')" = "(-5, 2, 200.0)"
 "$P" inspect --json zero.pprof >zero.json
 check "a rejected profile still gets its summary" test \
 	"$(json zero.json 'd["summary"]["sample_records"], d["summary"]["edges"], d["hot_call_sites"]')" = "(3, 0, [])"

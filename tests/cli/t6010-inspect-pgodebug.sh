@@ -7,7 +7,10 @@
 #  - every function that gets "hot-node enabled increased budget" is one of
 #    inspect's hot callees, and every hot callee in the program's packages gets it;
 #  - every "hot-budget check allows" / "hot-big check disallows" decision is at
-#    one of inspect's hot call sites (caller, line - caller's start line).
+#    one of inspect's hot call sites (caller, line - caller's start line);
+#  - at inspect's multi-callee sites, the devirtualizer's hottest callee
+#    (-d=pgodebug=2) is one of the site's callees, and a runtime entry where
+#    inspect says it devirtualizes nothing.
 # tests/tools/pgodebug_check.py does the comparing. Each check is also run
 # against a wrong expectation (the other threshold's report, shifted offsets, a
 # dropped callee), which must fail. Last, "build_fails" is checked against
@@ -49,9 +52,11 @@ checker_fails() {
 	if [ $rc -eq 1 ]; then pass "negative: $desc"; else fail "negative: $desc (exit $rc)"; fi
 }
 
-# pgodebug PROFILE OUT [DEBUG-FLAGS]: the compiler's hot-site decisions for the whole build.
+# pgodebug PROFILE OUT [DEBUG-FLAGS]: the compiler's hot-site decisions for the whole
+# build, and in the program's packages its devirtualization choices too (level 2).
 pgodebug() {
-	(cd "$GO_PROGS" && go build -a -pgo="$1" -gcflags="all=-d=pgodebug=1${3:+,$3}" -o "$TEST_TMP/burn-pgo" \
+	(cd "$GO_PROGS" && go build -a -pgo="$1" -gcflags="all=-d=pgodebug=1${3:+,$3}" \
+		-gcflags="pgotool.test/progs/...=-d=pgodebug=2${3:+,$3}" -o "$TEST_TMP/burn-pgo" \
 		./cmd/burn) >"$2" 2>&1 || { head -n 20 "$2" | say; return 1; }
 }
 
@@ -73,6 +78,25 @@ for t in 99 80; do
 	checker "$t%: hot-budget/hot-big decisions at hot call sites" sites inspect-$t.json debug-$t.txt
 done
 
+checker "devirtualization: the compiler's hottest callee at each multi-callee site is one of inspect's" \
+	devirt inspect-99.json debug-99.txt allow-none
+
+# The same on the bundled burn profiles (fixed, so the sites are known): a
+# site where runtime.asyncPreempt is the heaviest callee, whose calls the
+# compiler leaves indirect.
+"$PGOTOOL" merge -o examples.pprof "$PGO_SRC/examples/profiles/burn-1.pprof" "$PGO_SRC/examples/profiles/burn-2.pprof" &&
+	"$PGOTOOL" inspect --json examples.pprof >examples.json || bail "merge and inspect the bundled burn profiles"
+if (cd "$GO_PROGS" && go build -a -pgo="$TEST_TMP/examples.pprof" -gcflags='pgotool.test/progs/...=-d=pgodebug=2' \
+	-o "$TEST_TMP/burn-x" ./cmd/burn) >debug-examples.txt 2>&1; then
+	if out=$(python3 "$CHECKER" devirt examples.json debug-examples.txt 2>"$LOG") && ! grep -q '(0 at sites' <<<"$out"; then
+		pass "devirtualization on the bundled profiles: $out"
+	else
+		fail "devirtualization on the bundled profiles: $out"; head -n 15 "$LOG" | say
+	fi
+else
+	fail "go build -pgo with the bundled profiles"; head -n 5 debug-examples.txt | say
+fi
+
 # The two thresholds must give different sets, or the comparisons above prove little.
 nodes() { grep -c '^hot-node enabled' "$1"; }
 decisions() { grep -Ec '^(hot-budget check allows|hot-big check disallows)' "$1"; }
@@ -86,7 +110,6 @@ check "the program's own functions get the hot budget ($local_nodes)" test "$loc
 # Wrong expectations are detected.
 checker_fails "the 80% report against the 99% build (callees)" callees inspect-80.json debug-99.txt "${LOCAL[@]}"
 checker_fails "the 80% report against the 99% build (sites)" sites inspect-80.json debug-99.txt
-checker_fails "the 99% report against the 80% build (callees)" callees inspect-99.json debug-80.txt "${LOCAL[@]}"
 python3 - inspect-99.json <<'PY' || fail "write wrong reports"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -99,6 +122,11 @@ local = [c for c in dropped["hot_callees"] if c["name"].startswith("pgotool.test
 dropped["hot_callees"].remove(local[0])
 dropped["summary"]["hot_callees"] -= 1
 json.dump(dropped, open("dropped.json", "w"))
+reweighted = json.loads(json.dumps(d))
+for s in reweighted["multi_callee_sites"]:
+    for c in s["callees"]:
+        c["weight"] += 1
+json.dump(reweighted, open("reweighted.json", "w"))
 # The compiler's share, one float step away: the comparison is exact.
 off = json.loads(json.dumps(d))
 share = off["summary"]["hot_threshold_share"]
@@ -107,7 +135,19 @@ json.dump(off, open("share-off.json", "w"))
 PY
 checker_fails "the threshold share one float step off" threshold share-off.json debug-99.txt
 checker_fails "hot call sites one line off" sites shifted.json debug-99.txt
+checker_fails "multi-callee sites with other weights" devirt reweighted.json debug-99.txt
 checker_fails "a hot callee of the program left out" callees dropped.json debug-99.txt "${LOCAL[@]}"
+
+# Negative sample values (hand-made: edges of 5 and -10) give a negative total
+# weight and shares above 100: the compiler prints the same share.
+"$PGO_TOOLS/mkinspect" cancel cancel.pprof
+"$PGOTOOL" inspect --json cancel.pprof >cancel.json
+if (cd "$GO_PROGS" && go build -a -pgo="$TEST_TMP/cancel.pprof" -gcflags='pgotool.test/progs/internal/mix=-d=pgodebug=1' \
+	-o "$TEST_TMP/burn-x" ./cmd/burn) >debug-cancel.txt 2>&1; then
+	checker "a negative total weight: the compiler's threshold share" threshold cancel.json debug-cancel.txt
+else
+	fail "go build -pgo with negative values"; head -n 5 debug-cancel.txt | say
+fi
 
 # build_fails says what go build does.
 # builds PROFILE: 0 when go build -pgo=PROFILE succeeds.

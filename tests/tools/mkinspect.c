@@ -13,7 +13,8 @@
  *   processdata   grpc's loopyWriter.processData a hot leaf;
  *   renamed       the same, after pgotool merge's rename: no warning;
  *   latin1        a caller named in Latin-1 ("main.caf\xe9"), not UTF-8;
- *   long-names    a caller and callee of 300 bytes, ending "Tail".
+ *   long-names    a caller and callee of 300 bytes, ending "Tail";
+ *   cancel        two edges of weights 5 and -10: a negative total weight.
  * `mkinspect list` prints every KIND.
  */
 #include <stdio.h>
@@ -23,7 +24,7 @@
 #include "pgo.h"
 
 static const char *const kinds[] = {
-	"busy", "cpp", "java", "cgo", "unsymbolized", "single-frame", "processdata", "renamed", "latin1", "long-names", NULL,
+	"busy", "cpp", "java", "cgo", "unsymbolized", "single-frame", "processdata", "renamed", "latin1", "long-names", "cancel", NULL,
 };
 
 static void check(pgo_status st, const char *what)
@@ -109,6 +110,11 @@ static void build(pgo_profile *p, const char *kind)
 		const char *callees[] = {callee};
 		static const int64_t counts[] = {2000};
 		fan(p, caller, "main.go", 10, 12, callees, counts, 1);
+	} else if (!strcmp(kind, "cancel")) {
+		static const char *const up[] = {"main.up"}, *const down[] = {"main.down"};
+		static const int64_t plus[] = {5}, minus[] = {-10};
+		fan(p, "main.a", "main.go", 10, 12, up, plus, 1);
+		fan(p, "main.b", "main.go", 20, 22, down, minus, 1);
 	} else if (!strcmp(kind, "latin1")) {
 		static const char *const callees[] = {"main.work"};
 		static const int64_t counts[] = {2000};

@@ -3,7 +3,7 @@
 compiler printed under -gcflags=all=-d=pgodebug=1 for the same profile and
 threshold.
 
-  pgodebug_check.py CHECK INSPECT.json PGODEBUG.txt [PREFIX]...
+  pgodebug_check.py CHECK INSPECT.json PGODEBUG.txt [PREFIX... | allow-none]
 
 CHECK is one of:
   threshold  every "hot-callsite-thres-from-CDF=X" equals the share of
@@ -17,6 +17,19 @@ CHECK is one of:
   sites      every "hot-budget check allows inlining ... at FILE:LINE:COL in
              function CALLER" and "hot-big check disallows ..." is at one of
              inspect's hot call sites: (CALLER, LINE - CALLER's start line).
+             The compiler looks a call up by its innermost line but prints
+             the outermost one, so a call inside a body inlined earlier
+             would be matched by the line of that inlined call; its lookup
+             is then (CALLER, a line of another file - CALLER's start line)
+             and hits a hot site only by coincidence.
+  devirt     (with -d=pgodebug=2) at every call site of inspect's
+             multi_callee_sites that the devirtualizer considered, the
+             callee it found hottest is one of the site's callees, with its
+             weight; and where inspect says "devirtualizes_nothing", that
+             callee is the site's heaviest, the runtime entry. Fails when
+             the devirtualizer considered none of the sites, unless the last
+             argument is "allow-none" (a short recorded profile may have no
+             indirect call among them).
 
 Prints a one-line summary on stdout and what differs on stderr; exits 1 when
 the check fails, 2 on bad input.
@@ -138,6 +151,44 @@ def check_sites(report, debug):
     return 0
 
 
+HOTTEST = re.compile(r"^\S+: call (\S+):(-?\d+): hottest callee (\S+) \(weight (-?\d+)\)$")
+
+
+def check_devirt(report, debug, allow_none):
+    sites = {(s["caller"], s["offset"]): s for s in report["multi_callee_sites"]}
+    if len(sites) != report["summary"]["multi_callee_sites"]:
+        print("inspect listed only part of the multi-callee sites: run it with --top 0", file=sys.stderr)
+        return 2
+    seen, nothing, bad = 0, 0, []
+    for l in debug:
+        m = HOTTEST.match(l)
+        if not m:
+            continue
+        site = sites.get((m.group(1), int(m.group(2))))
+        if site is None:
+            continue
+        seen += 1
+        callee, weight = m.group(3), int(m.group(4))
+        if not any(c["name"] == callee and c["weight"] == weight for c in site["callees"]):
+            bad.append("%s: (%s, %d) is not a callee of the site in inspect" % (l, callee, weight))
+        if site["devirtualizes_nothing"]:
+            nothing += 1
+            if callee != site["callees"][0]["name"]:
+                bad.append("%s: inspect says the heaviest, %s, blocks devirtualization" % (l, site["callees"][0]["name"]))
+    if not seen:
+        if allow_none:
+            print("the compiler considered none of inspect's %d multi-callee sites" % len(sites))
+            return 0
+        print("the compiler considered none of inspect's %d multi-callee sites" % len(sites), file=sys.stderr)
+        return 1
+    if bad:
+        print("\n".join(bad), file=sys.stderr)
+        return 1
+    print("%d devirtualization decisions at inspect's multi-callee sites, hottest callees among theirs (%d at sites "
+          "where a runtime entry is heaviest)" % (seen, nothing))
+    return 0
+
+
 def main():
     if len(sys.argv) < 4:
         print(__doc__, file=sys.stderr)
@@ -149,6 +200,8 @@ def main():
         return check_callees(report, debug, sys.argv[4:])
     if check == "sites":
         return check_sites(report, debug)
+    if check == "devirt":
+        return check_devirt(report, debug, sys.argv[4:] == ["allow-none"])
     print("unknown check " + check, file=sys.stderr)
     return 2
 

@@ -319,6 +319,15 @@ static void test_findings(void)
 	free(f);
 	pgo_profile_free(p);
 
+	/* values that add up to zero: no edges either, for another reason */
+	p = tu_count_profile();
+	call(p, "main.a", 12, "main.b", 3000);
+	call(p, "main.c", 12, "main.d", -3000);
+	findings_of(p, 99, &f, &n);
+	CHECK(n == 1 && f[0].kind == PGO_FINDING_NO_EDGES && strstr(f[0].message, "add up to zero"));
+	free(f);
+	pgo_profile_free(p);
+
 	/* non-Go, unsymbolized: several findings at once, in kind order */
 	p = tu_count_profile();
 	a = tu_fn(p, "app::run()", "app.cc", 10);
