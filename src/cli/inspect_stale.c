@@ -89,7 +89,8 @@ void inspect_stale_text(const inspect_stale *st, const pgo_profile *p, const pgo
 		const pgo_edge *ed = &e->edges[site->edge];
 		int offlen = snprintf(off, sizeof off, " +%" PRId64, ed->offset);
 		const char *gone = site->callee_missing ? " (gone too)" : "";
-		fmt->name(caller, sizeof caller, pgo_string(p, ed->caller, NULL), room - (size_t)offlen);
+		size_t caller_w = room > (size_t)offlen + 10 ? room - (size_t)offlen : 10;
+		fmt->name(caller, sizeof caller, pgo_string(p, ed->caller, NULL), caller_w);
 		fmt->name(callee, sizeof callee, pgo_string(p, ed->callee, NULL), room - 3 - strlen(gone));
 		fmt->weight(fmt->ctx, w, sizeof w, ed->weight);
 		fprintf(f, "%5zu %6.2f%% %9s  %-14s  %s%s", i + 1, of_hot(s, ed->weight), w, status_text(site->status),

@@ -164,6 +164,11 @@ check "moved: ... line $START in the profile, $((START + 2)) in the binary" \
 check "grpc-anon.pprof: reported (exit 0 without --fail-below)" test $? -eq 0
 widest=$(awk '{ if (length($0) > m) m = length($0) } END { print m }' grpc.txt)
 check "grpc-anon.pprof: text within 100 columns ($widest)" test "$widest" -le 100
+"$PGO_TOOLS/mkinspect" long-names long.pprof || fail "mkinspect long-names"
+"$P" inspect --binary same-nopgo long.pprof >long.txt 2>"$LOG"
+widest=$(awk '{ if (length($0) > m) m = length($0) } END { print m }' long.txt)
+check "names of 300 bytes: the stale edge within 100 columns ($widest), keeping the names' ends" \
+	test "$widest" -le 100 -a -n "$(grep '^ *1 .* caller missing  \.\.\.a*Tail +2$' long.txt)"
 "$P" inspect --json --binary same-nopgo "$GRPC_PPROF" >grpc.json 2>"$LOG"
 check "grpc-anon.pprof, JSON: the counts add up, and the listed edges are the unmatched ones" test "$(json grpc.json \
 	'(lambda s: (s["matched"] + s["caller_moved"] + s["caller_missing"] == s["hot_edges"] == d["summary"]["hot_edges"],
