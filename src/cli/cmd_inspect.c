@@ -38,11 +38,10 @@ static const flag_def inspect_flags[] = {
 	 1000000000, NULL},
 	{"json", 0, FLAG_BOOL, &opt.json, NULL, "print one JSON document instead of text", 0, 0, NULL},
 	{"output", 'o', FLAG_STRING, &opt.output, "FILE", "write to FILE (atomically) instead of stdout", 0, 0, NULL},
-	{"binary", 0, FLAG_STRING, &opt.binary, "BIN",
-	 "compare the hot edges with the functions of BIN, a Go binary of today's code built without PGO", 0, 0,
-	 NULL},
-	{"fail-below", 0, FLAG_STRING, &opt.fail_below, "SHARE",
-	 "with --binary: exit 1 when the matched share of the hot weight is below SHARE (0 to 1)", 0, 0, NULL},
+	{"binary", 0, FLAG_STRING, &opt.binary, "BIN", "is the profile stale against BIN, today's code built without PGO?",
+	 0, 0, NULL},
+	{"fail-below", 0, FLAG_STRING, &opt.fail_below, "SHARE", "with --binary: exit 1 under this matched share, 0 to 1",
+	 0, 0, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -82,9 +81,9 @@ const command cmd_inspect = {
 		"edge still matches when BIN has a function of the caller's name that\n"
 		"starts on the profile's line. The report gives the matched share of the\n"
 		"hot weight, and the hot edges whose caller moved (starts on another line)\n"
-		"or is missing (renamed or deleted). With --fail-below SHARE, the exit\n"
-		"status is 1 when the matched share is below SHARE (after the report), or\n"
-		"when BIN cannot be read.",
+		"or is missing (renamed or deleted). The exit status is 1 when BIN cannot\n"
+		"be read, and with --fail-below SHARE when the matched share is below\n"
+		"SHARE (after the report).",
 	.flags = flags,
 };
 
