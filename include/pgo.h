@@ -447,6 +447,72 @@ pgo_status pgo_hot_select(const pgo_edges *e, double threshold_percent, pgo_hot 
 double pgo_weight_percent(int64_t weight, int64_t total);
 
 /*
+ * Staleness: whether the hot call sites of a profile still point at the
+ * same code. The compiler finds a hot call site by its caller's link name
+ * (ir.LinkFuncName: "pkg/path.(*T).M", "main.f[go.shape.int]",
+ * "main.main.func1", the same spelling as the profile's and the binary's
+ * DWARF names) and by the call's line offset from the caller's start line.
+ * A site still matches today's code when a function of that name exists
+ * and starts on the line the profile recorded; when the caller moved, its
+ * offsets may now point at other calls, and when it was renamed or
+ * deleted, its sites are lost.
+ */
+
+/* A function of today's code: its link name and declaration line. */
+typedef struct pgo_code_func {
+	const char *name; /* NUL-terminated */
+	int64_t line;     /* 0 when unknown: then the function matches by its name alone */
+} pgo_code_func;
+
+typedef enum pgo_site_status {
+	PGO_SITE_MATCHED,        /* the caller exists and starts on the profile's line */
+	PGO_SITE_CALLER_MOVED,   /* the caller exists and starts on another line */
+	PGO_SITE_CALLER_MISSING, /* no function has the caller's name: renamed or deleted */
+} pgo_site_status;
+
+/* A short, stable name for a status ("matched", "caller-moved", "caller-missing"). */
+const char *pgo_site_status_name(pgo_site_status status);
+
+typedef struct pgo_stale_site {
+	size_t edge;            /* index into the pgo_edges */
+	pgo_site_status status; /* never PGO_SITE_MATCHED here */
+	int64_t profile_line;   /* the caller's start line in the profile (0: none; the least of several) */
+	int64_t code_line;      /* its declaration line in today's code (0: missing or unknown) */
+	bool callee_missing;    /* no function has the callee's name either (never for an uncompared name) */
+} pgo_stale_site;
+
+typedef struct pgo_staleness {
+	size_t n_hot;                 /* = n_matched + n_moved + n_missing + n_uncompared */
+	size_t n_matched, n_moved, n_missing;
+	/* Callers no build matches, stale or not: unsymbolized (no name), or
+	 * renamed "DO NOT INLINE: ..." on purpose (pgo_rename_noinline). */
+	size_t n_uncompared;
+	size_t n_name_only;           /* of n_matched: today's line is unknown, the name exists */
+	size_t n_callee_missing;      /* hot sites whose callee is gone, whatever their status */
+	int64_t hot_weight;           /* of the compared hot sites */
+	int64_t matched_weight, moved_weight, missing_weight, uncompared_weight;
+	/* matched_weight / hot_weight, within [0, 1]; 1 when nothing is compared. */
+	double matched_share;
+	pgo_stale_site *stale;        /* the hot sites that no longer match, in edge order (most weight first) */
+	size_t n_stale;
+} pgo_staleness;
+
+/*
+ * Compares the hot call sites (edges[0 .. hot->n_hot) of e, computed from
+ * p) with today's functions. Names compare byte for byte, as the compiler
+ * compares them. funcs may hold duplicates (a function's abstract and
+ * concrete DWARF entries) and a name with several lines; a caller matches
+ * when one of its lines in funcs equals one of the start lines the profile
+ * holds for that name (a merge of profiles of several builds may hold
+ * more than one), or when one of them is 0 (unknown). The result owns
+ * nothing of funcs.
+ */
+pgo_status pgo_staleness_compute(const pgo_profile *p, const pgo_edges *e, const pgo_hot *hot,
+                                 const pgo_code_func *funcs, size_t n_funcs, pgo_staleness *out,
+                                 pgo_error *err);
+void pgo_staleness_free(pgo_staleness *s);
+
+/*
  * Whether `go build -pgo` takes p and learns from it. PGO_OK, or:
  *  - PGO_ERR_NO_VALUE: no sample type is samples/count or cpu/nanoseconds
  *    (not a CPU profile): go build fails;

@@ -10,6 +10,7 @@ set -euo pipefail
 packages=(
 	build-essential cmake pkg-config
 	zlib1g-dev libdeflate-dev libzstd-dev libzip-dev
+	libdw-dev        # pgotool inspect --binary: reads Go binaries' DWARF (elfutils)
 	libsqlite3-dev libmicrohttpd-dev libjansson-dev   # pgotool serve
 	libcurl4-openssl-dev                              # pgotool fetch
 	clang libclang-rt-dev   # libFuzzer targets: clang's fuzzer and sanitizer runtimes are a separate package

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "input.h"
+#include "inspect_stale.h"
 #include "utf8.h"
 
 #define DEFAULT_TOP 20
@@ -25,6 +26,9 @@ static struct {
 	const char *threshold;
 	int64_t top; /* -1: not given */
 	bool json;
+	/* --binary, --fail-below: staleness against today's code (inspect_stale.c) */
+	const char *binary;
+	const char *fail_below;
 } opt;
 
 static const flag_def inspect_flags[] = {
@@ -34,6 +38,10 @@ static const flag_def inspect_flags[] = {
 	 1000000000, NULL},
 	{"json", 0, FLAG_BOOL, &opt.json, NULL, "print one JSON document instead of text", 0, 0, NULL},
 	{"output", 'o', FLAG_STRING, &opt.output, "FILE", "write to FILE (atomically) instead of stdout", 0, 0, NULL},
+	{"binary", 0, FLAG_STRING, &opt.binary, "BIN", "is the profile stale against BIN, today's code built without PGO?",
+	 0, 0, NULL},
+	{"fail-below", 0, FLAG_STRING, &opt.fail_below, "SHARE", "with --binary: exit 1 under this matched share, 0 to 1",
+	 0, 0, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -48,7 +56,8 @@ const command cmd_inspect = {
 	.name = "inspect",
 	.run = run,
 	.summary = "show what the Go compiler takes from a profile, and what may hurt a build",
-	.synopsis = "pgotool inspect [--threshold PERCENT] [--top N] [--json] [-o OUT] FILE",
+	.synopsis = "pgotool inspect [--threshold PERCENT] [--top N] [--json] [-o OUT] "
+	            "[--binary BIN [--fail-below SHARE]] FILE",
 	.description =
 		"Reports what `go build -pgo=FILE` does with a profile: the sample type it\n"
 		"weighs by, the hot call sites exactly as the inliner selects them (the\n"
@@ -63,7 +72,18 @@ const command cmd_inspect = {
 		"FILE is a pprof file (raw, gzip or zstd) or - for standard input; merge a\n"
 		"zip archive of several profiles first. Exit status: 0 when the report was\n"
 		"printed, warnings included (JSON: \"build_fails\" says whether go build\n"
-		"would fail); 1 when FILE cannot be read or decoded; 2 on a usage error.",
+		"would fail); 1 when FILE cannot be read or decoded; 2 on a usage error.\n"
+		"\n"
+		"--binary BIN tells whether the profile is stale: BIN is a Go binary of\n"
+		"today's code built without PGO and with its DWARF (go build -pgo=off, no\n"
+		"-ldflags=-w or -s). The compiler finds a hot call site by its caller's\n"
+		"name and the call's line offset from the caller's first line, so a hot\n"
+		"edge still matches when BIN has a function of the caller's name that\n"
+		"starts on the profile's line. The report gives the matched share of the\n"
+		"hot weight, and the hot edges whose caller moved (starts on another line)\n"
+		"or is missing (renamed or deleted). The exit status is 1 when BIN cannot\n"
+		"be read, and with --fail-below SHARE when the matched share is below\n"
+		"SHARE (after the report).",
 	.flags = flags,
 };
 
@@ -94,6 +114,7 @@ typedef struct inspect_report {
 	size_t n_findings;
 	bool build_fails;
 	int64_t *start_line;     /* per string: a function's start line; INT64_MIN when names disagree */
+	inspect_stale stale;     /* --binary */
 } inspect_report;
 
 static void report_free(inspect_report *r)
@@ -103,6 +124,7 @@ static void report_free(inspect_report *r)
 	free(r->callees);
 	free(r->findings);
 	free(r->start_line);
+	inspect_stale_free(&r->stale);
 }
 
 #define NO_START_LINE INT64_MIN
@@ -455,6 +477,18 @@ static void text_findings(const inspect_report *r, FILE *f)
 	}
 }
 
+/* --binary: the staleness section prints as the rest of the report does. */
+static void stale_weight(const void *ctx, char *buf, size_t n, int64_t w)
+{
+	format_weight(ctx, buf, n, w);
+}
+
+static void text_stale(const inspect_report *r, FILE *f)
+{
+	inspect_stale_format fmt = {.weight = stale_weight, .name = short_name, .ctx = r};
+	inspect_stale_text(&r->stale, r->p, &r->edges, r->top, WIDTH, &fmt, f);
+}
+
 static void report_text(const inspect_report *r, FILE *f)
 {
 	text_summary(r, f);
@@ -466,6 +500,8 @@ static void report_text(const inspect_report *r, FILE *f)
 		text_multi_sites(r, f);
 	}
 	text_findings(r, f);
+	if (r->stale.bin)
+		text_stale(r, f);
 }
 
 /* ---- JSON -------------------------------------------------------- */
@@ -603,10 +639,18 @@ static json_t *json_findings(const inspect_report *r)
 
 static json_t *report_json(const inspect_report *r)
 {
-	return json_pack("{s:o,s:f,s:o,s:o,s:o,s:o,s:b,s:o}", "file", jbytes(r->name, strlen(r->name)),
-	                 "threshold", r->threshold, "summary", json_summary(r), "hot_call_sites", json_hot_sites(r),
-	                 "hot_callees", json_hot_callees(r), "multi_callee_sites", json_multi_sites(r),
-	                 "build_fails", r->build_fails, "warnings", json_findings(r));
+	json_t *doc = json_pack("{s:o,s:f,s:o,s:o,s:o,s:o,s:b,s:o}", "file", jbytes(r->name, strlen(r->name)),
+	                        "threshold", r->threshold, "summary", json_summary(r), "hot_call_sites",
+	                        json_hot_sites(r), "hot_callees", json_hot_callees(r), "multi_callee_sites",
+	                        json_multi_sites(r), "build_fails", r->build_fails, "warnings", json_findings(r));
+	if (doc && r->stale.bin) {
+		json_t *stale = inspect_stale_json(&r->stale, r->p, &r->edges, r->top, jbytes);
+		if (!stale || json_object_set_new(doc, "staleness", stale)) {
+			json_decref(doc);
+			return NULL;
+		}
+	}
+	return doc;
 }
 
 /* ---- the command ------------------------------------------------- */
@@ -619,6 +663,18 @@ static bool parse_threshold(const char *s, double *out)
 	double v = strtod(s, &end);
 	/* strtod skips leading spaces, ParseFloat does not */
 	if (!*s || isspace((unsigned char)*s) || *end || errno || !(v >= 0 && v <= 100))
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Reads a share, 0 to 1, for --fail-below. */
+static bool parse_share(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (!*s || *end || errno || !(v >= 0 && v <= 1))
 		return false;
 	*out = v;
 	return true;
@@ -693,6 +749,19 @@ static int run(int argc, char **argv)
 		goto done;
 	}
 	r.top = opt.top >= 0 ? (size_t)opt.top : opt.json ? 0 : DEFAULT_TOP;
+	/* --binary, --fail-below */
+	double fail_below = -1;
+	if (opt.fail_below && !opt.binary) {
+		rc = cli_usage_error(&cmd_inspect,
+		                     "--fail-below needs --binary BIN: the share is of the hot weight that BIN matches");
+		goto done;
+	}
+	if (opt.fail_below && !parse_share(opt.fail_below, &fail_below)) {
+		snprintf(message, sizeof message, "--fail-below %s: give a share from 0 to 1 (0.9 fails under 90%%)",
+		         opt.fail_below);
+		rc = cli_usage_error(&cmd_inspect, message);
+		goto done;
+	}
 	if (args.n != 1) {
 		rc = cli_usage_error(&cmd_inspect, args.n ? "give exactly one FILE" : "no input profile");
 		goto done;
@@ -724,12 +793,24 @@ static int run(int argc, char **argv)
 	pgo_input_release(&raw.items[0]);
 	r.name = raw.items[0].name;
 	r.p = p;
-	if (report_build(&r, &err) || render(&r, &text, &text_size, &err) ||
-	    cli_write_output(opt.output, text, text_size, false, &err)) {
+	if (report_build(&r, &err)) {
+		rc = cli_fail_in(&cmd_inspect, raw.items[0].name, &err);
+		goto done;
+	}
+	if (opt.binary && inspect_stale_build(&r.stale, opt.binary, p, &r.edges, &r.hot, &err))
+		goto fail; /* the message names the binary */
+	if (render(&r, &text, &text_size, &err) || cli_write_output(opt.output, text, text_size, false, &err)) {
 		rc = cli_fail_in(&cmd_inspect, raw.items[0].name, &err);
 		goto done;
 	}
 	rc = EXIT_OK;
+	if (r.stale.bin && r.stale.s.matched_share < fail_below) {
+		char got[32];
+		inspect_stale_share(got, sizeof got, r.stale.s.matched_share);
+		fprintf(stderr, "pgotool inspect: %s is stale: %s of its hot weight matches %s, below --fail-below %s\n",
+		        raw.items[0].name, got, opt.binary, opt.fail_below);
+		rc = EXIT_FAILURE_;
+	}
 	goto done;
 fail:
 	rc = cli_fail(&cmd_inspect, &err);

@@ -972,6 +972,47 @@ done:
 	return st;
 }
 
+/* Staleness against a table of today's functions built from the profile's:
+ * every third one missing, every other one moved a line down. */
+static pgo_status run_stale(void *v, oom_blob *out, pgo_error *err)
+{
+	ctx *c = v;
+	const pgo_profile *p = c->p[0];
+	pgo_edges e = {0};
+	pgo_hot hot;
+	pgo_staleness s = {0};
+	pgo_code_func *funcs = malloc((p->n_functions + 1) * sizeof *funcs);
+	if (!funcs)
+		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory for the functions");
+	size_t n = 0;
+	for (uint32_t i = 0; i < p->n_functions; i++)
+		if (i % 3 != 2)
+			funcs[n++] = (pgo_code_func){pgo_string(p, p->functions[i].name, NULL),
+			                             p->functions[i].start_line + (i % 2)};
+	pgo_status st;
+	if ((st = pgo_edges_compute(p, &e, err)) || (st = pgo_hot_select(&e, 90, &hot, err)) ||
+	    (st = pgo_staleness_compute(p, &e, &hot, funcs, n, &s, err)))
+		goto done;
+	oom_text t = {0};
+	text_add(&t, "%zu %zu %zu %zu %.6f\n", s.n_hot, s.n_matched, s.n_moved, s.n_missing, s.matched_share);
+	for (size_t i = 0; i < s.n_stale && !t.failed; i++)
+		text_add(&t, "%s %s %lld %lld\n", pgo_site_status_name(s.stale[i].status),
+		         pgo_string(p, e.edges[s.stale[i].edge].caller, NULL), (long long)s.stale[i].profile_line,
+		         (long long)s.stale[i].code_line);
+	if (t.failed) {
+		free(t.data);
+		st = pgo_fail(err, PGO_ERR_NOMEM, "out of memory writing the report");
+		goto done;
+	}
+	out->data = (uint8_t *)t.data;
+	out->size = t.size;
+done:
+	pgo_staleness_free(&s);
+	pgo_edges_free(&e);
+	free(funcs);
+	return st;
+}
+
 static void *setup_edges(void)
 {
 	ctx *c = new_ctx();
@@ -1163,6 +1204,7 @@ static const oom_scenario scenarios[] = {
 	{"diff/compute", false, PGO_OK, setup_diff, run_diff, free_ctx},
 	{"compact/compact", false, PGO_OK, setup_compact, run_compact, free_ctx},
 	{"inspect/report", false, PGO_OK, setup_edges, run_inspect, free_ctx},
+	{"inspect/stale", false, PGO_OK, setup_edges, run_stale, free_ctx},
 	{"codec/decode-keep-frames", false, PGO_OK, setup_keep_frames, run_decode, free_ctx},
 	{"codec/testdata-heap-merge", false, PGO_OK, setup_testdata_heap, run_heap, free_ctx},
 	{"codec/decode-large", false, PGO_OK, setup_large_encoded, run_decode, free_ctx},
@@ -1170,6 +1212,7 @@ static const oom_scenario scenarios[] = {
 	{"edges/large", false, PGO_OK, setup_large, run_edges, free_ctx},
 	{"compact/large", false, PGO_OK, setup_large, run_compact, free_ctx},
 	{"inspect/large", false, PGO_OK, setup_large, run_inspect, free_ctx},
+	{"inspect/stale-large", false, PGO_OK, setup_large, run_stale, free_ctx},
 	/* invalid inputs: each run gives out of memory or the input's own error */
 	{"codec/invalid-duplicate-id", false, PGO_ERR_INVALID, setup_invalid_duplicate_id, run_decode, free_ctx},
 	{"codec/invalid-missing-location", false, PGO_ERR_INVALID, setup_invalid_missing_location, run_decode, free_ctx},

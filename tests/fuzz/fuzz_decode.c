@@ -15,7 +15,10 @@
  *    overlaps 1 and finds the compiler's decisions the same.
  *  - inspect's call sites hold every edge once and add up, the hot callees
  *    add up to the hot edges, and the findings say the build fails exactly
- *    when pgo_check_for_compiler does.
+ *    when pgo_check_for_compiler does;
+ *  - a profile is never stale against its own functions, and against them
+ *    moved a line down its counts add up and its stale sites come in edge
+ *    order.
  *
  * Any broken property calls abort(), which libFuzzer reports as a crash.
  * tests/unit/test_fuzz_corpus.c runs this same function over the seed
@@ -210,6 +213,46 @@ done:
 	pgo_edges_free(&e);
 }
 
+/* Staleness against the profile's own functions, then against them all
+ * moved one line down. */
+static void stale_checks(const pgo_profile *p, pgo_error *err)
+{
+	pgo_edges e;
+	if (pgo_edges_compute(p, &e, err))
+		return;
+	pgo_hot hot;
+	require(pgo_hot_select(&e, 99, &hot, err) == PGO_OK, "hot select", err);
+	pgo_code_func *funcs = malloc(((size_t)p->n_functions + 1) * sizeof *funcs);
+	require(funcs != NULL, "malloc", NULL);
+	for (int moved = 0; moved < 2; moved++) {
+		for (uint32_t i = 0; i < p->n_functions; i++)
+			funcs[i] = (pgo_code_func){pgo_string(p, p->functions[i].name, NULL),
+			                           p->functions[i].start_line + (moved && p->functions[i].start_line < INT64_MAX)};
+		pgo_staleness s;
+		pgo_status st = pgo_staleness_compute(p, &e, &hot, funcs, p->n_functions, &s, err);
+		if (st == PGO_ERR_NOMEM)
+			break;
+		require(st == PGO_OK, "staleness", err);
+		require(s.n_hot == hot.n_hot && s.n_matched + s.n_moved + s.n_missing + s.n_uncompared == s.n_hot &&
+		        s.n_stale == s.n_moved + s.n_missing && s.matched_share >= 0 && s.matched_share <= 1,
+		        "staleness counts add up", err);
+		/* a name with a NUL byte matches no C string: it is missing */
+		if (!moved)
+			require(s.n_moved == 0, "never moved against its own functions", err);
+		for (size_t i = 0; i < s.n_stale; i++) {
+			require(s.stale[i].edge < hot.n_hot && (i == 0 || s.stale[i - 1].edge < s.stale[i].edge) &&
+			        s.stale[i].status != PGO_SITE_MATCHED, "stale sites are hot, in edge order", err);
+			size_t len;
+			const char *name = pgo_string(p, e.edges[s.stale[i].edge].caller, &len);
+			require(moved || s.stale[i].status != PGO_SITE_CALLER_MISSING || memchr(name, 0, len),
+			        "only a name with a NUL byte is missing from its own profile", err);
+		}
+		pgo_staleness_free(&s);
+	}
+	free(funcs);
+	pgo_edges_free(&e);
+}
+
 static void merge_checks(const pgo_profile *p, pgo_error *err)
 {
 	const pgo_profile *two[2] = {p, p};
@@ -344,6 +387,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(text2);
 
 	inspect_checks(p, &err);
+	stale_checks(p, &err);
 	merge_checks(p, &err);
 	pgo_profile_free(p);
 	return 0;
