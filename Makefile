@@ -7,7 +7,7 @@ BUILD_TSAN ?= build-tsan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 FUZZ_LONG_SECONDS ?= 3600
-FUZZERS    := fuzz_decode fuzz_query fuzz_ddapi fuzz_intake
+FUZZERS    := fuzz_decode fuzz_query fuzz_ddapi fuzz_intake fuzz_gobinary
 export FUZZ_JOBS
 
 .PHONY: all deps build test test-sanitize test-tsan fuzz fuzz-long demo bench bench-serve bench-fetch clean
