@@ -272,6 +272,10 @@ static void short_name(char *buf, size_t n, const char *name, size_t width)
 	} else {
 		snprintf(buf, n, "%s%s", prefix, name);
 	}
+	/* Names come from whoever wrote the profile: no control characters reach the terminal. */
+	for (char *c = buf; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 }
 
 /* Prints text wrapped at WIDTH, the first line after lead, the others

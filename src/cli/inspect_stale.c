@@ -49,10 +49,17 @@ void inspect_stale_text(const inspect_stale *st, const pgo_profile *p, const pgo
 	char share[32], w[32];
 	inspect_stale_share(share, sizeof share, s->matched_share);
 	fprintf(f, "\nStaleness against %s (today's code: %zu functions in its DWARF)\n", st->path, st->bin->n_funcs);
-	if (st->bin->pgo_setting)
+	if (st->bin->pgo_setting) {
+		/* The setting comes from the binary: no control characters reach the terminal. */
+		char setting[256];
+		snprintf(setting, sizeof setting, "%s", st->bin->pgo_setting);
+		for (char *c = setting; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
 		fprintf(f, "  warning        built with -pgo=%s; compare with a build without PGO\n"
 		           "                 (go build -pgo=off)\n",
-		        st->bin->pgo_setting);
+		        setting);
+	}
 	if (s->n_hot == s->n_uncompared) {
 		fprintf(f, "  matched share  %s: no hot edges to compare\n", share);
 		return;

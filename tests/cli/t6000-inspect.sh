@@ -221,4 +221,12 @@ check "a negative total weight: both edges hot, the last with 200% (as the compi
 "$P" inspect --json zero.pprof >zero.json
 check "a rejected profile still gets its summary" test \
 	"$(json zero.json 'd["summary"]["sample_records"], d["summary"]["edges"], d["hot_call_sites"]')" = "(3, 0, [])"
+
+# Names come from whoever wrote the profile: text output never passes a control character on.
+"$PGO_TOOLS/mkprofile" esc.pb "main.main;main.ev$(printf '\033')[31mil=10/100" "main.main;main.ok=5/50"
+"$P" inspect esc.pb >esc.txt
+check "a name with an escape sequence: printed with ? in its place" grep -q 'main\.ev?\[31mil' esc.txt
+check "... and no control character reaches the terminal" bash -c "! LC_ALL=C grep -q '[[:cntrl:]]' <(tr -d '\n' <esc.txt)"
+"$P" inspect --json esc.pb >esc.json
+check "... while --json keeps the name whole" test "$(json esc.json 'd["hot_call_sites"][0]["callee"]')" = "$(printf 'main.ev\033[31mil')"
 done_testing
