@@ -1,10 +1,13 @@
 /*
  * genprofiles: writes large, realistic Go CPU profiles for the benchmark.
  *
- *     genprofiles OUTDIR COUNT SEED
+ *     genprofiles [--family realistic|varied|distinct] OUTDIR COUNT SEED
  *
  * writes OUTDIR/p000.pprof ... (gzip, libpgo's encoder at level 6) and
  * prints one line of statistics per profile.
+ *
+ * "varied" and "distinct" are large, varied call graphs that compress under
+ * 2:1 and share few stacks (see generate_varied). The default, "realistic":
  *
  * The profiles look like what dd-trace-go uploads for one traced Go service
  * (an HTTP + gRPC API called "orders-api"): a 60 s CPU profile sampled at
@@ -2240,6 +2243,240 @@ static void world_free(world *W)
 	free(W->ep_cum);
 }
 
+/* ------------------------------------------------------------------ */
+/* The varied families: large, varied call graphs that share little.   */
+/*
+ * A service with a large code base (a monorepo binary, many RPC handlers,
+ * generated code): V_FUNCS functions, each calling up to V_FANOUT others
+ * picked uniformly, so that random walks of depth up to 64 rarely meet
+ * twice. "varied": a share of each profile's ticks follow V_HOT paths that
+ * every profile shares (so the merge still deduplicates some stacks), the
+ * rest are fresh walks. "distinct": every tick is a fresh walk, so almost
+ * every stack is distinct, within a profile and across profiles. No labels:
+ * the stacks alone make the profile large. Function names carry a hex
+ * number and addresses are spread, so the profile compresses under 2:1.
+ */
+#define V_FUNCS 12000
+#define V_FANOUT 6   /* call sites per function, at most */
+#define V_SELF 2     /* leaf lines per function */
+#define V_SITES (V_FANOUT + V_SELF)
+#define V_ROOTS 400  /* goroutine entry functions */
+#define V_HOT 4000   /* paths shared by every "varied" profile */
+#define V_HOT_SHARE 0.35
+#define V_MIN_DEPTH 8
+
+typedef struct vfunc {
+	char *name, *file;
+	int32_t start_line;
+	uint32_t fanout;
+	uint32_t callee[V_FANOUT];
+	int32_t line[V_SITES]; /* call-site lines, then leaf lines */
+} vfunc;
+
+typedef struct vworld {
+	vfunc *f;
+	uint64_t seed;
+	uint64_t text_size;
+} vworld;
+
+static void vworld_build(vworld *V, uint64_t seed)
+{
+	rng r = rseed(seed, 0x7a71ed);
+	V->seed = seed;
+	V->f = xcalloc(V_FUNCS, sizeof *V->f);
+	for (uint32_t i = 0; i < V_FUNCS; i++) {
+		vfunc *f = &V->f[i];
+		const char *T = pick(&r, types, NELEM(types));
+		const char *Vb = pick(&r, verbs, NELEM(verbs));
+		const char *N = pick(&r, nouns, NELEM(nouns));
+		uint32_t svc = rbelow(&r, 97), pkg = rbelow(&r, 1000);
+		uint32_t tag = (uint32_t)(rnext(&r) >> 40);
+		if (i < V_ROOTS)
+			f->name = xprintf("github.com/acme/mono/svc%02u/handler%03u.(*%s).Serve%s%06x", svc, pkg,
+			                  T, N, tag);
+		else if (runit(&r) < 0.5)
+			f->name = xprintf("github.com/acme/mono/svc%02u/pkg%03u.(*%s%06x).%s%s", svc, pkg, T, tag,
+			                  Vb, N);
+		else
+			f->name = xprintf("github.com/acme/mono/svc%02u/pkg%03u.%s%s%06x", svc, pkg, Vb, N, tag);
+		f->file = xprintf("/src/mono/svc%02u/pkg%03u/%s_%06x.go", svc, pkg, N, tag & 0xfff);
+		f->start_line = rrange(&r, 10, 4000);
+		f->fanout = 1 + rbelow(&r, V_FANOUT);
+		for (uint32_t k = 0; k < f->fanout; k++)
+			f->callee[k] = V_ROOTS + rbelow(&r, V_FUNCS - V_ROOTS);
+		for (uint32_t k = 0; k < V_SITES; k++)
+			f->line[k] = f->start_line + 1 + (int32_t)rbelow(&r, 300);
+	}
+	V->text_size = (uint64_t)V_FUNCS * 0x400;
+}
+
+static void vworld_free(vworld *V)
+{
+	for (uint32_t i = 0; i < V_FUNCS; i++) {
+		free(V->f[i].name);
+		free(V->f[i].file);
+	}
+	free(V->f);
+}
+
+/* A walk: sites[i] = function * V_SITES + site, root first. Returns the depth. */
+static uint32_t vwalk(const vworld *V, rng *r, uint32_t *sites)
+{
+	uint32_t depth = V_MIN_DEPTH + rbelow(r, MAX_DEPTH - V_MIN_DEPTH + 1);
+	uint32_t fn = rbelow(r, V_ROOTS);
+	for (uint32_t i = 0; i + 1 < depth; i++) {
+		uint32_t k = rbelow(r, V->f[fn].fanout);
+		sites[i] = fn * V_SITES + k;
+		fn = V->f[fn].callee[k];
+	}
+	sites[depth - 1] = fn * V_SITES + V_FANOUT + rbelow(r, V_SELF);
+	return depth;
+}
+
+typedef struct vgen {
+	const vworld *V;
+	pgo_profile *p;
+	uint32_t *fn_idx;  /* function -> profile index + 1 */
+	uint32_t *loc_idx; /* site -> profile index + 1 */
+	uint32_t map_main;
+	uint64_t main_base;
+} vgen;
+
+static uint32_t vfunc_idx(vgen *g, uint32_t fn)
+{
+	if (!g->fn_idx[fn]) {
+		const vfunc *f = &g->V->f[fn];
+		uint32_t idx;
+		check(pgo_add_function(g->p, f->name, f->name, f->file, f->start_line, &idx), "pgo_add_function");
+		g->fn_idx[fn] = idx + 1;
+	}
+	return g->fn_idx[fn] - 1;
+}
+
+/* One location per call site; one in five also has an inlined frame. */
+static uint32_t vloc_idx(vgen *g, uint32_t site)
+{
+	if (!g->loc_idx[site]) {
+		uint32_t fn = site / V_SITES, k = site % V_SITES;
+		pgo_line lines[2];
+		uint32_t n = 0;
+		uint64_t h = mix64(g->V->seed ^ site);
+		if (h % 5 == 0) {
+			uint32_t in = V_ROOTS + (uint32_t)(h >> 32) % (V_FUNCS - V_ROOTS);
+			lines[n++] = (pgo_line){vfunc_idx(g, in), g->V->f[in].line[(h >> 8) % V_SITES], 0};
+		}
+		lines[n++] = (pgo_line){vfunc_idx(g, fn), g->V->f[fn].line[k], 0};
+		uint64_t addr = g->main_base + 0x1000 + (uint64_t)fn * 0x400 + 0x10 * k + (h >> 16) % 16;
+		uint32_t idx;
+		check(pgo_add_location(g->p, g->map_main, addr, lines, n, &idx), "pgo_add_location");
+		g->loc_idx[site] = idx + 1;
+	}
+	return g->loc_idx[site] - 1;
+}
+
+static void generate_varied(const vworld *V, bool distinct, u64map *all_stacks, unsigned index,
+                            const char *path, pstats *st)
+{
+	rng r = rseed(V->seed, 2000 + index);
+	vgen g = {V, pgo_profile_new(), NULL, NULL, 0, 0};
+	if (!g.p)
+		die("out of memory");
+	g.fn_idx = xcalloc(V_FUNCS, sizeof *g.fn_idx);
+	g.loc_idx = xcalloc((size_t)V_FUNCS * V_SITES, sizeof *g.loc_idx);
+	pgo_profile *p = g.p;
+	check(pgo_add_sample_type(p, "samples", "count"), "pgo_add_sample_type");
+	check(pgo_add_sample_type(p, "cpu", "nanoseconds"), "pgo_add_sample_type");
+	p->period_type.type = intern(p, "cpu");
+	p->period_type.unit = intern(p, "nanoseconds");
+	p->period = 10000000;
+	p->duration_nanos = 60000000000LL;
+	p->time_nanos = 1732492800000000000LL + (int64_t)(V->seed % 1000) * 3600000000000LL +
+	                (int64_t)index * 60000000000LL + (int64_t)rbelow(&r, 1000000000u);
+	g.main_base = 0x555555554000ULL + ((uint64_t)rbelow(&r, 1u << 20) << 12);
+	pgo_mapping m;
+	memset(&m, 0, sizeof m);
+	m.memory_start = g.main_base;
+	m.memory_limit = g.main_base + ((0x1000 + V->text_size + 0xfff) & ~(uint64_t)0xfff);
+	m.filename = intern(p, "/app/mono");
+	m.build_id = intern(p, "5f0c1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b");
+	m.has_functions = m.has_filenames = m.has_line_numbers = m.has_inline_frames = true;
+	check(pgo_add_mapping(p, &m, &g.map_main), "pgo_add_mapping");
+
+	uint64_t ticks = distinct ? 60000 + rbelow(&r, 5000) : 86000 + rbelow(&r, 8000);
+	u64map seen;
+	u64map_init(&seen, (size_t)ticks);
+	uint32_t *counts = xcalloc((size_t)ticks, sizeof *counts);
+	uint32_t **stacks = xcalloc((size_t)ticks, sizeof *stacks);
+	uint32_t *depths = xcalloc((size_t)ticks, sizeof *depths);
+	uint32_t n_s = 0, max_depth = 0;
+	uint32_t sites[MAX_DEPTH], locs[MAX_DEPTH];
+	for (uint64_t t = 0; t < ticks; t++) {
+		uint32_t depth;
+		if (!distinct && runit(&r) < V_HOT_SHARE) {
+			rng hr = rseed(V->seed ^ 0x407, rskew(&r, V_HOT, 2.0));
+			depth = vwalk(V, &hr, sites);
+		} else {
+			depth = vwalk(V, &r, sites);
+		}
+		uint64_t h = 0x243f6a8885a308d3ULL;
+		for (uint32_t i = 0; i < depth; i++) /* leaf first, as profiles store them */
+			h = mix64(h ^ sites[depth - 1 - i]) + i;
+		u64map_put(all_stacks, h, 1);
+		uint32_t at;
+		if (u64map_get(&seen, h, &at)) {
+			counts[at]++;
+			continue;
+		}
+		u64map_put(&seen, h, n_s);
+		stacks[n_s] = xmalloc(depth * sizeof(uint32_t));
+		for (uint32_t i = 0; i < depth; i++)
+			stacks[n_s][i] = sites[depth - 1 - i];
+		depths[n_s] = depth;
+		counts[n_s++] = 1;
+		if (depth > max_depth)
+			max_depth = depth;
+	}
+	uint64_t ticks_depth = 0;
+	for (uint32_t i = 0; i < n_s; i++) {
+		for (uint32_t j = 0; j < depths[i]; j++)
+			locs[j] = vloc_idx(&g, stacks[i][j]);
+		int64_t values[2] = {counts[i], (int64_t)counts[i] * p->period};
+		check(pgo_add_sample(p, locs, depths[i], values, NULL, 0), "pgo_add_sample");
+		ticks_depth += (uint64_t)depths[i] * counts[i];
+		free(stacks[i]);
+	}
+
+	pgo_error err;
+	uint8_t *raw = NULL, *gz = NULL;
+	size_t raw_size = 0, gz_size = 0;
+	if (pgo_encode(p, 0, &raw, &raw_size, &err) != PGO_OK || pgo_encode(p, 6, &gz, &gz_size, &err) != PGO_OK)
+		die("pgo_encode: %s", err.message);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	if (fwrite(gz, 1, gz_size, f) != gz_size || fclose(f) != 0)
+		die("%s: write failed", path);
+	st->gz_bytes = gz_size;
+	st->raw_bytes = raw_size;
+	st->samples = p->n_samples;
+	st->stacks = n_s;
+	st->locations = p->n_locations;
+	st->functions = p->n_functions;
+	st->max_depth = max_depth;
+	st->ticks = ticks;
+	st->mean_depth = (double)ticks_depth / (double)ticks;
+	st->mean_frames = st->mean_depth; /* inlined frames not counted */
+	free(raw);
+	free(gz);
+	free(counts);
+	free(stacks);
+	free(depths);
+	free(g.fn_idx);
+	free(g.loc_idx);
+	u64map_free(&seen);
+	pgo_profile_free(p);
+}
+
 static unsigned long long parse_u64(const char *s, const char *what)
 {
 	char *end;
@@ -2250,10 +2487,47 @@ static unsigned long long parse_u64(const char *s, const char *what)
 	return v;
 }
 
+static int main_varied(const char *outdir, unsigned count, uint64_t seed, bool distinct)
+{
+	vworld V;
+	vworld_build(&V, seed);
+	u64map all_stacks;
+	u64map_init(&all_stacks, 1 << 20);
+	printf("# pool: %u functions with up to %u call sites each, %u goroutine roots, %s\n", V_FUNCS, V_FANOUT,
+	       V_ROOTS, distinct ? "every stack a fresh walk" : "a share of stacks on paths all profiles share");
+	printf("# file gzip_bytes raw_bytes ticks samples stacks locations functions max_depth "
+	       "mean_depth mean_frames union_stacks\n");
+	size_t gz = 0, raw = 0;
+	for (unsigned i = 0; i < count; i++) {
+		char *path = xprintf("%s/p%03u.pprof", outdir, i);
+		pstats st;
+		generate_varied(&V, distinct, &all_stacks, i, path, &st);
+		printf("p%03u.pprof %zu %zu %" PRIu64 " %u %u %u %u %u %.1f %.1f %zu\n", i, st.gz_bytes,
+		       st.raw_bytes, st.ticks, st.samples, st.stacks, st.locations, st.functions,
+		       st.max_depth, st.mean_depth, st.mean_frames, all_stacks.count);
+		fflush(stdout);
+		gz += st.gz_bytes;
+		raw += st.raw_bytes;
+		free(path);
+	}
+	printf("# total: %u profiles, %.1f MB gzip, %.1f MB raw, gzip ratio %.2f\n", count, gz / 1e6, raw / 1e6,
+	       gz ? (double)raw / (double)gz : 0.0);
+	u64map_free(&all_stacks);
+	vworld_free(&V);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "usage: genprofiles OUTDIR COUNT SEED\n"
+	const char *family = "realistic";
+	if (argc == 6 && strcmp(argv[1], "--family") == 0) {
+		family = argv[2];
+		argv += 2;
+		argc -= 2;
+	}
+	bool varied = strcmp(family, "varied") == 0, distinct = strcmp(family, "distinct") == 0;
+	if (argc != 4 || (!varied && !distinct && strcmp(family, "realistic") != 0)) {
+		fprintf(stderr, "usage: genprofiles [--family realistic|varied|distinct] OUTDIR COUNT SEED\n"
 		                "writes OUTDIR/p000.pprof ... : COUNT gzip'd Go CPU profiles of one service\n");
 		return 2;
 	}
@@ -2264,6 +2538,8 @@ int main(int argc, char **argv)
 		die("COUNT must be 1..1000");
 	if (mkdir(outdir, 0777) != 0 && errno != EEXIST)
 		die("%s: %s", outdir, strerror(errno));
+	if (varied || distinct)
+		return main_varied(outdir, (unsigned)count, seed, distinct);
 
 	world *W = xcalloc(1, sizeof *W);
 	world_build(W, seed);
