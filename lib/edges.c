@@ -15,8 +15,6 @@
  */
 #include "internal.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 
 typedef struct node {
 	pgo_str name;
@@ -308,6 +306,21 @@ static pgo_status apply_chain(walker *w, const frame_info *fi)
 	return PGO_OK;
 }
 
+/* How many keys ahead the hot loops prefetch their map slots. */
+#define PREFETCH_AHEAD 8
+
+/* A sample's (caller, leaf) key; samples without frames get one that is
+ * never looked up. */
+static inline uint64_t pair_key(const pgo_profile *p, uint32_t i)
+{
+	const pgo_sample *s = &p->samples[i];
+	if (s->n_locations == 0)
+		return 0;
+	const uint32_t *locs = p->sample_locations + s->locations_at;
+	uint32_t caller = s->n_locations > 1 ? locs[1] : PGO_NONE;
+	return (uint64_t)caller << 32 | locs[0];
+}
+
 static pgo_status sum_pairs(const pgo_profile *p, int vi, frame_pair **out, uint32_t *n_out)
 {
 	frame_pair *pairs = NULL;
@@ -315,6 +328,8 @@ static pgo_status sum_pairs(const pgo_profile *p, int vi, frame_pair **out, uint
 	pgo_u64map ix;
 	pgo_status st = pgo_u64map_init(&ix, p->n_samples / 2 + 16);
 	for (uint32_t i = 0; i < p->n_samples && !st; i++) {
+		if (i + PREFETCH_AHEAD < p->n_samples)
+			pgo_u64map_prefetch(&ix, pair_key(p, i + PREFETCH_AHEAD));
 		const pgo_sample *s = &p->samples[i];
 		int64_t wt = p->values[(size_t)i * p->n_sample_types + (uint32_t)vi];
 		if (wt == 0 || s->n_locations == 0)
@@ -323,10 +338,11 @@ static pgo_status sum_pairs(const pgo_profile *p, int vi, frame_pair **out, uint
 		uint32_t caller = s->n_locations > 1 ? locs[1] : PGO_NONE;
 		uint32_t *v;
 		bool fresh;
-		if ((st = pgo_u64map_upsert(&ix, (uint64_t)caller << 32 | locs[0], n, &v, &fresh)))
+		if ((st = pgo_u64map_upsert(&ix, pair_key(p, i), n, &v, &fresh)))
 			break;
 		if (fresh) {
-			if (PGO_GROW(pairs, cap, (uint64_t)n + 1)) {
+			/* at most one pair per sample: sized once */
+			if (PGO_GROW(pairs, cap, p->n_samples)) {
 				st = PGO_ERR_NOMEM;
 				break;
 			}
@@ -355,6 +371,16 @@ static pgo_status walk_samples(const pgo_profile *p, graph *g, int vi)
 	}
 	if (!st)
 		st = mark_shared_addresses(&w);
+	/* Every array that grows below is sized once to what it can reach:
+	 * growing them by doubling copied tens of MB into fresh pages. */
+	uint64_t chain_len = 0;
+	for (uint32_t loc = 0; loc < p->n_locations && !st; loc++)
+		if (w.info[loc].used)
+			chain_len += p->locations[loc].n_lines ? p->locations[loc].n_lines : 1;
+	if (!st && chain_len &&
+	    (PGO_GROW(w.chain, w.cap_chain, chain_len) || PGO_GROW(g->nodes, g->cap_nodes, chain_len) ||
+	     PGO_GROW(g->edges, g->cap_edges, chain_len + n_pairs)))
+		st = PGO_ERR_NOMEM;
 	/* Location order keeps the walk over locations and lines sequential. */
 	for (uint32_t loc = 0; loc < p->n_locations && !st; loc++)
 		if (w.info[loc].used)
@@ -550,7 +576,7 @@ pgo_status pgo_edges_compute(const pgo_profile *p, pgo_edges *out, pgo_error *er
 	if (pgo_index_init(&g.node_ix, p->n_lines / 2 + 16) || pgo_u64map_init(&g.edge_ix, p->n_lines / 2 + 16) ||
 	    pgo_index_init(&named.ix, p->n_lines / 4 + 16))
 		goto done;
-	if (walk_samples(p, &g, vi))
+	if (walk_samples(p, &g, vi) || (g.n_edges && PGO_GROW(named.edges, named.cap, g.n_edges)))
 		goto done;
 
 	bool seen_start_line = false;
@@ -605,6 +631,26 @@ void pgo_edges_free(pgo_edges *e)
 	memset(e, 0, sizeof *e);
 }
 
+/* Writes v in decimal as Go's strconv does (INT64_MIN included); returns
+ * the bytes written, at most 20. snprintf cost more than the rest of the
+ * formatting together. */
+static size_t put_int64(char *out, int64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	size_t w = 0;
+	if (v < 0)
+		out[w++] = '-';
+	while (n)
+		out[w++] = tmp[--n];
+	return w;
+}
+
 pgo_status pgo_edges_format(const pgo_profile *p, const pgo_edges *e, char **out, size_t *out_size,
                             pgo_error *err)
 {
@@ -631,8 +677,10 @@ pgo_status pgo_edges_format(const pgo_profile *p, const pgo_edges *e, char **out
 		memcpy(buf + used, callee, b);
 		used += b;
 		buf[used++] = '\n';
-		used += (size_t)snprintf(buf + used, cap - used, "%" PRId64 " %" PRId64 "\n",
-		                         e->edges[i].offset, e->edges[i].weight);
+		used += put_int64(buf + used, e->edges[i].offset);
+		buf[used++] = ' ';
+		used += put_int64(buf + used, e->edges[i].weight);
+		buf[used++] = '\n';
 	}
 	*out = buf;
 	*out_size = used;
