@@ -446,16 +446,51 @@ static pgo_status add_named(named_map *m, pgo_edge key)
  * so each entry carries what it is compared by.
  */
 typedef struct named_string {
+	uint64_t prefix; /* the first 8 bytes, big-endian, zero-padded */
 	const char *s;
 	size_t len;
 	pgo_str id;
 } named_string;
 
-static int by_bytes(const void *a, const void *b)
+static uint64_t prefix_of(const char *s, size_t len)
 {
-	const named_string *x = a, *y = b;
+	uint64_t v = 0;
+	for (size_t i = 0; i < 8; i++)
+		v = v << 8 | (i < len ? (uint8_t)s[i] : 0);
+	return v;
+}
+
+/* Bytewise order; the prefix settles most comparisons without memcmp
+ * (a zero pad ties with a NUL byte, and then memcmp and the length do). */
+static inline bool name_before(const named_string *x, const named_string *y)
+{
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix;
 	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
-	return c ? c : (x->len > y->len) - (x->len < y->len);
+	return c ? c < 0 : x->len < y->len;
+}
+
+/* The bottom-up merge sort of sort_run below, for names (distinct ids
+ * with distinct bytes, so stability does not matter either). */
+static named_string *sort_names(named_string *a, named_string *tmp, uint32_t n)
+{
+	for (uint32_t width = 1; width < n; width *= 2) {
+		for (uint32_t lo = 0; lo < n; lo += 2 * width) {
+			uint32_t mid = lo + width < n ? lo + width : n;
+			uint32_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+			uint32_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi)
+				tmp[k++] = name_before(&a[j], &a[i]) ? a[j++] : a[i++];
+			while (i < mid)
+				tmp[k++] = a[i++];
+			while (j < hi)
+				tmp[k++] = a[j++];
+		}
+		named_string *t = a;
+		a = tmp;
+		tmp = t;
+	}
+	return a;
 }
 
 typedef struct sortable {
@@ -503,7 +538,7 @@ static pgo_status sort_edges(const pgo_profile *p, pgo_edge *edges, uint32_t n)
 {
 	uint32_t n_strings = p->strings.count;
 	uint32_t *rank = malloc(((size_t)n_strings + 1) * sizeof *rank);
-	named_string *names = malloc(((size_t)2 * n + 1) * sizeof *names);
+	named_string *names = malloc(((size_t)4 * n + 2) * sizeof *names); /* and the sort's spare half */
 	sortable *tmp = malloc(((size_t)n + 1) * sizeof *tmp);
 	sortable *spare = malloc(((size_t)n + 1) * sizeof *spare);
 	pgo_edge *copy = malloc(((size_t)n + 1) * sizeof *copy);
@@ -524,12 +559,13 @@ static pgo_status sort_edges(const pgo_profile *p, pgo_edge *edges, uint32_t n)
 				continue;
 			rank[ids[k]] = 0;
 			names[n_names].s = pgo_string(p, ids[k], &names[n_names].len);
+			names[n_names].prefix = prefix_of(names[n_names].s, names[n_names].len);
 			names[n_names++].id = ids[k];
 		}
 	}
-	qsort(names, n_names, sizeof *names, by_bytes);
+	const named_string *ranked = sort_names(names, names + 2 * (size_t)n + 1, n_names);
 	for (uint32_t i = 0; i < n_names; i++)
-		rank[names[i].id] = i;
+		rank[ranked[i].id] = i;
 	for (uint32_t i = 0; i < n; i++)
 		tmp[i] = (sortable){edges[i].weight, edges[i].offset, rank[edges[i].caller], rank[edges[i].callee], i};
 	sortable *sorted = sort_run(tmp, spare, n);
