@@ -386,6 +386,12 @@ static pgo_status walk_samples(const pgo_profile *p, graph *g, int vi)
 		if (w.info[loc].used)
 			st = build_chain(&w, loc);
 	for (uint32_t i = 0; i < n_pairs && !st; i++) {
+		if (i + PREFETCH_AHEAD < n_pairs && pairs[i + PREFETCH_AHEAD].frames[0] != PGO_NONE) {
+			const frame_info *c = &w.info[pairs[i + PREFETCH_AHEAD].frames[0]];
+			const frame_info *l = &w.info[pairs[i + PREFETCH_AHEAD].frames[1]];
+			pgo_u64map_prefetch(&g->edge_ix,
+			                    (uint64_t)w.chain[c->first + c->count - 1] << 32 | w.chain[l->first]);
+		}
 		const frame_pair *pr = &pairs[i];
 		if (!separable(&w, pr)) {
 			st = walk_pair(&w, pr, i + 1);
@@ -513,9 +519,22 @@ static inline bool before(const sortable *x, const sortable *y)
 /* A bottom-up merge sort with the comparison inlined: qsort's indirect
  * calls cost more than the sort itself here. Keys are unique, so
  * stability does not matter. */
+/* Runs this long are sorted by insertion before the merging starts. */
+#define INSERTION_RUN 16
+
 static sortable *sort_run(sortable *a, sortable *tmp, uint32_t n)
 {
-	for (uint32_t width = 1; width < n; width *= 2) {
+	for (uint32_t lo = 0; lo < n; lo += INSERTION_RUN) {
+		uint32_t hi = lo + INSERTION_RUN < n ? lo + INSERTION_RUN : n;
+		for (uint32_t i = lo + 1; i < hi; i++) {
+			sortable x = a[i];
+			uint32_t j = i;
+			for (; j > lo && before(&x, &a[j - 1]); j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+	}
+	for (uint32_t width = INSERTION_RUN; width < n; width *= 2) {
 		for (uint32_t lo = 0; lo < n; lo += 2 * width) {
 			uint32_t mid = lo + width < n ? lo + width : n;
 			uint32_t hi = lo + 2 * width < n ? lo + 2 * width : n;
