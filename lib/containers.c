@@ -170,13 +170,6 @@ void pgo_u64map_free(pgo_u64map *m)
 	m->mask = m->count = 0;
 }
 
-/* Keyed: keys are addresses and IDs from input, and the map is never
- * walked in slot order, so its layout reaches no output. */
-static inline uint32_t u64_slot(uint64_t key, uint32_t mask, uint64_t seed)
-{
-	return (uint32_t)(pgo_hash_step(seed, key, 0, seed) >> 32) & mask;
-}
-
 static pgo_status u64map_grow(pgo_u64map *m)
 {
 	uint32_t old = m->mask + 1;
@@ -189,7 +182,7 @@ static pgo_status u64map_grow(pgo_u64map *m)
 	for (uint32_t i = 0; i < old; i++) {
 		if (m->slots[i].key == UINT64_MAX)
 			continue;
-		uint32_t j = u64_slot(m->slots[i].key, bigger.mask, bigger.seed);
+		uint32_t j = pgo_u64map_home(&bigger, m->slots[i].key);
 		while (bigger.slots[j].key != UINT64_MAX)
 			j = (j + 1) & bigger.mask;
 		bigger.slots[j] = m->slots[i];
@@ -204,7 +197,7 @@ pgo_status pgo_u64map_upsert(pgo_u64map *m, uint64_t key, uint32_t fresh, uint32
 {
 	if ((uint64_t)(m->count + 1) * 2 > m->mask && u64map_grow(m))
 		return PGO_ERR_NOMEM;
-	uint32_t j = u64_slot(key, m->mask, m->seed);
+	uint32_t j = pgo_u64map_home(m, key);
 	for (;; j = (j + 1) & m->mask) {
 		pgo_u64map_slot *s = &m->slots[j];
 		if (s->key == key) {

@@ -15,8 +15,6 @@
  */
 #include "internal.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 
 typedef struct node {
 	pgo_str name;
@@ -308,6 +306,21 @@ static pgo_status apply_chain(walker *w, const frame_info *fi)
 	return PGO_OK;
 }
 
+/* How many keys ahead the hot loops prefetch their map slots. */
+#define PREFETCH_AHEAD 8
+
+/* A sample's (caller, leaf) key; samples without frames get one that is
+ * never looked up. */
+static inline uint64_t pair_key(const pgo_profile *p, uint32_t i)
+{
+	const pgo_sample *s = &p->samples[i];
+	if (s->n_locations == 0)
+		return 0;
+	const uint32_t *locs = p->sample_locations + s->locations_at;
+	uint32_t caller = s->n_locations > 1 ? locs[1] : PGO_NONE;
+	return (uint64_t)caller << 32 | locs[0];
+}
+
 static pgo_status sum_pairs(const pgo_profile *p, int vi, frame_pair **out, uint32_t *n_out)
 {
 	frame_pair *pairs = NULL;
@@ -315,6 +328,8 @@ static pgo_status sum_pairs(const pgo_profile *p, int vi, frame_pair **out, uint
 	pgo_u64map ix;
 	pgo_status st = pgo_u64map_init(&ix, p->n_samples / 2 + 16);
 	for (uint32_t i = 0; i < p->n_samples && !st; i++) {
+		if (i + PREFETCH_AHEAD < p->n_samples)
+			pgo_u64map_prefetch(&ix, pair_key(p, i + PREFETCH_AHEAD));
 		const pgo_sample *s = &p->samples[i];
 		int64_t wt = p->values[(size_t)i * p->n_sample_types + (uint32_t)vi];
 		if (wt == 0 || s->n_locations == 0)
@@ -323,10 +338,11 @@ static pgo_status sum_pairs(const pgo_profile *p, int vi, frame_pair **out, uint
 		uint32_t caller = s->n_locations > 1 ? locs[1] : PGO_NONE;
 		uint32_t *v;
 		bool fresh;
-		if ((st = pgo_u64map_upsert(&ix, (uint64_t)caller << 32 | locs[0], n, &v, &fresh)))
+		if ((st = pgo_u64map_upsert(&ix, pair_key(p, i), n, &v, &fresh)))
 			break;
 		if (fresh) {
-			if (PGO_GROW(pairs, cap, (uint64_t)n + 1)) {
+			/* at most one pair per sample: sized once */
+			if (PGO_GROW(pairs, cap, p->n_samples)) {
 				st = PGO_ERR_NOMEM;
 				break;
 			}
@@ -355,11 +371,27 @@ static pgo_status walk_samples(const pgo_profile *p, graph *g, int vi)
 	}
 	if (!st)
 		st = mark_shared_addresses(&w);
+	/* Every array that grows below is sized once to what it can reach:
+	 * growing them by doubling copied tens of MB into fresh pages. */
+	uint64_t chain_len = 0;
+	for (uint32_t loc = 0; loc < p->n_locations && !st; loc++)
+		if (w.info[loc].used)
+			chain_len += p->locations[loc].n_lines ? p->locations[loc].n_lines : 1;
+	if (!st && chain_len &&
+	    (PGO_GROW(w.chain, w.cap_chain, chain_len) || PGO_GROW(g->nodes, g->cap_nodes, chain_len) ||
+	     PGO_GROW(g->edges, g->cap_edges, chain_len + n_pairs)))
+		st = PGO_ERR_NOMEM;
 	/* Location order keeps the walk over locations and lines sequential. */
 	for (uint32_t loc = 0; loc < p->n_locations && !st; loc++)
 		if (w.info[loc].used)
 			st = build_chain(&w, loc);
 	for (uint32_t i = 0; i < n_pairs && !st; i++) {
+		if (i + PREFETCH_AHEAD < n_pairs && pairs[i + PREFETCH_AHEAD].frames[0] != PGO_NONE) {
+			const frame_info *c = &w.info[pairs[i + PREFETCH_AHEAD].frames[0]];
+			const frame_info *l = &w.info[pairs[i + PREFETCH_AHEAD].frames[1]];
+			pgo_u64map_prefetch(&g->edge_ix,
+			                    (uint64_t)w.chain[c->first + c->count - 1] << 32 | w.chain[l->first]);
+		}
 		const frame_pair *pr = &pairs[i];
 		if (!separable(&w, pr)) {
 			st = walk_pair(&w, pr, i + 1);
@@ -420,16 +452,51 @@ static pgo_status add_named(named_map *m, pgo_edge key)
  * so each entry carries what it is compared by.
  */
 typedef struct named_string {
+	uint64_t prefix; /* the first 8 bytes, big-endian, zero-padded */
 	const char *s;
 	size_t len;
 	pgo_str id;
 } named_string;
 
-static int by_bytes(const void *a, const void *b)
+static uint64_t prefix_of(const char *s, size_t len)
 {
-	const named_string *x = a, *y = b;
+	uint64_t v = 0;
+	for (size_t i = 0; i < 8; i++)
+		v = v << 8 | (i < len ? (uint8_t)s[i] : 0);
+	return v;
+}
+
+/* Bytewise order; the prefix settles most comparisons without memcmp
+ * (a zero pad ties with a NUL byte, and then memcmp and the length do). */
+static inline bool name_before(const named_string *x, const named_string *y)
+{
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix;
 	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
-	return c ? c : (x->len > y->len) - (x->len < y->len);
+	return c ? c < 0 : x->len < y->len;
+}
+
+/* The bottom-up merge sort of sort_run below, for names (distinct ids
+ * with distinct bytes, so stability does not matter either). */
+static named_string *sort_names(named_string *a, named_string *tmp, uint32_t n)
+{
+	for (uint32_t width = 1; width < n; width *= 2) {
+		for (uint32_t lo = 0; lo < n; lo += 2 * width) {
+			uint32_t mid = lo + width < n ? lo + width : n;
+			uint32_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+			uint32_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi)
+				tmp[k++] = name_before(&a[j], &a[i]) ? a[j++] : a[i++];
+			while (i < mid)
+				tmp[k++] = a[i++];
+			while (j < hi)
+				tmp[k++] = a[j++];
+		}
+		named_string *t = a;
+		a = tmp;
+		tmp = t;
+	}
+	return a;
 }
 
 typedef struct sortable {
@@ -452,9 +519,22 @@ static inline bool before(const sortable *x, const sortable *y)
 /* A bottom-up merge sort with the comparison inlined: qsort's indirect
  * calls cost more than the sort itself here. Keys are unique, so
  * stability does not matter. */
+/* Runs this long are sorted by insertion before the merging starts. */
+#define INSERTION_RUN 16
+
 static sortable *sort_run(sortable *a, sortable *tmp, uint32_t n)
 {
-	for (uint32_t width = 1; width < n; width *= 2) {
+	for (uint32_t lo = 0; lo < n; lo += INSERTION_RUN) {
+		uint32_t hi = lo + INSERTION_RUN < n ? lo + INSERTION_RUN : n;
+		for (uint32_t i = lo + 1; i < hi; i++) {
+			sortable x = a[i];
+			uint32_t j = i;
+			for (; j > lo && before(&x, &a[j - 1]); j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+	}
+	for (uint32_t width = INSERTION_RUN; width < n; width *= 2) {
 		for (uint32_t lo = 0; lo < n; lo += 2 * width) {
 			uint32_t mid = lo + width < n ? lo + width : n;
 			uint32_t hi = lo + 2 * width < n ? lo + 2 * width : n;
@@ -477,7 +557,7 @@ static pgo_status sort_edges(const pgo_profile *p, pgo_edge *edges, uint32_t n)
 {
 	uint32_t n_strings = p->strings.count;
 	uint32_t *rank = malloc(((size_t)n_strings + 1) * sizeof *rank);
-	named_string *names = malloc(((size_t)2 * n + 1) * sizeof *names);
+	named_string *names = malloc(((size_t)4 * n + 2) * sizeof *names); /* and the sort's spare half */
 	sortable *tmp = malloc(((size_t)n + 1) * sizeof *tmp);
 	sortable *spare = malloc(((size_t)n + 1) * sizeof *spare);
 	pgo_edge *copy = malloc(((size_t)n + 1) * sizeof *copy);
@@ -498,12 +578,13 @@ static pgo_status sort_edges(const pgo_profile *p, pgo_edge *edges, uint32_t n)
 				continue;
 			rank[ids[k]] = 0;
 			names[n_names].s = pgo_string(p, ids[k], &names[n_names].len);
+			names[n_names].prefix = prefix_of(names[n_names].s, names[n_names].len);
 			names[n_names++].id = ids[k];
 		}
 	}
-	qsort(names, n_names, sizeof *names, by_bytes);
+	const named_string *ranked = sort_names(names, names + 2 * (size_t)n + 1, n_names);
 	for (uint32_t i = 0; i < n_names; i++)
-		rank[names[i].id] = i;
+		rank[ranked[i].id] = i;
 	for (uint32_t i = 0; i < n; i++)
 		tmp[i] = (sortable){edges[i].weight, edges[i].offset, rank[edges[i].caller], rank[edges[i].callee], i};
 	sortable *sorted = sort_run(tmp, spare, n);
@@ -550,7 +631,7 @@ pgo_status pgo_edges_compute(const pgo_profile *p, pgo_edges *out, pgo_error *er
 	if (pgo_index_init(&g.node_ix, p->n_lines / 2 + 16) || pgo_u64map_init(&g.edge_ix, p->n_lines / 2 + 16) ||
 	    pgo_index_init(&named.ix, p->n_lines / 4 + 16))
 		goto done;
-	if (walk_samples(p, &g, vi))
+	if (walk_samples(p, &g, vi) || (g.n_edges && PGO_GROW(named.edges, named.cap, g.n_edges)))
 		goto done;
 
 	bool seen_start_line = false;
@@ -605,6 +686,26 @@ void pgo_edges_free(pgo_edges *e)
 	memset(e, 0, sizeof *e);
 }
 
+/* Writes v in decimal as Go's strconv does (INT64_MIN included); returns
+ * the bytes written, at most 20. snprintf cost more than the rest of the
+ * formatting together. */
+static size_t put_int64(char *out, int64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	size_t w = 0;
+	if (v < 0)
+		out[w++] = '-';
+	while (n)
+		out[w++] = tmp[--n];
+	return w;
+}
+
 pgo_status pgo_edges_format(const pgo_profile *p, const pgo_edges *e, char **out, size_t *out_size,
                             pgo_error *err)
 {
@@ -631,8 +732,10 @@ pgo_status pgo_edges_format(const pgo_profile *p, const pgo_edges *e, char **out
 		memcpy(buf + used, callee, b);
 		used += b;
 		buf[used++] = '\n';
-		used += (size_t)snprintf(buf + used, cap - used, "%" PRId64 " %" PRId64 "\n",
-		                         e->edges[i].offset, e->edges[i].weight);
+		used += put_int64(buf + used, e->edges[i].offset);
+		buf[used++] = ' ';
+		used += put_int64(buf + used, e->edges[i].weight);
+		buf[used++] = '\n';
 	}
 	*out = buf;
 	*out_size = used;

@@ -103,6 +103,19 @@ typedef struct pgo_u64map {
 
 pgo_status pgo_u64map_init(pgo_u64map *m, uint32_t expected);
 void pgo_u64map_free(pgo_u64map *m);
+/* The slot where key's probe starts. Keyed: keys are addresses and IDs
+ * from input, and the map is never walked in slot order, so its layout
+ * reaches no output. */
+static inline uint32_t pgo_u64map_home(const pgo_u64map *m, uint64_t key)
+{
+	return (uint32_t)(pgo_hash_step(m->seed, key, 0, m->seed) >> 32) & m->mask;
+}
+/* Starts loading key's slot into the cache: a loop that knows its next
+ * keys a few steps ahead overlaps the misses of a large map. */
+static inline void pgo_u64map_prefetch(const pgo_u64map *m, uint64_t key)
+{
+	__builtin_prefetch(&m->slots[pgo_u64map_home(m, key)], 1);
+}
 /* Finds key, or inserts it with value `fresh`; *value points at the slot's value. */
 pgo_status pgo_u64map_upsert(pgo_u64map *m, uint64_t key, uint32_t fresh, uint32_t **value, bool *inserted);
 

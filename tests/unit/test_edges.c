@@ -307,8 +307,15 @@ static void test_sort_order(void)
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
 		tu_sample2(p, rows[i].callee, tu_line(p, addr += 0x10, rows[i].caller, 10, rows[i].line), rows[i].weight);
 	tu_sample2(p, tu_line(p, 0x2000, "Y", 1, 2), tu_line(p, 0x2100, "Z", 1, 3), 9);
+	/* names alike in their first 8 bytes, and one that is those 8 bytes */
+	tu_sample2(p, x, tu_line(p, 0x2400, "pkg.long.Func", 1, 2), 7);
+	tu_sample2(p, x, tu_line(p, 0x2500, "pkg.long", 1, 2), 7);
+	tu_sample2(p, x, tu_line(p, 0x2600, "pkg.long.Funb", 1, 2), 7);
 	tu_sample2(p, tu_line(p, 0x2200, "R", 1, 2), tu_line(p, 0x2300, "Q", 1, 0), -1);
 	const char *want = TU_HDR "Z\nY\n2 9\n"
+	                       "pkg.long\nx\n1 7\n"
+	                       "pkg.long.Funb\nx\n1 7\n"
+	                       "pkg.long.Func\nx\n1 7\n"
 	                       "B\nx\n1 5\n"
 	                       "a\nw\n1 5\n"
 	                       "a\nx\n-3 5\n"
@@ -321,7 +328,7 @@ static void test_sort_order(void)
 	CHECK_EDGES(p, want, "sort_order");
 	pgo_edges e;
 	CHECK_OK(pgo_edges_compute(p, &e, NULL));
-	CHECK(e.total_weight == 48 && e.n_edges == 10 && e.value_index == 0);
+	CHECK(e.total_weight == 69 && e.n_edges == 13 && e.value_index == 0);
 	pgo_edges_free(&e);
 	pgo_profile_free(p);
 }
@@ -384,6 +391,24 @@ static void test_format(void)
 	free(text);
 	pgo_edges_free(&e);
 	tu_dump("format", p, want);
+
+	/* the extremes of Go's int64 printing: sums wrap, and nothing clamps */
+	CHECK_OK(pgo_edges_compute(p, &e, NULL));
+	CHECK(e.n_edges == 1);
+	const int64_t extremes[][2] = {{INT64_MIN, INT64_MAX}, {0, INT64_MIN}, {-1, 0}, {9, -10}};
+	const char *printed[] = {"-9223372036854775808 9223372036854775807\n", "0 -9223372036854775808\n",
+	                         "-1 0\n", "9 -10\n"};
+	for (size_t i = 0; i < sizeof extremes / sizeof extremes[0]; i++) {
+		e.edges[0].offset = extremes[i][0];
+		e.edges[0].weight = extremes[i][1];
+		char want_line[128];
+		snprintf(want_line, sizeof want_line, TU_HDR "pkg.(*T).Method\npkg.f[...]\n%s", printed[i]);
+		text = NULL;
+		CHECK_OK(pgo_edges_format(p, &e, &text, &n, NULL));
+		CHECK(text && n == strlen(want_line) && memcmp(text, want_line, n) == 0);
+		free(text);
+	}
+	pgo_edges_free(&e);
 
 	/* an empty edge set is the header alone, with no trailing blank line */
 	pgo_edges none = {.value_index = -1};
