@@ -109,6 +109,17 @@ pgo_status pgo_decompress(const uint8_t *data, size_t size, const char *name,
 pgo_status pgo_gzip(const uint8_t *data, size_t size, int level,
                     uint8_t **out, size_t *out_size, pgo_error *err);
 
+/* The most threads pgo_gzip_threads uses; a larger count is capped. */
+#define PGO_GZIP_MAX_THREADS 8
+/*
+ * pgo_gzip on up to `threads` threads (1 below 1), as independent 1 MiB
+ * members: the output bytes are the same whatever the count. Data under
+ * 4 MiB is compressed on the calling thread alone. A thread that cannot
+ * start or allocate leaves its share to the calling thread.
+ */
+pgo_status pgo_gzip_threads(const uint8_t *data, size_t size, int level, int threads,
+                            uint8_t **out, size_t *out_size, pgo_error *err);
+
 /* ------------------------------------------------------------------ */
 /* The in-memory profile.                                              */
 
@@ -300,6 +311,10 @@ void pgo_shape_check_free(pgo_shape_check *c);
  */
 pgo_status pgo_encode(const pgo_profile *p, int gzip_level,
                       uint8_t **out, size_t *out_size, pgo_error *err);
+/* pgo_encode with the gzip on up to `threads` threads (see
+ * pgo_gzip_threads): the same bytes as pgo_encode. */
+pgo_status pgo_encode_threads(const pgo_profile *p, int gzip_level, int threads,
+                              uint8_t **out, size_t *out_size, pgo_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Merge.                                                              */

@@ -403,7 +403,13 @@ pgo_status pgo_decompress_profile(const uint8_t *data, size_t size, const char *
 pgo_status pgo_gzip(const uint8_t *data, size_t size, int level,
                     uint8_t **out, size_t *out_size, pgo_error *err)
 {
+	return pgo_gzip_threads(data, size, level, 1, out, out_size, err);
+}
+
+pgo_status pgo_gzip_threads(const uint8_t *data, size_t size, int level, int threads,
+                            uint8_t **out, size_t *out_size, pgo_error *err)
+{
 	if (level < 1 || level > 12)
 		return pgo_fail(err, PGO_ERR_ARGUMENT, "gzip level %d is outside 1..12", level);
-	return pgo_gzip_blocks(data, size, level, out, out_size, err);
+	return pgo_gzip_blocks(data, size, level, threads, out, out_size, err);
 }

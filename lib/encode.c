@@ -236,6 +236,12 @@ static void write_profile(const encoder *e, buf *b, buf *m, buf *packed)
 pgo_status pgo_encode(const pgo_profile *p, int gzip_level,
                       uint8_t **out, size_t *out_size, pgo_error *err)
 {
+	return pgo_encode_threads(p, gzip_level, 1, out, out_size, err);
+}
+
+pgo_status pgo_encode_threads(const pgo_profile *p, int gzip_level, int threads,
+                              uint8_t **out, size_t *out_size, pgo_error *err)
+{
 	encoder e = {.p = p};
 	uint32_t n = p->strings.count;
 	e.remap = malloc((size_t)n * sizeof *e.remap);
@@ -265,7 +271,7 @@ pgo_status pgo_encode(const pgo_profile *p, int gzip_level,
 		*out_size = b.len;
 		return *out ? PGO_OK : pgo_fail(err, PGO_ERR_NOMEM, "out of memory encoding a profile");
 	}
-	pgo_status st = pgo_gzip(b.data, b.len, gzip_level, out, out_size, err);
+	pgo_status st = pgo_gzip_threads(b.data, b.len, gzip_level, threads, out, out_size, err);
 	free(b.data);
 	return st;
 }

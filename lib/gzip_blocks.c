@@ -14,7 +14,7 @@
 /* header: magic, CM, FLG=FEXTRA, MTIME, XFL, OS, XLEN, then 'P' 'G' SLEN size32 */
 #define HEADER_SIZE 20
 #define TRAILER_SIZE 8
-/* Threads pay off only when there is enough to inflate. */
+/* Threads pay off only when there is enough to inflate or deflate. */
 #define PARALLEL_MIN (4u << 20)
 /* With a check, the first block is inflated and checked alone, so that junk
  * stops after 1 MiB; then runs of this much, each checked before the next. */
@@ -33,42 +33,106 @@ static uint32_t get32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-pgo_status pgo_gzip_blocks(const uint8_t *data, size_t size, int level, uint8_t **out, size_t *out_size,
-                           pgo_error *err)
+/* The compressed form of each block is written into its own slot of
+ * the output, a block's bound apart, then the slots are closed up in
+ * block order: the bytes do not depend on which thread made them. */
+typedef struct deflater {
+	const uint8_t *data;
+	size_t size, n_blocks, slot;
+	uint8_t *buf;
+	size_t *member;      /* per block: the member's size, 0 until written */
+	size_t first, step;  /* this thread's blocks: first, first + step, ... */
+	int level;
+	struct libdeflate_compressor *c; /* NULL: the thread allocates its own */
+} deflater;
+
+static size_t block_size(size_t size, size_t i)
+{
+	return size - i * BLOCK_INPUT < BLOCK_INPUT ? size - i * BLOCK_INPUT : BLOCK_INPUT;
+}
+
+static void deflate_block(const deflater *d, struct libdeflate_compressor *c, size_t i)
+{
+	static const uint8_t fixed[] = {0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 255, 8, 0, 'P', 'G', 4, 0};
+	const uint8_t *in = d->data + i * BLOCK_INPUT;
+	size_t in_size = block_size(d->size, i);
+	uint8_t *h = d->buf + i * d->slot;
+	size_t n = libdeflate_deflate_compress(c, in, in_size, h + HEADER_SIZE, d->slot - HEADER_SIZE - TRAILER_SIZE);
+	if (n == 0)
+		return; /* left for the caller to retry and report */
+	memcpy(h, fixed, sizeof fixed);
+	put32(h + 16, (uint32_t)(HEADER_SIZE + n + TRAILER_SIZE));
+	put32(h + HEADER_SIZE + n, libdeflate_crc32(0, in, in_size));
+	put32(h + HEADER_SIZE + n + 4, (uint32_t)in_size);
+	d->member[i] = HEADER_SIZE + n + TRAILER_SIZE;
+}
+
+static void *deflate_blocks(void *arg)
+{
+	deflater *d = arg;
+	struct libdeflate_compressor *c = d->c ? d->c : libdeflate_alloc_compressor(d->level);
+	if (!c)
+		return NULL; /* its blocks stay unwritten: the calling thread does them */
+	for (size_t i = d->first; i < d->n_blocks; i += d->step)
+		deflate_block(d, c, i);
+	if (!d->c)
+		libdeflate_free_compressor(c);
+	return NULL;
+}
+
+pgo_status pgo_gzip_blocks(const uint8_t *data, size_t size, int level, int threads, uint8_t **out,
+                           size_t *out_size, pgo_error *err)
 {
 	struct libdeflate_compressor *c = libdeflate_alloc_compressor(level);
 	if (!c)
 		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory allocating a gzip compressor");
 	size_t n_blocks = size ? (size + BLOCK_INPUT - 1) / BLOCK_INPUT : 1;
-	size_t bound = 0;
-	for (size_t i = 0; i < n_blocks; i++) {
-		size_t in = size - i * BLOCK_INPUT < BLOCK_INPUT ? size - i * BLOCK_INPUT : BLOCK_INPUT;
-		bound += HEADER_SIZE + TRAILER_SIZE + libdeflate_deflate_compress_bound(c, in);
-	}
+	/* Every block but the last is full, so block i's slot starts at i * slot. */
+	size_t slot = HEADER_SIZE + TRAILER_SIZE + libdeflate_deflate_compress_bound(c, BLOCK_INPUT);
+	size_t bound = (n_blocks - 1) * slot + HEADER_SIZE + TRAILER_SIZE +
+	               libdeflate_deflate_compress_bound(c, block_size(size, n_blocks - 1));
 	uint8_t *buf = malloc(bound);
-	if (!buf) {
+	size_t *member = calloc(n_blocks, sizeof *member);
+	if (!buf || !member) {
+		free(buf);
+		free(member);
 		libdeflate_free_compressor(c);
 		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory compressing %zu bytes", size);
 	}
+	/* Threads pay off only with several blocks each. */
+	size_t n_threads = threads < 1 || size < PARALLEL_MIN ? 1 : (size_t)threads;
+	if (n_threads > PGO_GZIP_MAX_THREADS)
+		n_threads = PGO_GZIP_MAX_THREADS;
+	if (n_threads > n_blocks)
+		n_threads = n_blocks;
+	deflater d[PGO_GZIP_MAX_THREADS];
+	pthread_t tid[PGO_GZIP_MAX_THREADS];
+	bool started[PGO_GZIP_MAX_THREADS] = {false};
+	for (size_t t = 0; t < n_threads; t++)
+		d[t] = (deflater){data, size, n_blocks, slot, buf, member, t, n_threads, level, t == 0 ? c : NULL};
+	for (size_t t = 1; t < n_threads; t++)
+		started[t] = pthread_create(&tid[t], NULL, deflate_blocks, &d[t]) == 0;
+	deflate_blocks(&d[0]);
+	for (size_t t = 1; t < n_threads; t++)
+		if (started[t])
+			pthread_join(tid[t], NULL);
+	/* Blocks of a thread that could not start or allocate are done here,
+	 * then the members are closed up in order. */
 	size_t used = 0;
 	for (size_t i = 0; i < n_blocks; i++) {
-		const uint8_t *in = data + i * BLOCK_INPUT;
-		size_t in_size = size - i * BLOCK_INPUT < BLOCK_INPUT ? size - i * BLOCK_INPUT : BLOCK_INPUT;
-		uint8_t *h = buf + used;
-		size_t n = libdeflate_deflate_compress(c, in, in_size, h + HEADER_SIZE, bound - used - HEADER_SIZE - TRAILER_SIZE);
-		if (n == 0) {
+		if (!member[i])
+			deflate_block(&d[0], c, i);
+		if (!member[i]) {
 			free(buf);
+			free(member);
 			libdeflate_free_compressor(c);
 			return pgo_fail(err, PGO_ERR_COMPRESSION, "gzip compression of %zu bytes failed", size);
 		}
-		uint32_t member = (uint32_t)(HEADER_SIZE + n + TRAILER_SIZE);
-		static const uint8_t fixed[] = {0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 255, 8, 0, 'P', 'G', 4, 0};
-		memcpy(h, fixed, sizeof fixed);
-		put32(h + 16, member);
-		put32(h + HEADER_SIZE + n, libdeflate_crc32(0, in, in_size));
-		put32(h + HEADER_SIZE + n + 4, (uint32_t)in_size);
-		used += member;
+		if (used != i * slot)
+			memmove(buf + used, buf + i * slot, member[i]);
+		used += member[i];
 	}
+	free(member);
 	libdeflate_free_compressor(c);
 	*out = buf;
 	*out_size = used;

@@ -162,9 +162,10 @@ pgo_status pgo_decompress_profile(const uint8_t *data, size_t size, const char *
  * recording its size, so that they can be inflated in parallel. The
  * reader returns PGO_ERR_ARGUMENT, filling nothing, for input that is not
  * block gzip. With check, it inflates a few blocks at a time and checks
- * each run before inflating more. */
-pgo_status pgo_gzip_blocks(const uint8_t *data, size_t size, int level, uint8_t **out, size_t *out_size,
-                           pgo_error *err);
+ * each run before inflating more. The writer deflates on up to `threads`
+ * threads, with the same bytes whatever their number. */
+pgo_status pgo_gzip_blocks(const uint8_t *data, size_t size, int level, int threads, uint8_t **out,
+                           size_t *out_size, pgo_error *err);
 pgo_status pgo_gunzip_blocks(const uint8_t *in, size_t size, const char *name, size_t max_out,
                              pgo_wirecheck *check, uint8_t **out, size_t *out_size, pgo_error *err);
 

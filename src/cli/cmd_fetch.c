@@ -29,7 +29,7 @@ static const char *const endpoints[] = {"gopgo", "list", NULL};
 
 static struct {
 	bool fail, json, verbose, compact, keep_labels, no_noinline, normalize;
-	int64_t from_ns, profiles, timeout_ns;
+	int64_t from_ns, profiles, timeout_ns, level; /* level 0: the default */
 	const char *api, *endpoint;
 	flag_list noinline;
 	double keep_if_unchanged; /* -1: off */
@@ -59,6 +59,7 @@ static const flag_def fetch_flags[] = {
 	{"keep-if-unchanged", 0, FLAG_FLOAT, &opt.keep_if_unchanged, "X",
 	 "leave DEST untouched when the compiler would decide the same with it and the overlap is at least X "
 	 "(default 0.95)", 0, 1000000, FLAG_IMPLICIT("0.95")},
+	{"level", 0, FLAG_INT, &opt.level, "N", CLI_LEVEL_HELP, 1, 12, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -926,7 +927,8 @@ static pgo_status fetch(fetch_state *s, const flag_list *args, int64_t window_ns
 	}
 	uint8_t *out = NULL;
 	size_t out_size = 0;
-	st = pgo_encode(merged, 6, &out, &out_size, err);
+	st = pgo_encode_threads(merged, opt.level ? (int)opt.level : CLI_DEFAULT_LEVEL, cli_gzip_threads(), &out,
+	                        &out_size, err);
 	uint32_t samples = merged->n_samples;
 	pgo_profile_free(merged);
 	if (!st)

@@ -12,6 +12,7 @@ static struct {
 	bool compact, keep_labels, no_noinline, any_type, normalize;
 	flag_list noinline, weights;
 	double keep_if_unchanged; /* -1: off */
+	int64_t level, threads;   /* 0: the defaults */
 } opt;
 
 static const flag_def merge_flags[] = {
@@ -31,6 +32,10 @@ static const flag_def merge_flags[] = {
 	{"keep-if-unchanged", 0, FLAG_FLOAT, &opt.keep_if_unchanged, "X",
 	 "leave OUT untouched when the compiler would decide the same with it and the overlap is at least X "
 	 "(default 0.95)", 0, 1000000, FLAG_IMPLICIT("0.95")},
+	{"level", 0, FLAG_INT, &opt.level, "N", CLI_LEVEL_HELP, 1, 12, NULL},
+	{"threads", 0, FLAG_INT, &opt.threads, "N",
+	 "compress the output on N threads (default: the machine's cores, at most 8); the bytes are the same at any N",
+	 1, 1024, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -46,7 +51,7 @@ const command cmd_merge = {
 	.run = run,
 	.summary = "merge pprof profiles into one (a default.pgo)",
 	.synopsis = "pgotool merge [-o OUT] [--compact] [--keep-labels] [--noinline NAME]... [--no-noinline] [--any-type] "
-	            "[--weight W:FILE]... [--normalize] [--keep-if-unchanged[=X]] INPUT...",
+	            "[--weight W:FILE]... [--normalize] [--keep-if-unchanged[=X]] [--level N] [--threads N] INPUT...",
 	.description =
 		"Merges CPU profiles the way `go tool pprof -proto` does, and writes one gzip\n"
 		"pprof. An INPUT is a pprof file (raw, gzip or zstd), a zip archive of\n"
@@ -380,7 +385,8 @@ static int run(int argc, char **argv)
 			goto done;
 		}
 	}
-	if (pgo_encode(merged, 6, &out, &out_size, &err) ||
+	if (pgo_encode_threads(merged, opt.level ? (int)opt.level : CLI_DEFAULT_LEVEL,
+	                       opt.threads ? (int)opt.threads : cli_gzip_threads(), &out, &out_size, &err) ||
 	    cli_write_output(opt.output, out, out_size, true, &err))
 		goto fail;
 	if (opt.keep_if_unchanged >= 0)

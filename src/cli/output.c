@@ -8,6 +8,12 @@
 #include "atomic_write.h"
 #include "cli.h"
 
+int cli_gzip_threads(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return cpus < 1 ? 1 : cpus > PGO_GZIP_MAX_THREADS ? PGO_GZIP_MAX_THREADS : (int)cpus;
+}
+
 pgo_status cli_write_output(const char *path, const void *data, size_t size, bool binary, pgo_error *err)
 {
 	if (path && strcmp(path, "-") != 0)

@@ -657,6 +657,31 @@ static void *setup_gzip_blocks(void)
 	return c;
 }
 
+/* 5 MiB that does not compress, to be deflated on two threads. */
+static void *setup_gzip_threads(void)
+{
+	ctx *c = new_ctx();
+	size_t n = 5u << 20;
+	uint8_t *raw = malloc(n);
+	if (!raw)
+		abort();
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		raw[i] = (uint8_t)x;
+	}
+	add_bytes(c, raw, n);
+	return c;
+}
+
+static pgo_status run_gzip_threads(void *v, oom_blob *out, pgo_error *err)
+{
+	ctx *c = v;
+	return pgo_gzip_threads(c->bytes[0], c->sizes[0], 1, 2, &out->data, &out->size, err);
+}
+
 static pgo_status run_decompress(void *v, oom_blob *out, pgo_error *err)
 {
 	ctx *c = v;
@@ -1192,6 +1217,7 @@ static const oom_scenario scenarios[] = {
 	{"codec/decode-gzip-members", false, PGO_OK, setup_gzip_members, run_decode, free_ctx},
 	{"codec/decode-gzip-growth", false, PGO_OK, setup_gzip_growth, run_decode, free_ctx},
 	{"codec/decode-zstd-frames", false, PGO_OK, setup_zstd, run_decode, free_ctx},
+	{"codec/gzip-threads", true, PGO_OK, setup_gzip_threads, run_gzip_threads, free_ctx},
 	{"codec/decompress-gzip-blocks", true, PGO_OK, setup_gzip_blocks, run_decompress, free_ctx},
 	{"codec/decode-parallel-samples", true, PGO_OK, setup_parallel_samples, run_decode, free_ctx},
 	{"merge/mixed", false, PGO_OK, setup_merge_mixed, run_merge, free_ctx},

@@ -331,6 +331,10 @@ check_sh "list: the line of an upload names its service and version, and its age
 	'printf "%s" "$a1_line" | grep -Eq " age=3h0m[0-9]+s profile-id=${ID[a1]} service=alpha version=1\.0$"'
 ok_fetch "fetch again (gopgo)" alpha-2 alpha-2.pgo -api "$STORE_URL" service:alpha
 same "fetching twice gives identical bytes" alpha.pgo alpha-2.pgo
+ok_fetch "fetch -level 1 (gopgo)" alpha-l1 alpha-l1.pgo -api "$STORE_URL" -level 1 service:alpha
+merged merge-alpha-l1.pgo --level 1 "${SRC[a1]}" "${SRC[a2]}" "${SRC[a3]}" "${SRC[a4]}"
+same "-level 1: DEST is pgotool merge --level 1 of the four uploads, byte for byte" alpha-l1.pgo merge-alpha-l1.pgo
+check_sh "-level 1: other bytes than the default level 6" "! cmp -s alpha.pgo alpha-l1.pgo"
 
 # ---- several queries, -profiles, -from -------------------------------------------
 

@@ -1482,6 +1482,72 @@ static void test_decompress_raw(void)
 	CHECK(pgo_decompress(raw, sizeof raw, "raw-name", sizeof raw - 1, &out, &n, &err) == PGO_ERR_LIMIT);
 	CHECK(strstr(err.message, "raw-name") != NULL);
 }
+/* A CPU profile of about 10 MiB raw: many distinct stacks, so that its
+ * gzip output has several 1 MiB blocks for threads to share. */
+static pgo_profile *several_blocks_profile(void)
+{
+	pgo_profile *p = tu_cpu_profile();
+	uint32_t locs[4000];
+	char name[32];
+	for (uint32_t i = 0; i < 4000; i++) {
+		snprintf(name, sizeof name, "pkg%u.fn%u", i % 37, i);
+		locs[i] = tu_loc(p, PGO_NONE, 0x400000 + 16 * (uint64_t)i, tu_fn(p, name, "x.go", i), 10 + i % 50);
+	}
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	uint32_t stack[40];
+	for (uint32_t s = 0; s < 200000; s++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint32_t depth = 1 + (uint32_t)(x % 40);
+		for (uint32_t d = 0; d < depth; d++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			stack[d] = locs[x % 4000];
+		}
+		int64_t v[2] = {1 + (int64_t)(x % 7), 10000000 * (1 + (int64_t)(x % 7))};
+		tu_sample(p, stack, depth, v);
+	}
+	return p;
+}
+
+/* The gzip output is the same bytes whatever the thread count. */
+static void test_gzip_threads(void)
+{
+	pgo_profile *p = several_blocks_profile();
+	size_t n_raw = 0;
+	uint8_t *raw = tu_encode(p, &n_raw);
+	CHECK(n_raw > (6u << 20)); /* more blocks than threads below */
+	static const int levels[] = {1, 6};
+	static const int threads[] = {2, 3, 8, 1000, 0, -1};
+	for (size_t l = 0; l < 2; l++) {
+		uint8_t *one = NULL, *raw_back = NULL;
+		size_t n_one = 0, n_back = 0;
+		CHECK_OK(pgo_encode(p, levels[l], &one, &n_one, NULL));
+		CHECK_OK(pgo_decompress(one, n_one, "one", SIZE_MAX, &raw_back, &n_back, NULL));
+		CHECK(n_back == n_raw && raw_back && memcmp(raw_back, raw, n_raw) == 0);
+		for (size_t t = 0; t < sizeof threads / sizeof *threads; t++) {
+			uint8_t *many = NULL;
+			size_t n_many = 0;
+			CHECK_OK(pgo_encode_threads(p, levels[l], threads[t], &many, &n_many, NULL));
+			if (n_many != n_one || !many || memcmp(many, one, n_one) != 0) {
+				fprintf(stderr, "  level %d, %d threads: %zu bytes differ from one thread's %zu\n", levels[l],
+				        threads[t], n_many, n_one);
+				CHECK(false);
+			}
+			free(many);
+		}
+		/* and pgo_gzip_threads on the raw bytes, cut short of a block */
+		uint8_t *a = NULL, *b = NULL;
+		size_t na = 0, nb = 0, cut = n_raw - 12345;
+		CHECK_OK(pgo_gzip(raw, cut, levels[l], &a, &na, NULL));
+		CHECK_OK(pgo_gzip_threads(raw, cut, levels[l], 2, &b, &nb, NULL));
+		CHECK(na == nb && a && b && memcmp(a, b, na) == 0);
+		free(a);
+		free(b);
+		free(one);
+		free(raw_back);
+	}
+	free(raw);
+	pgo_profile_free(p);
+}
 
 int main(void)
 {
@@ -1491,6 +1557,6 @@ int main(void)
 	          test_wire_sparse_ids, test_wire_mixed_packing, test_wire_duplicate_strings,
 	          test_error_string_index, test_error_duplicate_id, test_error_zero_id, test_error_value_count,
 	          test_error_missing_references, test_error_string_table, test_error_empty, test_error_wire_format,
-	          test_limits, test_sniff, test_gzip, test_gzip_large, test_gzip_buffer_sized, test_zstd, test_zstd_large, test_zstd_buffer_sized,
+	          test_limits, test_sniff, test_gzip, test_gzip_large, test_gzip_threads, test_gzip_buffer_sized, test_zstd, test_zstd_large, test_zstd_buffer_sized,
 	          test_decompress_raw);
 }
