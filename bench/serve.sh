@@ -77,6 +77,7 @@ APP_KEY=bench-app-key
 T_INTAKE=500   # uploads/s
 T_LIST=50      # ms, p99
 T_GOPGO=250    # ms, p99
+T_CPU_MS=1.5   # server CPU per durable upload, main intake run
 
 die() { echo "bench-serve: $*" >&2; exit 1; }
 say() { echo "bench-serve: $*" >&2; }
@@ -298,8 +299,13 @@ mix_total() {
 	echo "$t"
 }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { printf (b > 0 ? "%.2f" : "?"), (b > 0 ? a / b : 0) }'; }
+# Server CPU ms per durable upload: one that got a 200 and was there after kill -9.
+cpu_per_upload() { awk -v c="$(r "$1.server_cpu_s")" -v n="$(r "$1.restart_count")" \
+	'BEGIN { printf (n + 0 > 0 ? "%.2f" : "?"), (n + 0 > 0 ? c / n * 1000 : 0) }'; }
 
 M=c$CONNS
+ok_cpu=$(verdict "$(cpu_per_upload $M)" $T_CPU_MS lt)
+[ "$(cpu_per_upload $M)" != "?" ] || ok_cpu="**missed**"
 ok_intake=$(verdict "$(r $M.intake_per_s)" $T_INTAKE ge)
 ok_list=$(verdict "$(r q.list_p99_ms)" $T_LIST lt)
 ok_gopgo=$(verdict "$(r q.gopgo_p99_ms)" $T_GOPGO lt)
@@ -343,6 +349,7 @@ The server and the load generator (bench/serveload) share this machine's 2 CPUs;
 | target | measured | |
 |---|---|---|
 | intake ≥ $T_INTAKE uploads/s of ~$(r $M.intake_mean_kb | cut -d. -f1) KB, durable ($CONNS connections) | $(r $M.intake_per_s) uploads/s, $(r $M.intake_mb_per_s) MB/s | $ok_intake |
+| server CPU per durable upload < $T_CPU_MS ms ($CONNS connections) | $(cpu_per_upload $M) ms | $ok_cpu |
 | every upload answered 200 is stored (after kill -9 and restart) | $(for n in "${RUNS[@]}"; do printf '%s/%s ' "$(r "$n.restart_count")" "$(r "$n.intake_ok")"; done)stored, $(for n in "${RUNS[@]}"; do printf '%s ' "$(r "$n.verify_missing")"; done)missing | $durable |
 | list p99 < $T_LIST ms, $PROFILES profiles | $(r q.list_p99_ms) ms (p50 $(r q.list_p50_ms) ms) | $ok_list |
 | gopgo (5-profile zip) p99 < $T_GOPGO ms, $PROFILES profiles | $(r q.gopgo_p99_ms) ms (p50 $(r q.gopgo_p50_ms) ms) | $ok_gopgo |
@@ -354,7 +361,7 @@ Uploads of $(r $M.intake_body_min_kb)-$(r $M.intake_body_max_kb) KB (mean $(r $M
 $(r $M.intake_cpu_mean_kb) KB, delta-heap.pprof $(r $M.intake_heap_mean_kb) KB, metrics.json, event.json), $(r $M.intake_bodies) distinct,
 posted in a loop by keep-alive connections, each run against an empty data directory.
 
-| connections | attempts | seconds | uploads | uploads/s | MB/s | p50 ms | p90 ms | p99 ms | max ms | errors | stored after kill -9 | missing (list) | server CPU ms/upload | server peak RSS | disk per upload | other processes' CPU |
+| connections | attempts | seconds | uploads | uploads/s | MB/s | p50 ms | p90 ms | p99 ms | max ms | errors | stored after kill -9 | missing (list) | server CPU ms per durable upload | server peak RSS | disk per upload | other processes' CPU |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 $(for n in "${RUNS[@]}"; do
 	printf '| %s | %s | %s | %s | **%s** | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s MB | %s KB | %s |\n' \
@@ -362,7 +369,7 @@ $(for n in "${RUNS[@]}"; do
 		"$(r "$n.intake_mb_per_s")" "$(r "$n.intake_p50_ms")" "$(r "$n.intake_p90_ms")" "$(r "$n.intake_p99_ms")" \
 		"$(r "$n.intake_max_ms")" "$(($(r "$n.intake_failed") + $(r "$n.intake_conn_errors")))" \
 		"$(r "$n.restart_count")" "$(r "$n.verify_missing")" \
-		"$(awk -v c="$(r "$n.server_cpu_s")" -v n="$(r "$n.intake_ok")" 'BEGIN { printf "%.2f", n ? c / n * 1000 : 0 }')" \
+		"$(cpu_per_upload "$n")" \
 		"$(r "$n.server_rss_mb")" \
 		"$(awk -v d="$(r "$n.disk_mb")" -v n="$(r "$n.intake_ok")" 'BEGIN { printf "%.0f", n ? d * 1024 / n : 0 }')" \
 		"$(share "$(r "$n.other_cpu_s")" "$(r "$n.intake_seconds")")"
@@ -426,7 +433,7 @@ percentiles are nearest-rank. Throughput is successful uploads divided by the ti
 last response (requests in flight when time is up are finished and counted). The attachments are valid
 gzip pprof, cut out of 4 profiles from bench/genprofiles (a random subset of samples with the locations,
 functions, mappings and labels they use, CPU values rescaled to 0.02-8 cores, re-encoded at gzip level 6);
-the server decodes each cpu.pprof to compute core_cpu_cores. Durability check: after each intake run the
+the server sums each cpu.pprof's values to compute core_cpu_cores (pgo_sum_values: a values-only pass that checks every byte as pgo_decode does). Durability check: after each intake run the
 server is killed with SIGKILL (no clean shutdown), restarted on the same directory, and its startup count
 must equal the number of 200s; then every profile_id answered is looked up through list
 (\`profile-id:A OR profile-id:B ...\`, 64 per request). Server CPU is user + system time from /proc/PID/stat
@@ -462,10 +469,11 @@ doc_replace_section "$DOC" serve "$WORK/serve-section.md"
 
 # The table, on the terminal.
 echo
-printf '%-44s %12s %10s %10s %10s\n' "" "per s" "MB/s" "p50 ms" "p99 ms"
+printf '%-44s %12s %10s %10s %10s %16s\n' "" "per s" "MB/s" "p50 ms" "p99 ms" "server CPU ms/up"
 for n in "${RUNS[@]}"; do
-	printf '%-44s %12s %10s %10s %10s\n' "intake, $(r "$n.intake_conns") connections, $(r "$n.intake_seconds") s" \
-		"$(r "$n.intake_per_s")" "$(r "$n.intake_mb_per_s")" "$(r "$n.intake_p50_ms")" "$(r "$n.intake_p99_ms")"
+	printf '%-44s %12s %10s %10s %10s %16s\n' "intake, $(r "$n.intake_conns") connections, $(r "$n.intake_seconds") s" \
+		"$(r "$n.intake_per_s")" "$(r "$n.intake_mb_per_s")" "$(r "$n.intake_p50_ms")" "$(r "$n.intake_p99_ms")" \
+		"$(cpu_per_upload "$n")"
 done
 for n in "${MIX_RUNS[@]}"; do
 	printf '%-44s %12s %10s %10s %10s\n' "intake with ${n#mix} list clients (max $(r "$n.intake_max_ms") ms)" \
@@ -479,6 +487,7 @@ for k in list gopgo list_or list_minus list_prefix_not list_range list_wild list
 	printf '%-44s %12s %10s %10s %10s\n' "$k ($PROFILES profiles)" "" "" "$(r "q.${k}_p50_ms")" "$(r "q.${k}_p99_ms")"
 done
 echo
+echo "server CPU per durable upload < $T_CPU_MS ms: $ok_cpu ($(cpu_per_upload "$M") ms, $CONNS connections)"
 echo "intake >= $T_INTAKE/s: $ok_intake; durable: $durable; list p99 < $T_LIST ms: $ok_list;" \
 	"gopgo p99 < $T_GOPGO ms: $ok_gopgo (full-size profiles: $ok_gopgo_big)"
 echo "bench-serve: wrote ${DOC#"$ROOT"/} (section \"## pgotool serve\"); results and logs in ${WORK#"$ROOT"/}/serve-*"

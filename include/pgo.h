@@ -284,6 +284,46 @@ typedef struct pgo_decode_options {
 pgo_status pgo_decode_with(const uint8_t *data, size_t size, const char *name,
                            const pgo_decode_options *options, pgo_profile **out, pgo_error *err);
 
+/* One sample type's column, summed over every sample. */
+typedef struct pgo_value_sum {
+	char *type, *unit;   /* the sample type's strings (NUL-terminated copies) */
+	int64_t sum;         /* the values of samples before bad_at, added up */
+	/* 1-based number of the first sample whose value is negative or takes
+	 * the sum past INT64_MAX (then sum stops before it); 0 when none does */
+	uint32_t bad_at;
+	int64_t bad_value;   /* that sample's value */
+} pgo_value_sum;
+
+typedef struct pgo_value_sums {
+	pgo_value_sum *columns; /* n_sample_types, in the profile's order */
+	uint32_t n_sample_types;
+	uint32_t n_samples;
+	int64_t time_nanos, duration_nanos, period;
+} pgo_value_sums;
+
+/*
+ * The values-only pass: what pgo_decode + adding up each sample type's
+ * values gives, without building the profile. Strings are not interned
+ * (only the sample types' are copied out), and lines, location ids, labels
+ * and values are checked and counted but not stored, so it costs a
+ * fraction of pgo_decode.
+ *
+ * It accepts exactly the bytes pgo_decode accepts: the same decompression
+ * and bounds, every field's wire type and length at every depth, string
+ * indices in range, string_table[0] == "", nonzero unique IDs, every
+ * mapping, function and location reference resolved, one value per sample
+ * type, and every limit counted as pgo_decode counts it. When it fails,
+ * pgo_decode fails with the same status and message (out of memory aside,
+ * which depends on what each allocates). A store can therefore accept an
+ * upload on this pass alone and still decode it later.
+ *
+ * On success *out holds the sums; free them with pgo_value_sums_free.
+ * On failure *out is zeroed. limits may be NULL for the defaults.
+ */
+pgo_status pgo_sum_values(const uint8_t *data, size_t size, const char *name, const pgo_limits *limits,
+                          pgo_value_sums *out, pgo_error *err);
+void pgo_value_sums_free(pgo_value_sums *sums);
+
 /*
  * The check pgo_decode makes of raw pprof bytes as they stream out of
  * gzip or zstd, for callers that receive raw bytes a piece at a time (a

@@ -32,6 +32,12 @@ typedef struct decoder {
 	uint32_t keep_frames; /* 0: all */
 	pgo_error *err;
 	pgo_profile *p;
+	/* The values-only pass (pgo_sum_values): strings stay where they are
+	 * (str_offs[i] is the offset of entry i's key, and pgo_str values hold
+	 * raw indices), lines, location ids, labels and comments are counted
+	 * but not stored, and values go straight into sums. */
+	pgo_value_sums *sums;
+	size_t *str_offs;
 	pgo_str *strmap;     /* raw string index -> interned id */
 	uint32_t n_raw_strings;
 	/* entity ID -> index lookups */
@@ -210,7 +216,7 @@ static pgo_status str_at(decoder *d, const field *f, const char *what, pgo_str *
 	if (f->u >= d->n_raw_strings)
 		return invalid(d, f->offset, "%s: string index %" PRIu64 " is outside the string table of %u entries",
 		               what, f->u, d->n_raw_strings);
-	*out = d->strmap[f->u];
+	*out = d->sums ? (pgo_str)f->u : d->strmap[f->u];
 	return PGO_OK;
 }
 
@@ -281,6 +287,15 @@ static pgo_status scan_top(decoder *d, const uint8_t *data, size_t size, counts 
 				return over_limit(d, f.offset, "strings", d->limits->max_strings);
 			if (d->n_raw_strings == 0 && f.len != 0)
 				return invalid(d, f.offset, "string_table[0] must be \"\" but has %zu bytes", f.len);
+			if (d->sums) {
+				/* the only way pgo_intern refuses a string, besides memory */
+				if (f.len > UINT32_MAX - 1)
+					return over_limit(d, f.offset, "string bytes", UINT32_MAX);
+				if (PGO_GROW(d->str_offs, cap, (uint64_t)d->n_raw_strings + 1))
+					return nomem(d);
+				d->str_offs[d->n_raw_strings++] = f.offset;
+				continue;
+			}
 			if (PGO_GROW(d->strmap, cap, (uint64_t)d->n_raw_strings + 1))
 				return nomem(d);
 			if ((st = pgo_intern(d->p, (const char *)f.data, f.len, &d->strmap[d->n_raw_strings])))
@@ -522,6 +537,10 @@ static pgo_status decode_line(decoder *d, const field *outer, uint64_t loc_id)
 	}
 	if (pr->n_lines >= d->limits->max_lines)
 		return over_limit(d, outer->offset, "location lines", d->limits->max_lines);
+	if (d->sums) {
+		pr->n_lines++;
+		return PGO_OK;
+	}
 	if (PGO_GROW(pr->lines, pr->cap_lines, (uint64_t)pr->n_lines + 1))
 		return nomem(d);
 	pr->lines[pr->n_lines++] = ln;
@@ -580,7 +599,8 @@ typedef struct sample_ctx {
 	bool fixed;          /* slots were reserved up front (parallel decoding) */
 } sample_ctx;
 
-static PGO_INLINE pgo_status add_location_id(decoder *d, sample_ctx *c, uint64_t id, size_t offset)
+/* store is a constant at each call: the values-only pass checks ids but keeps none. */
+static PGO_INLINE pgo_status add_location_id(decoder *d, sample_ctx *c, uint64_t id, size_t offset, bool store)
 {
 	pgo_profile *pr = d->p;
 	uint32_t idx = lookup_id(d->loc_dense, d->loc_dense_n, &d->loc_ix, pr->locations,
@@ -588,12 +608,14 @@ static PGO_INLINE pgo_status add_location_id(decoder *d, sample_ctx *c, uint64_t
 	if (PGO_UNLIKELY(idx == PGO_NONE))
 		return invalid(d, offset, "sample %u references location %" PRIu64 ", which does not exist",
 		               c->sample_no, id);
-	pr->sample_locations[c->base + c->n_locs++] = idx;
+	if (store)
+		pr->sample_locations[c->base + c->n_locs] = idx;
+	c->n_locs++;
 	return PGO_OK;
 }
 
 /* Location ids, packed or not: the hottest loop of the decoder. */
-static pgo_status decode_location_ids(decoder *d, const field *f, sample_ctx *c)
+static PGO_INLINE pgo_status location_ids(decoder *d, const field *f, sample_ctx *c, bool store)
 {
 	pgo_profile *pr = d->p;
 	if (f->type != WT_LEN && f->type != WT_VARINT)
@@ -608,13 +630,13 @@ static pgo_status decode_location_ids(decoder *d, const field *f, sample_ctx *c)
 		uint64_t need = (uint64_t)c->base + c->n_locs + most;
 		if (need > d->limits->max_sample_locations)
 			return over_limit(d, f->offset, "sample location references", d->limits->max_sample_locations);
-		if (PGO_GROW(pr->sample_locations, pr->cap_sample_locations, need))
+		if (store && PGO_GROW(pr->sample_locations, pr->cap_sample_locations, need))
 			return nomem(d);
 	}
 	if (f->type == WT_VARINT) {
 		if (c->n_frames++ >= keep)
 			return PGO_OK;
-		return add_location_id(d, c, f->u, f->offset);
+		return add_location_id(d, c, f->u, f->offset, store);
 	}
 	const uint8_t *p = f->data, *end = f->data + f->len;
 	pgo_status st;
@@ -627,11 +649,16 @@ static pgo_status decode_location_ids(decoder *d, const field *f, sample_ctx *c)
 		}
 		uint64_t id = 0;
 		size_t at = off(d, p);
-		if ((st = read_varint(d, &p, end, &id)) || (st = add_location_id(d, c, id, at)))
+		if ((st = read_varint(d, &p, end, &id)) || (st = add_location_id(d, c, id, at, store)))
 			return st;
 		c->n_frames++;
 	}
 	return PGO_OK;
+}
+
+static pgo_status decode_location_ids(decoder *d, const field *f, sample_ctx *c)
+{
+	return location_ids(d, f, c, true);
 }
 
 static pgo_status too_many_values(decoder *d, const sample_ctx *c, size_t offset)
@@ -739,6 +766,86 @@ static pgo_status decode_sample_at(decoder *d, const field *outer, uint32_t i, u
 	return PGO_OK;
 }
 
+/* A value added to its column's sum, which stops at the first value that
+ * is negative or would take it past INT64_MAX. */
+static PGO_INLINE void add_value(decoder *d, sample_ctx *c, uint64_t u)
+{
+	pgo_value_sum *col = &d->sums->columns[c->n_values++];
+	int64_t v = (int64_t)u, sum;
+	if (col->bad_at)
+		return;
+	if (v < 0 || __builtin_add_overflow(col->sum, v, &sum)) {
+		col->bad_at = c->sample_no;
+		col->bad_value = v;
+	} else {
+		col->sum = sum;
+	}
+}
+
+/* Values, packed or not, checked as decode_values checks them, into the sums. */
+static pgo_status sum_values(decoder *d, const field *f, sample_ctx *c)
+{
+	uint32_t n = d->p->n_sample_types;
+	if (f->type == WT_VARINT) {
+		if (c->n_values >= n)
+			return too_many_values(d, c, f->offset);
+		add_value(d, c, f->u);
+		return PGO_OK;
+	}
+	if (f->type != WT_LEN)
+		return bad(d, f->offset, "sample value (field 2) has wire type %d, expected a varint or packed varints",
+		           f->type);
+	const uint8_t *p = f->data, *end = f->data + f->len;
+	while (p < end) {
+		if (c->n_values >= n)
+			return too_many_values(d, c, off(d, p));
+		uint64_t v = 0;
+		pgo_status st = read_varint(d, &p, end, &v);
+		if (st)
+			return st;
+		add_value(d, c, v);
+	}
+	return PGO_OK;
+}
+
+/* decode_sample's checks, in its order, keeping only the sums. */
+static pgo_status sum_sample(decoder *d, const field *outer)
+{
+	pgo_status st = want_type(d, outer, WT_LEN, "sample");
+	if (st)
+		return st;
+	pgo_profile *pr = d->p;
+	sample_ctx c = {.sample_no = pr->n_samples + 1, .base = pr->n_sample_locations};
+	const uint8_t *p = outer->data, *end = p + outer->len;
+	while (p < end) {
+		field f;
+		if ((st = read_field(d, &p, end, &f)))
+			return st;
+		switch (f.number) {
+		case 1: st = location_ids(d, &f, &c, false); break;
+		case 2: st = sum_values(d, &f, &c); break;
+		case 3: {
+			pgo_label lb;
+			if (pr->n_labels >= d->limits->max_labels)
+				return over_limit(d, f.offset, "labels", d->limits->max_labels);
+			st = decode_label(d, &f, &lb);
+			if (!st)
+				pr->n_labels++;
+			break;
+		}
+		default: break;
+		}
+		if (st)
+			return st;
+	}
+	if (c.n_values != pr->n_sample_types)
+		return invalid(d, outer->offset, "sample %u has %u values but the profile has %u sample types",
+		               c.sample_no, c.n_values, pr->n_sample_types);
+	pr->n_sample_locations += c.n_locs;
+	pr->n_samples++;
+	return PGO_OK;
+}
+
 static pgo_status decode_sample(decoder *d, const field *outer)
 {
 	pgo_profile *pr = d->p;
@@ -831,9 +938,12 @@ static pgo_status add_comment(decoder *d, void *vctx, uint64_t v, size_t offset)
 		               v, d->n_raw_strings);
 	if (pr->n_comments >= d->limits->max_strings)
 		return over_limit(d, offset, "comments", d->limits->max_strings);
-	if (PGO_GROW(pr->comments, pr->cap_comments, (uint64_t)pr->n_comments + 1))
-		return nomem(d);
-	pr->comments[pr->n_comments++] = d->strmap[v];
+	if (!d->sums) {
+		if (PGO_GROW(pr->comments, pr->cap_comments, (uint64_t)pr->n_comments + 1))
+			return nomem(d);
+		pr->comments[pr->n_comments] = d->strmap[v];
+	}
+	pr->n_comments++;
 	return PGO_OK;
 }
 
@@ -924,7 +1034,7 @@ static pgo_status decode_raw(decoder *d, const uint8_t *data, size_t size)
 	 * of values, and they grow until decoding finds which. */
 	uint64_t n_values = c.samples * c.sample_types;
 	d->values_reserved = n_values <= c.sample_bytes;
-	if (c.samples && (PGO_GROW(pr->samples, pr->cap_samples, c.samples) ||
+	if (c.samples && !d->sums && (PGO_GROW(pr->samples, pr->cap_samples, c.samples) ||
 	                  (n_values && d->values_reserved && PGO_GROW(pr->values, pr->cap_values, n_values))))
 		return nomem(d);
 	if ((c.mappings && PGO_GROW(pr->mappings, pr->cap_mappings, c.mappings)) ||
@@ -940,6 +1050,8 @@ static pgo_status decode_raw(decoder *d, const uint8_t *data, size_t size)
 	uint64_t lines = c.location_bytes / 2;
 	if (lines > d->limits->max_lines)
 		lines = d->limits->max_lines;
+	if (d->sums)
+		ids = lines = 0; /* counted, not stored */
 	if ((ids && PGO_GROW(pr->sample_locations, pr->cap_sample_locations, ids)) ||
 	    (lines && PGO_GROW(pr->lines, pr->cap_lines, lines)) ||
 	    (c.locations && PGO_GROW(d->loc_offs, d->cap_loc_offs, c.locations)) ||
@@ -959,6 +1071,13 @@ static pgo_status decode_raw(decoder *d, const uint8_t *data, size_t size)
 		return st;
 	if (c.samples && !c.sample_types)
 		return invalid(d, 0, "the profile has %" PRIu64 " samples but no sample types", c.samples);
+	if (d->sums) {
+		if (pr->n_sample_types &&
+		    !(d->sums->columns = calloc(pr->n_sample_types, sizeof *d->sums->columns)))
+			return nomem(d);
+		d->sums->n_sample_types = pr->n_sample_types;
+		return decode_each(d, d->sample_fields, d->n_sample_fields, data + size, sum_sample);
+	}
 	if (d->keep_frames && d->values_reserved && d->n_sample_fields >= PARALLEL_SAMPLES)
 		return decode_samples_parallel(d);
 	return decode_each(d, d->sample_fields, d->n_sample_fields, data + size, decode_sample);
@@ -971,18 +1090,18 @@ pgo_status pgo_decode(const uint8_t *data, size_t size, const char *name,
 	return pgo_decode_with(data, size, name, &o, out, err);
 }
 
-pgo_status pgo_decode_with(const uint8_t *data, size_t size, const char *name,
-                           const pgo_decode_options *options, pgo_profile **out, pgo_error *err)
+/* Decompresses and decodes; with sums set, the values-only pass, whose
+ * profile is scaffolding for the ID checks and is freed here. */
+static pgo_status run(const uint8_t *data, size_t size, const char *name, const pgo_limits *limits,
+                      uint32_t keep_frames, pgo_value_sums *sums, pgo_profile **out, pgo_error *err)
 {
 	pgo_limits defaults;
-	const pgo_limits *limits = options ? options->limits : NULL;
 	if (!limits) {
 		pgo_limits_default(&defaults);
 		limits = &defaults;
 	}
 	if (!name)
 		name = "<input>";
-	*out = NULL;
 	uint8_t *raw = NULL;
 	size_t raw_size = 0;
 	/* The shape is checked as the bytes are decompressed: junk or a bomb
@@ -996,15 +1115,38 @@ pgo_status pgo_decode_with(const uint8_t *data, size_t size, const char *name,
 	}
 	decoder d = {.base = raw, .size = raw_size, .name = name, .limits = limits, .err = err,
 	             .where = pgo_sniff(data, size) != PGO_COMPRESSION_NONE ? " of the decompressed data" : "",
-	             .keep_frames = options ? options->keep_frames : 0};
+	             .keep_frames = keep_frames, .sums = sums};
 	d.p = pgo_profile_new();
 	if (!d.p) {
 		free(raw);
 		return pgo_fail(err, PGO_ERR_NOMEM, "%s: out of memory", name);
 	}
 	st = decode_raw(&d, raw, raw_size);
+	if (!st && sums) {
+		pgo_profile *pr = d.p;
+		sums->n_samples = pr->n_samples;
+		sums->time_nanos = pr->time_nanos;
+		sums->duration_nanos = pr->duration_nanos;
+		sums->period = pr->period;
+		/* the sample types hold raw string indices, all checked in range */
+		for (uint32_t i = 0; i < pr->n_sample_types && !st; i++) {
+			pgo_str ix[2] = {pr->sample_types[i].type, pr->sample_types[i].unit};
+			char **to[2] = {&sums->columns[i].type, &sums->columns[i].unit};
+			for (int k = 0; k < 2 && !st; k++) {
+				const uint8_t *at = raw + d.str_offs[ix[k]];
+				field f;
+				if (!(st = read_field(&d, &at, raw + raw_size, &f)) && !(*to[k] = malloc(f.len + 1)))
+					st = PGO_ERR_NOMEM;
+				if (!st) {
+					memcpy(*to[k], f.data, f.len);
+					(*to[k])[f.len] = '\0';
+				}
+			}
+		}
+	}
 	free(raw);
 	free(d.strmap);
+	free(d.str_offs);
 	free(d.map_dense);
 	free(d.fn_dense);
 	free(d.loc_dense);
@@ -1023,6 +1165,39 @@ pgo_status pgo_decode_with(const uint8_t *data, size_t size, const char *name,
 		pgo_profile_free(d.p);
 		return st;
 	}
-	*out = d.p;
+	if (sums)
+		pgo_profile_free(d.p);
+	else
+		*out = d.p;
 	return PGO_OK;
+}
+
+pgo_status pgo_decode_with(const uint8_t *data, size_t size, const char *name,
+                           const pgo_decode_options *options, pgo_profile **out, pgo_error *err)
+{
+	*out = NULL;
+	return run(data, size, name, options ? options->limits : NULL, options ? options->keep_frames : 0, NULL, out,
+	           err);
+}
+
+pgo_status pgo_sum_values(const uint8_t *data, size_t size, const char *name, const pgo_limits *limits,
+                          pgo_value_sums *out, pgo_error *err)
+{
+	memset(out, 0, sizeof *out);
+	pgo_status st = run(data, size, name, limits, 0, out, NULL, err);
+	if (st)
+		pgo_value_sums_free(out);
+	return st;
+}
+
+void pgo_value_sums_free(pgo_value_sums *sums)
+{
+	if (!sums)
+		return;
+	for (uint32_t i = 0; sums->columns && i < sums->n_sample_types; i++) {
+		free(sums->columns[i].type);
+		free(sums->columns[i].unit);
+	}
+	free(sums->columns);
+	memset(sums, 0, sizeof *sums);
 }

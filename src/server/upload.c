@@ -322,37 +322,36 @@ static const part *find_part(const upload *u, const char *name)
 }
 
 /* CPU seconds used per second: the sum of cpu/nanoseconds over the
- * profile's duration, as Datadog computes core_cpu_cores. */
+ * profile's duration, as Datadog computes core_cpu_cores. The values-only
+ * pass accepts exactly what pgo_decode does, at a fraction of its cost. */
 static int cpu_metrics(upload *u, const part *cpu, store_upload *out)
 {
-	pgo_profile *p = NULL;
+	pgo_value_sums sums;
 	pgo_error e = {0};
 	pgo_limits limits;
 	pgo_limits_default(&limits);
 	limits.max_decompressed_bytes = UPLOAD_MAX_INFLATED;
-	if (pgo_decode(cpu->data, cpu->len, "cpu.pprof", &limits, &p, &e))
+	if (pgo_sum_values(cpu->data, cpu->len, "cpu.pprof", &limits, &sums, &e))
 		return set_error(u, e.status == PGO_ERR_NOMEM ? 500 : 400, "%s", e.message);
-	int col = -1;
-	for (uint32_t i = 0; i < p->n_sample_types && col < 0; i++)
-		if (!strcmp(pgo_string(p, p->sample_types[i].type, NULL), "cpu") &&
-		    !strcmp(pgo_string(p, p->sample_types[i].unit, NULL), "nanoseconds"))
-			col = (int)i;
+	const pgo_value_sum *col = NULL;
+	for (uint32_t i = 0; i < sums.n_sample_types && !col; i++)
+		if (!strcmp(sums.columns[i].type, "cpu") && !strcmp(sums.columns[i].unit, "nanoseconds"))
+			col = &sums.columns[i];
 	/* The uploader picks these numbers, and core_cpu_cores ranks profiles for
 	 * gopgo: refuse what no machine spends rather than wrap or saturate. */
-	int64_t total = 0;
-	for (uint32_t i = 0; col >= 0 && i < p->n_samples; i++) {
-		int64_t v = p->values[(size_t)i * p->n_sample_types + (uint32_t)col];
-		if (v < 0 || __builtin_add_overflow(total, v, &total)) {
-			pgo_profile_free(p);
-			return set_error(u, 400,
-			                 v < 0 ? "cpu.pprof: sample %u has negative CPU time (%lld ns)"
-			                       : "cpu.pprof: its CPU time adds up past 2^63 ns at sample %u (%lld ns)",
-			                 i, (long long)v);
-		}
+	int64_t total = col ? col->sum : 0;
+	if (col && col->bad_at) {
+		int64_t v = col->bad_value;
+		uint32_t i = col->bad_at - 1;
+		pgo_value_sums_free(&sums);
+		return set_error(u, 400,
+		                 v < 0 ? "cpu.pprof: sample %u has negative CPU time (%lld ns)"
+		                       : "cpu.pprof: its CPU time adds up past 2^63 ns at sample %u (%lld ns)",
+		                 i, (long long)v);
 	}
-	if (p->duration_nanos > 0)
-		out->duration_nanos = p->duration_nanos;
-	pgo_profile_free(p);
+	if (sums.duration_nanos > 0)
+		out->duration_nanos = sums.duration_nanos;
+	pgo_value_sums_free(&sums);
 	if (out->duration_nanos > 0 && (double)total > (double)out->duration_nanos * UPLOAD_MAX_CORES)
 		return set_error(u, 400, "cpu.pprof: %lld ns of CPU time in %lld ns is more than %d cores can spend",
 		                 (long long)total, (long long)out->duration_nanos, UPLOAD_MAX_CORES);

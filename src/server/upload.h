@@ -46,7 +46,8 @@ int upload_feed(upload *u, const uint8_t *data, size_t size);
 
 /*
  * The body has ended: checks the parts, event.json, the tags and every
- * attachment (cpu.pprof decoded for its CPU metrics; every compressed
+ * attachment (cpu.pprof checked as pgo_decode checks it and its values
+ * summed for its CPU metrics, by pgo_sum_values; every compressed
  * attachment inflated, within UPLOAD_MAX_INFLATED, and dropped), then
  * fills *out, which borrows from u. now_ns is the store's clock. The ids
  * are left for the caller (upload_set_id). 0, or an HTTP status.

@@ -20,6 +20,10 @@
  *    moved a line down its counts add up and its stale sites come in edge
  *    order.
  *
+ *  - pgo_sum_values accepts exactly what pgo_decode accepts: on a failure
+ *    it fails with the same status and message, and on success its sums
+ *    are what adding up the decoded profile's values gives.
+ *
  * Any broken property calls abort(), which libFuzzer reports as a crash.
  * tests/unit/test_fuzz_corpus.c runs this same function over the seed
  * corpus in every ctest run, without libFuzzer.
@@ -309,6 +313,52 @@ static void merge_checks(const pgo_profile *p, pgo_error *err)
 	pgo_profile_free(m);
 }
 
+/* The values-only pass against pgo_decode: p is its profile, or NULL when
+ * it failed with status st and error derr. */
+static void check_sums(const uint8_t *data, size_t size, const pgo_limits *limits, const pgo_profile *p,
+                       pgo_status st, const pgo_error *derr)
+{
+	pgo_value_sums s;
+	pgo_error err = {0};
+	pgo_status sst = pgo_sum_values(data, size, NAME, limits, &s, &err);
+	if (st == PGO_ERR_NOMEM || sst == PGO_ERR_NOMEM) {
+		pgo_value_sums_free(&s);
+		return;
+	}
+	if (st) {
+		require(sst == st, "pgo_sum_values fails as pgo_decode does", derr);
+		require(strcmp(err.message, derr->message) == 0, "pgo_sum_values fails with pgo_decode's message", &err);
+		require(s.columns == NULL && s.n_sample_types == 0, "a failed pgo_sum_values leaves no sums", &err);
+		return;
+	}
+	require(sst == PGO_OK, "pgo_sum_values accepts what pgo_decode accepts", &err);
+	require(s.n_sample_types == p->n_sample_types && s.n_samples == p->n_samples,
+	        "pgo_sum_values counts the sample types and samples", NULL);
+	require(s.time_nanos == p->time_nanos && s.duration_nanos == p->duration_nanos && s.period == p->period,
+	        "pgo_sum_values reads time_nanos, duration_nanos and period", NULL);
+	for (uint32_t t = 0; t < p->n_sample_types; t++) {
+		const pgo_value_sum *c = &s.columns[t];
+		require(strcmp(c->type, pgo_string(p, p->sample_types[t].type, NULL)) == 0 &&
+		        strcmp(c->unit, pgo_string(p, p->sample_types[t].unit, NULL)) == 0,
+		        "pgo_sum_values names the sample types", NULL);
+		int64_t sum = 0, next;
+		uint32_t bad_at = 0;
+		int64_t bad_value = 0;
+		for (uint32_t i = 0; i < p->n_samples && !bad_at; i++) {
+			int64_t v = p->values[(size_t)i * p->n_sample_types + t];
+			if (v < 0 || __builtin_add_overflow(sum, v, &next)) {
+				bad_at = i + 1;
+				bad_value = v;
+			} else {
+				sum = next;
+			}
+		}
+		require(c->sum == sum && c->bad_at == bad_at && c->bad_value == bad_value,
+		        "pgo_sum_values adds up what pgo_decode decodes", NULL);
+	}
+	pgo_value_sums_free(&s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	pgo_limits limits;
@@ -319,9 +369,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (st) {
 		require(p == NULL, "a failed decode gives no profile", &err);
 		check_message(&err, st, true);
+		check_sums(data, size, &limits, NULL, st, &err);
 		return 0;
 	}
 	require(p != NULL, "a decode gives a profile", &err);
+	check_sums(data, size, &limits, p, st, &err);
 
 	/* round trip: encode, decode, encode again */
 	uint8_t *enc = NULL, *enc2 = NULL, *gz = NULL;
