@@ -171,11 +171,13 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 OTHERS=$(ps -eo pid=,pcpu=,comm= | awk -v self=$$ '$1 != self && $2 >= 20 { printf "%s%s (%s%% CPU)", sep, $3, $2; sep = ", " }')
 echo "bench: $GO_VERSION; $REPS timed runs per command after one warm-up; medians"
 
-declare -A SIZE EDGES_SAME COMPACT_SAME NEDGES
+declare -A SIZE EDGES_SAME COMPACT_SAME NEDGES ONE_SAME
 for n in $SMALL $COUNT; do
 	if [ "$n" = $SMALL ]; then FILES=("${FILES_SMALL[@]}"); else FILES=("${FILES_LARGE[@]}"); fi
 	m_pgo=$WORK/merge-pgotool-$n.pgo
 	add_cmd "merge-pgotool-$n" "$PGOTOOL" merge -o "$m_pgo" "${FILES[@]}"
+	# The same merge on one thread: what decoding the next input while one merges gains.
+	add_cmd "merge1-pgotool-$n" env PGOTOOL_THREADS=1 "$PGOTOOL" merge -o "$WORK/merge1-pgotool-$n.pgo" "${FILES[@]}"
 	# go tool pprof writes the merged profile to its standard output.
 	add_cmd "merge-go-$n" sh -c 'out=$1; shift; exec go tool pprof -proto "$@" >"$out"' sh \
 		"$WORK/merge-go-$n.pgo" "${FILES[@]}"
@@ -195,6 +197,7 @@ for n in $SMALL $COUNT; do
 	SIZE[compact-$n]=$(stat -c %s "$m_cmp")
 	NEDGES[$n]=$(($(wc -l <"$WORK/edges-go-$n.txt") / 3))
 	cmp -s "$WORK/edges-pgotool-$n.txt" "$WORK/edges-go-$n.txt" && EDGES_SAME[$n]=yes || EDGES_SAME[$n]=NO
+	cmp -s "$m_pgo" "$WORK/merge1-pgotool-$n.pgo" && ONE_SAME[$n]=yes || ONE_SAME[$n]=NO
 	cmp -s "$WORK/edges-compact-$n.txt" "$WORK/edges-go-$n.txt" && COMPACT_SAME[$n]=yes || COMPACT_SAME[$n]=NO
 done
 
@@ -238,6 +241,10 @@ row() { # set n -> markdown rows for merge, edges
 	printf '| merge, %d profiles | %.3f s, %d MB | %.3f s, %d MB | **%sx** | **%sx** |\n' "$n" \
 		"${SEC[merge-pgotool-$n]}" $((${KB[merge-pgotool-$n]} / 1024)) \
 		"${SEC[merge-go-$n]}" $((${KB[merge-go-$n]} / 1024)) "$mt" "$mr"
+	printf '| merge on one thread (`PGOTOOL_THREADS=1`) | %.3f s, %d MB | | %sx the time on %d CPUs | |\n' \
+		"${SEC[merge1-pgotool-$n]}" $((${KB[merge1-pgotool-$n]} / 1024)) \
+		"$(awk -v a="${SEC[merge1-pgotool-$n]}" -v b="${SEC[merge-pgotool-$n]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" \
+		"$NPROC"
 	printf '| edges of that merge | %.3f s, %d MB | %.3f s, %d MB | **%sx** | %sx |\n' \
 		"${SEC[edges-pgotool-$n]}" $((${KB[edges-pgotool-$n]} / 1024)) \
 		"${SEC[edges-go-$n]}" $((${KB[edges-go-$n]} / 1024)) "$et" "$er"
@@ -333,7 +340,7 @@ command that launches the tool, as a user running \`go tool ...\` sees them (abo
 \`go tool preprofile -h\`). The slowest timed run of a command was at most $SPREAD slower than
 its fastest; every run is listed at the end. Load average (1, 5, 15 min) on the $NPROC CPUs before
 timing: $LOAD_BEFORE (it still counts this script's build and profile generation); after: $LOAD_AFTER.
-$(if [ -n "$OTHERS" ]; then echo "Other processes were using CPU when timing started: $OTHERS. Go's runtime is multi-threaded (parallel GC), pgotool is not, so a busy CPU costs Go more: the ratios are then somewhat in pgotool's favour."; else echo "No other process was using a CPU when timing started."; fi)
+$(if [ -n "$OTHERS" ]; then echo "Other processes were using CPU when timing started: $OTHERS. Go's runtime is multi-threaded (parallel GC), and pgotool's merge uses a second thread, so a busy CPU costs both more."; else echo "No other process was using a CPU when timing started."; fi)
 
 | output | $SMALL profiles | $COUNT profiles |
 |---|---|---|
@@ -345,6 +352,7 @@ $(if [ -n "$OTHERS" ]; then echo "Other processes were using CPU when timing sta
 
 Checks made in the same run:
 
+- \`pgotool merge\` on one thread (\`PGOTOOL_THREADS=1\`) writes the same bytes as on $NPROC: ${ONE_SAME[$S]} ($SMALL), ${ONE_SAME[$L]} ($COUNT).
 - \`pgotool edges\` output byte-identical to \`go tool preprofile\` on the merged profile: ${EDGES_SAME[$S]} ($SMALL), ${EDGES_SAME[$L]} ($COUNT).
 - \`go tool preprofile\` prints the same for the compact profile as for the full merge: ${COMPACT_SAME[$S]} ($SMALL), ${COMPACT_SAME[$L]} ($COUNT).
 - With renaming off (\`--no-noinline\`), pgotool's merge of the $COUNT profiles has the same edge map as
@@ -354,6 +362,7 @@ Checks made in the same run:
 
 \`\`\`
 pgotool merge -o OUT p000.pprof ... p0NN.pprof
+PGOTOOL_THREADS=1 pgotool merge -o OUT p000.pprof ... p0NN.pprof
 go tool pprof -proto p000.pprof ... p0NN.pprof > OUT
 pgotool edges -o OUT MERGED            # MERGED = pgotool's merge output
 go tool preprofile -i MERGED -o OUT
