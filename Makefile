@@ -36,8 +36,9 @@ test-sanitize: deps
 		ctest --test-dir $(BUILD_SAN) --output-on-failure -j $(JOBS)
 
 # The tests that run threads (the server, fetch's downloads, the store's
-# writer, libpgo's decode and merge) under ThreadSanitizer.
-TSAN_TESTS ?= ^(unit/|cli/t[45])
+# writer, libpgo's decode and merge, merge's prefetching decoder and its
+# output's compression) under ThreadSanitizer.
+TSAN_TESTS ?= ^(unit/|cli/t03[15]|cli/t[45])
 test-tsan: deps
 	@cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=Debug -DPGO_TSAN=ON >/dev/null
 	@cmake --build $(BUILD_TSAN) -j $(JOBS) -- --no-print-directory

@@ -212,7 +212,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 OTHERS=$(ps -eo pid=,pcpu=,comm= | awk -v self=$$ '$1 != self && $2 >= 20 { printf "%s%s (%s%% CPU)", sep, $3, $2; sep = ", " }')
 echo "bench: $GO_VERSION; $REPS timed runs per command after one warm-up; medians"
 
-declare -A SIZE EDGES_SAME COMPACT_SAME NEDGES PLAIN_SAME FLOOR_SPLIT
+declare -A SIZE EDGES_SAME COMPACT_SAME NEDGES PLAIN_SAME FLOOR_SPLIT ONE_SAME
 SETS=() # "family-n", in the order of the report
 for f in "${FAMILIES[@]}"; do
 	for n in "${COUNTS[@]}"; do
@@ -226,6 +226,9 @@ for f in "${FAMILIES[@]}"; do
 		slow=add_cmd
 		[ "$f" = realistic ] || [ "$n" -le "$SMALL" ] || slow=add_slow_cmd
 		add_cmd "merge-pgotool-$f-$n" "$PGOTOOL" merge -o "$m_pgo" "${FILES[@]}"
+		# The same merge on one thread: what the second thread (decoding the
+		# next input while one merges, and compressing the output) gains.
+		add_cmd "merge1-pgotool-$f-$n" "$PGOTOOL" merge --threads 1 -o "$WORK/merge1-pgotool-$f-$n.pgo" "${FILES[@]}"
 		add_cmd "floor-$f-$n" "$FLOOR" -t "$THREADS" -l "$LEVEL" "$WORK/merge-raw-$f-$n.pb" "${FILES[@]}"
 		# go tool pprof writes the merged profile to its standard output.
 		$slow "merge-go-$f-$n" sh -c 'out=$1; shift; exec go tool pprof -proto "$@" >"$out"' sh \
@@ -250,6 +253,7 @@ for set in "${SETS[@]}"; do
 	NEDGES[$set]=$(($(wc -l <"$WORK/edges-go-$set.txt") / 3))
 	cmp -s "$WORK/edges-pgotool-$set.txt" "$WORK/edges-go-$set.txt" && EDGES_SAME[$set]=yes || EDGES_SAME[$set]=NO
 	cmp -s "$WORK/edges-compact-$set.txt" "$WORK/edges-go-$set.txt" && COMPACT_SAME[$set]=yes || COMPACT_SAME[$set]=NO
+	cmp -s "$m_pgo" "$WORK/merge1-pgotool-$set.pgo" && ONE_SAME[$set]=yes || ONE_SAME[$set]=NO
 	# How the floor splits between its two phases (one untimed run).
 	mapfile -t FILES < <(files_for "$f" "$n")
 	FLOOR_SPLIT[$set]=$("$FLOOR" -t "$THREADS" -l "$LEVEL" "$WORK/merge-raw-$set.pb" "${FILES[@]}" |
@@ -304,6 +308,10 @@ row() { # SET -> markdown rows for merge, edges
 	printf '| %s: merge, %d profiles | %.3f s, %d MB | %.3f s, %d MB | **%sx** | **%sx** | %.3f s | **%sx** |\n' \
 		"${set%-*}" "${set##*-}" "${SEC[merge-pgotool-$set]}" $((${KB[merge-pgotool-$set]} / 1024)) \
 		"${SEC[merge-go-$set]}" $((${KB[merge-go-$set]} / 1024)) "$mt" "$mr" "${SEC[floor-$set]}" "$fr"
+	printf '| %s: merge on one thread (`--threads 1`) | %.3f s, %d MB | | %sx the time on %d CPUs | | | |\n' \
+		"${set%-*}" "${SEC[merge1-pgotool-$set]}" $((${KB[merge1-pgotool-$set]} / 1024)) \
+		"$(awk -v a="${SEC[merge1-pgotool-$set]}" -v b="${SEC[merge-pgotool-$set]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" \
+		"$NPROC"
 	printf '| %s: edges of that merge | %.3f s, %d MB | %.3f s, %d MB | **%sx** | %sx | | |\n' "${set%-*}" \
 		"${SEC[edges-pgotool-$set]}" $((${KB[edges-pgotool-$set]} / 1024)) \
 		"${SEC[edges-go-$set]}" $((${KB[edges-go-$set]} / 1024)) "$et" "$er"
@@ -472,7 +480,7 @@ command that launches the tool, as a user running \`go tool ...\` sees them (abo
 \`go tool preprofile -h\`). The slowest timed run of a command was at most $SPREAD slower than
 its fastest; every run is listed at the end. Load average (1, 5, 15 min) on the $NPROC CPUs before
 timing: $LOAD_BEFORE (it still counts this script's build and profile generation); after: $LOAD_AFTER.
-$(if [ -n "$OTHERS" ]; then echo "Other processes were using CPU when timing started: $OTHERS. Go's runtime is multi-threaded (parallel GC), so a busy CPU costs Go more: the ratios are then somewhat in pgotool's favour."; else echo "No other process was using a CPU when timing started."; fi)
+$(if [ -n "$OTHERS" ]; then echo "Other processes were using CPU when timing started: $OTHERS. Go's runtime is multi-threaded (parallel GC), and pgotool's merge uses a second thread, so a busy CPU costs both more."; else echo "No other process was using a CPU when timing started."; fi)
 
 $(sets_header output)
 $(sets_row "\`pgotool merge\` (labels dropped, gzip)" c_full)
@@ -483,6 +491,7 @@ $(sets_row "named call edges" c_edges)
 
 Checks made in the same run:
 
+- \`pgotool merge --threads 1\` writes the same bytes as on $NPROC threads: $(checks ONE_SAME).
 - \`pgotool edges\` output byte-identical to \`go tool preprofile\` on the merged profile: $(checks EDGES_SAME).
 - \`go tool preprofile\` prints the same for the compact profile as for the full merge: $(checks COMPACT_SAME).
 - With renaming off (\`--no-noinline\`), pgotool's merge of the $COUNT profiles has the same edge map as
@@ -492,6 +501,7 @@ Checks made in the same run:
 
 \`\`\`
 pgotool merge -o OUT p000.pprof ... p0NN.pprof
+pgotool merge --threads 1 -o OUT p000.pprof ... p0NN.pprof
 go tool pprof -proto p000.pprof ... p0NN.pprof > OUT
 bench/floor -t $THREADS -l $LEVEL RAW p000.pprof ... p0NN.pprof   # RAW = pgotool's merge output, gunzipped
 pgotool edges -o OUT MERGED            # MERGED = pgotool's merge output

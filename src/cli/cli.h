@@ -45,9 +45,14 @@ const char **cli_noinline_names(bool none, const flag_list *extra);
 #define CLI_DEFAULT_LEVEL 6
 #define CLI_LEVEL_HELP "gzip level of the output, 1 (fastest) to 12 (smallest); default 6: the levels above " \
 	"take up to 9x its time for a file at most 3% smaller"
-/* Threads that compress the output: the machine's cores, at most
- * PGO_GZIP_MAX_THREADS. The bytes do not depend on it. */
-int cli_gzip_threads(void);
+/* The threads merge and fetch use: PGOTOOL_THREADS when set (a whole
+ * number from 1 to CLI_MAX_THREADS), else the online CPUs; 0 when
+ * PGOTOOL_THREADS is set to anything else. With 2 or more, the next input
+ * decodes while one merges. The output's bytes do not depend on it. */
+#define CLI_MAX_THREADS 1024
+unsigned cli_threads(void);
+/* Of those, the threads that compress the output: at most PGO_GZIP_MAX_THREADS. */
+int cli_gzip_threads(unsigned threads);
 
 /* Writes data to path atomically, or to stdout when path is NULL or "-". */
 pgo_status cli_write_output(const char *path, const void *data, size_t size, bool binary, pgo_error *err);

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "input.h"
 #include "keep.h"
+#include "prefetch.h"
 #include "weight.h"
 
 static struct {
@@ -34,8 +35,9 @@ static const flag_def merge_flags[] = {
 	 "(default 0.95)", 0, 1000000, FLAG_IMPLICIT("0.95")},
 	{"level", 0, FLAG_INT, &opt.level, "N", CLI_LEVEL_HELP, 1, 12, NULL},
 	{"threads", 0, FLAG_INT, &opt.threads, "N",
-	 "compress the output on N threads (default: the machine's cores, at most 8); the bytes are the same at any N",
-	 1, 1024, NULL},
+	 "use N threads (default: PGOTOOL_THREADS, else the machine's cores): with 2 or more the next input "
+	 "decodes while one merges, and the output compresses on up to 8; the bytes are the same at any N",
+	 1, CLI_MAX_THREADS, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -92,6 +94,11 @@ const command cmd_merge = {
 		"(default 0.95); stderr says why OUT was kept or replaced. The Go build cache\n"
 		"is keyed by the preprocessed profile, so a kept OUT keeps it warm, and a\n"
 		"committed default.pgo changes only when it matters.\n\n"
+		"--threads N, or PGOTOOL_THREADS=N (default: the number of CPUs), sets the\n"
+		"threads merge uses: with 2 or more, input i+1 is decompressed and decoded\n"
+		"while input i merges (memory holds one decoded input more), and the output\n"
+		"compresses on up to 8; 1 does everything on one thread. The output is the\n"
+		"same bytes either way; anything but 1 to 1024 is a usage error.\n\n"
 		"Exit status: 0 on success, 1 on failure (OUT is then untouched), 2 on a\n"
 		"usage error.",
 	.flags = flags,
@@ -233,6 +240,30 @@ static pgo_status weighted_order(const pgo_input_list *raw, const size_t *arg_of
 	return PGO_OK;
 }
 
+/* What the prefetching decoder needs to decode the i-th input in the merge's order. */
+typedef struct decode_job {
+	pgo_input_list *raw;
+	const size_t *order;
+	const pgo_limits *limits;
+} decode_job;
+
+/* Decodes (and decompresses) one input, then drops its bytes. */
+static pgo_status decode_one(void *ctx, size_t i, void **item, pgo_error *err)
+{
+	decode_job *job = ctx;
+	pgo_input *in = &job->raw->items[job->order[i]];
+	pgo_profile *p = NULL;
+	pgo_status st = pgo_decode(in->data, in->size, in->name, job->limits, &p, err);
+	pgo_input_release(in);
+	*item = p;
+	return st;
+}
+
+static void free_profile(void *p)
+{
+	pgo_profile_free(p);
+}
+
 static int run(int argc, char **argv)
 {
 	flag_list inputs = {0};
@@ -249,6 +280,7 @@ static int run(int argc, char **argv)
 	size_t out_size = 0, skipped = 0;
 	merge_arg *args = NULL;
 	size_t n_args = 0, *arg_of = NULL;
+	prefetch pf = {0};
 
 	memset(&opt, 0, sizeof opt);
 	opt.keep_if_unchanged = -1;
@@ -264,6 +296,11 @@ static int run(int argc, char **argv)
 	}
 	if (inputs.n + opt.weights.n == 0) {
 		rc = cli_usage_error(&cmd_merge, "no input profiles");
+		goto done;
+	}
+	unsigned threads = opt.threads ? (unsigned)opt.threads : cli_threads();
+	if (!threads) {
+		rc = cli_usage_error(&cmd_merge, "PGOTOOL_THREADS must be a whole number from 1 to 1024");
 		goto done;
 	}
 	bool weighted = opt.weights.n > 0 || opt.normalize;
@@ -326,14 +363,17 @@ static int run(int argc, char **argv)
 	pgo_merge_options mo = {.keep_labels = opt.keep_labels, .noinline = noinline};
 	if (pgo_merger_new(&mo, &merger, &err))
 		goto fail;
-	/* One decoded input at a time keeps peak memory near the output's size. */
+	/* Input i+1 decodes on a second thread while input i merges; one
+	 * decoded input ahead at most keeps peak memory near the output's size. */
+	decode_job job = {.raw = &raw, .order = order, .limits = &limits};
+	prefetch_start(&pf, raw.n, threads, decode_one, free_profile, &job);
 	for (size_t i = 0; i < raw.n; i++) {
 		pgo_input *in = &raw.items[order[i]];
 		double factor = args[arg_of[order[i]]].factor;
-		pgo_profile *p = NULL;
-		if (pgo_decode(in->data, in->size, in->name, &limits, &p, &err))
+		void *item;
+		if (prefetch_next(&pf, &item, &err))
 			goto fail;
-		pgo_input_release(in);
+		pgo_profile *p = item;
 		/* An upload's other profiles sit beside its cpu.pprof in a download. */
 		pgo_error why;
 		if (in->entry_at && !opt.any_type && pgo_check_for_compiler(p, in->name, &why) == PGO_ERR_NO_VALUE) {
@@ -348,6 +388,7 @@ static int run(int argc, char **argv)
 		if (st)
 			goto fail;
 	}
+	prefetch_end(&pf);
 	if (skipped == raw.n) {
 		err.status = PGO_ERR_UNUSABLE;
 		snprintf(err.message, sizeof err.message,
@@ -386,7 +427,7 @@ static int run(int argc, char **argv)
 		}
 	}
 	if (pgo_encode_threads(merged, opt.level ? (int)opt.level : CLI_DEFAULT_LEVEL,
-	                       opt.threads ? (int)opt.threads : cli_gzip_threads(), &out, &out_size, &err) ||
+	                       cli_gzip_threads(threads), &out, &out_size, &err) ||
 	    cli_write_output(opt.output, out, out_size, true, &err))
 		goto fail;
 	if (opt.keep_if_unchanged >= 0)
@@ -399,6 +440,7 @@ oom:
 fail:
 	rc = cli_fail(&cmd_merge, &err);
 done:
+	prefetch_end(&pf);
 	pgo_merger_free(merger);
 	free(datas);
 	free(sizes);

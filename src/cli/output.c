@@ -8,10 +8,23 @@
 #include "atomic_write.h"
 #include "cli.h"
 
-int cli_gzip_threads(void)
+unsigned cli_threads(void)
 {
+	const char *v = getenv("PGOTOOL_THREADS");
+	if (v) {
+		char *end;
+		if (*v < '0' || *v > '9')
+			return 0;
+		unsigned long n = strtoul(v, &end, 10);
+		return *end || n < 1 || n > CLI_MAX_THREADS ? 0 : (unsigned)n;
+	}
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	return cpus < 1 ? 1 : cpus > PGO_GZIP_MAX_THREADS ? PGO_GZIP_MAX_THREADS : (int)cpus;
+	return cpus > 1 ? (unsigned)(cpus > CLI_MAX_THREADS ? CLI_MAX_THREADS : cpus) : 1;
+}
+
+int cli_gzip_threads(unsigned threads)
+{
+	return threads > PGO_GZIP_MAX_THREADS ? PGO_GZIP_MAX_THREADS : threads < 1 ? 1 : (int)threads;
 }
 
 pgo_status cli_write_output(const char *path, const void *data, size_t size, bool binary, pgo_error *err)

@@ -4,8 +4,8 @@
 # profiles the same total; the exact values of DEST (pgotool edges), the
 # bytes of `pgotool merge --weight` of the same files, gopgo and list alike,
 # one gopgo request per QUERY, a profile two QUERYs match counted for each,
-# whatever the QUERYs' order; a trailing '@attribute' is part of the query;
-# bad weights are usage errors.
+# whatever the QUERYs' order and the threads (PGOTOOL_THREADS); a trailing
+# '@attribute' is part of the query; bad weights are usage errors.
 . "$(dirname "$0")/lib.sh"
 . "$PGO_SRC/tests/cli/serve-lib.sh"
 serve_require_tools
@@ -91,6 +91,17 @@ check "-normalize: list mode, QUERYs swapped: the same bytes" cmp -s n.pgo nl.pg
 fetch nw -normalize "$US" "$EU@3" nw.pgo
 expect_edges "-normalize, then @3" nw.pgo "main.main>main.work 11" "main.main>main.idle 5" \
 	"main.main>main.serve 16"
+
+# --- the next profile decodes on a second thread while one merges: the same
+# bytes on one thread; a bad PGOTOOL_THREADS is a warning, never a failure
+PGOTOOL_THREADS=1 fetch nw1 -normalize "$US" "$EU@3" nw1.pgo
+check "PGOTOOL_THREADS=1: the same bytes" cmp -s nw.pgo nw1.pgo
+PGOTOOL_THREADS=2 fetch nw2 -normalize -endpoint list "$US" "$EU@3" nw2.pgo
+check "PGOTOOL_THREADS=2: the same bytes" cmp -s nw.pgo nw2.pgo
+PGOTOOL_THREADS=lots fetch nwx -normalize "$US" "$EU@3" nwx.pgo
+check "PGOTOOL_THREADS=lots: exit 0" test "$RC" = 0
+check "... with a warning" grep -q 'WRN PGOTOOL_THREADS must be a whole number' nwx.out
+check "... and the same bytes" cmp -s nw.pgo nwx.pgo
 
 # --- overlapping QUERYs: us matches both, so it counts 1 + 2 times
 fetch o "service:alpha@1" "$US@2" o.pgo
