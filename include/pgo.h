@@ -191,7 +191,8 @@ typedef struct pgo_strings {
 	size_t *offsets;      /* start of string i in bytes */
 	uint32_t *lengths;
 	uint32_t count, cap_entries;
-	uint32_t *slots;      /* hash index: string index + 1, 0 = empty */
+	uint64_t *slots;      /* hash index: string index + 1 (low half) and the
+	                       * hash's high half as a tag; 0 = empty */
 	uint32_t mask;
 } pgo_strings;
 

@@ -65,13 +65,8 @@ pgo_status pgo_index_init(pgo_index *ix, uint32_t expected)
 	while (size < (uint64_t)expected * 2 && size < (1u << 30))
 		size *= 2;
 	ix->slots = calloc(size, sizeof *ix->slots);
-	ix->tags = malloc((size_t)size * sizeof *ix->tags);
-	if (!ix->slots || !ix->tags) {
-		free(ix->slots);
-		free(ix->tags);
-		ix->slots = ix->tags = NULL;
+	if (!ix->slots)
 		return PGO_ERR_NOMEM;
-	}
 	ix->mask = size - 1;
 	ix->count = 0;
 	return PGO_OK;
@@ -80,8 +75,7 @@ pgo_status pgo_index_init(pgo_index *ix, uint32_t expected)
 void pgo_index_free(pgo_index *ix)
 {
 	free(ix->slots);
-	free(ix->tags);
-	ix->slots = ix->tags = NULL;
+	ix->slots = NULL;
 	ix->mask = ix->count = 0;
 }
 
@@ -95,13 +89,13 @@ uint32_t pgo_index_find(const pgo_index *ix, uint64_t hash, pgo_index_eq eq,
 {
 	uint32_t tag = tag_of(hash);
 	for (uint32_t i = tag & ix->mask;; i = (i + 1) & ix->mask) {
-		uint32_t v = ix->slots[i];
+		uint64_t v = ix->slots[i];
 		if (v == 0) {
 			*slot = i;
 			return PGO_NONE;
 		}
-		if (ix->tags[i] == tag && eq(ctx, v - 1, key))
-			return v - 1;
+		if ((uint32_t)(v >> 32) == tag && eq(ctx, (uint32_t)v - 1, key))
+			return (uint32_t)v - 1;
 	}
 }
 
@@ -111,35 +105,28 @@ static pgo_status rehash(pgo_index *ix)
 	if (old_size >= (1u << 31))
 		return PGO_ERR_LIMIT;
 	uint32_t size = old_size * 2;
-	uint32_t *slots = calloc(size, sizeof *slots);
-	uint32_t *tags = malloc((size_t)size * sizeof *tags);
-	if (!slots || !tags) {
-		free(slots);
-		free(tags);
+	uint64_t *slots = calloc(size, sizeof *slots);
+	if (!slots)
 		return PGO_ERR_NOMEM;
-	}
 	uint32_t mask = size - 1;
 	for (uint32_t i = 0; i < old_size; i++) {
-		if (!ix->slots[i])
+		uint64_t v = ix->slots[i];
+		if (!v)
 			continue;
-		uint32_t j = ix->tags[i] & mask;
+		uint32_t j = (uint32_t)(v >> 32) & mask;
 		while (slots[j])
 			j = (j + 1) & mask;
-		slots[j] = ix->slots[i];
-		tags[j] = ix->tags[i];
+		slots[j] = v;
 	}
 	free(ix->slots);
-	free(ix->tags);
 	ix->slots = slots;
-	ix->tags = tags;
 	ix->mask = mask;
 	return PGO_OK;
 }
 
 pgo_status pgo_index_insert(pgo_index *ix, uint32_t slot, uint64_t hash, uint32_t entity)
 {
-	ix->slots[slot] = entity + 1;
-	ix->tags[slot] = tag_of(hash);
+	ix->slots[slot] = (uint64_t)tag_of(hash) << 32 | ((uint64_t)entity + 1);
 	ix->count++;
 	/* Keep the load under 1/2 so probe runs stay short. */
 	if ((uint64_t)ix->count * 2 > ix->mask)

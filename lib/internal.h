@@ -65,12 +65,12 @@ void pgo_set_hash_seed(uint64_t seed);
 
 /*
  * An open-addressing set of uint32 entity indexes. The caller owns the
- * entities and supplies hashes and an equality test; the table stores the
- * index + 1 and a 32-bit tag of the hash for quick rejection.
+ * entities and supplies hashes and an equality test; each slot holds the
+ * index + 1 in its low half and a 32-bit tag of the hash, for quick
+ * rejection, in its high half: one cache miss per probe, not two.
  */
 typedef struct pgo_index {
-	uint32_t *slots;
-	uint32_t *tags;
+	uint64_t *slots;
 	uint32_t mask;
 	uint32_t count;
 } pgo_index;
@@ -82,6 +82,11 @@ void pgo_index_free(pgo_index *ix);
 /* Returns the matching entity, or PGO_NONE (then *slot is where to insert). */
 uint32_t pgo_index_find(const pgo_index *ix, uint64_t hash, pgo_index_eq eq,
                         const void *ctx, const void *key, uint32_t *slot);
+/* Brings the slot where a find for hash starts into the cache. */
+static inline void pgo_index_prefetch(const pgo_index *ix, uint64_t hash)
+{
+	__builtin_prefetch(&ix->slots[(uint32_t)(hash >> 32) & ix->mask]);
+}
 /* Inserts entity at slot from a failed find; may rehash. */
 pgo_status pgo_index_insert(pgo_index *ix, uint32_t slot, uint64_t hash, uint32_t entity);
 

@@ -27,6 +27,21 @@ typedef struct mapped_mapping {
 	uint64_t shift;   /* added to addresses: out start - input start */
 } mapped_mapping;
 
+/*
+ * Samples go through the fast path (weight 1, labels dropped) in two
+ * steps PIPELINE samples apart: keyed (locations mapped, hash taken, the
+ * index slot prefetched), then looked up and added. Locations are still
+ * mapped in sample order, so the output is the same as one at a time.
+ */
+#define PIPELINE 8
+typedef struct pending_sample {
+	uint32_t sample;  /* in the input */
+	bool skip;        /* all values zero */
+	uint32_t *locs;   /* mapped */
+	uint32_t cap_locs, n_locs;
+	uint64_t hash;
+} pending_sample;
+
 struct pgo_merger {
 	pgo_profile *out;
 	bool keep_labels;
@@ -62,6 +77,8 @@ struct pgo_merger {
 	uint32_t cap_locs;
 	pgo_label *labels;
 	uint32_t cap_labels;
+	/* The samples the pipelined path has keyed but not yet looked up. */
+	pending_sample pending[PIPELINE];
 };
 typedef struct pgo_merger merger;
 
@@ -475,6 +492,81 @@ static pgo_status map_sample(merger *m, uint32_t i)
 	return PGO_OK;
 }
 
+/* The fast path's first step: sample i's locations mapped and its key hashed. */
+static PGO_INLINE pgo_status key_sample(merger *m, uint32_t i, pending_sample *ps)
+{
+	const pgo_profile *in = m->in;
+	const pgo_sample *src = &in->samples[i];
+	uint32_t nv = in->n_sample_types;
+	ps->sample = i;
+	ps->skip = all_zero(in->values + (size_t)i * nv, nv);
+	if (ps->skip)
+		return PGO_OK;
+	if (PGO_GROW(ps->locs, ps->cap_locs, src->n_locations))
+		return oom(m);
+	const uint32_t *src_locs = src->n_locations ? in->sample_locations + src->locations_at : NULL;
+	for (uint32_t j = 0; j < src->n_locations; j++) {
+		uint32_t mapped = m->loc_map[src_locs[j]];
+		if (mapped == PGO_NONE && map_location(m, src_locs[j], &mapped))
+			return PGO_ERR_NOMEM;
+		ps->locs[j] = mapped;
+	}
+	ps->n_locs = src->n_locations;
+	sample_key k = {ps->locs, ps->n_locs, NULL, 0};
+	ps->hash = sample_hash(&k, m->seed);
+	pgo_index_prefetch(&m->sample_ix, ps->hash);
+	return PGO_OK;
+}
+
+/* The second step: looked up, then added to its match or inserted. */
+static PGO_INLINE pgo_status add_keyed_sample(merger *m, const pending_sample *ps)
+{
+	if (ps->skip)
+		return PGO_OK;
+	const pgo_profile *in = m->in;
+	uint32_t nv = in->n_sample_types;
+	const int64_t *values = in->values + (size_t)ps->sample * nv;
+	sample_key k = {ps->locs, ps->n_locs, NULL, 0};
+	pgo_profile *o = m->out;
+	uint32_t slot;
+	uint32_t found = pgo_index_find(&m->sample_ix, ps->hash, sample_eq, o, &k, &slot);
+	if (found != PGO_NONE) {
+		int64_t *dst = o->values + (size_t)found * nv;
+		if (m->checked)
+			return add_checked(m, dst, values, nv);
+		for (uint32_t j = 0; j < nv; j++)
+			dst[j] = pgo_wrap_add(dst[j], values[j]);
+		return PGO_OK;
+	}
+	if (pgo_add_sample(o, ps->locs, ps->n_locs, values, NULL, 0))
+		return oom(m);
+	if (pgo_index_insert(&m->sample_ix, slot, ps->hash, o->n_samples - 1))
+		return oom(m);
+	return PGO_OK;
+}
+
+/* map_sample for every sample of the input (weight 1, labels dropped), its
+ * two steps PIPELINE samples apart, with map_sample's results and errors:
+ * a sample keyed ahead that fails reports after the samples before it. */
+static pgo_status map_samples_pipelined(merger *m)
+{
+	uint32_t n = m->in->n_samples, keyed = 0;
+	pgo_status key_st = PGO_OK;
+	for (uint32_t j = 0; j < n; j++) {
+		while (!key_st && keyed < n && keyed < j + PIPELINE) {
+			key_st = key_sample(m, keyed, &m->pending[keyed % PIPELINE]);
+			if (!key_st)
+				keyed++;
+		}
+		if (j == keyed) /* sample j is the one that failed to key */
+			return key_st;
+		pgo_status st = add_keyed_sample(m, &m->pending[j % PIPELINE]);
+		if (st)
+			return st;
+	}
+	return PGO_OK;
+}
+
 /* ---- headers and compatibility ------------------------------------ */
 
 static const char *input_name(const pgo_merge_options *o, size_t i, char *buf, size_t n)
@@ -738,6 +830,8 @@ void pgo_merger_free(pgo_merger *m)
 	free(m->map_map);
 	free(m->lines);
 	free(m->locs);
+	for (int k = 0; k < PIPELINE; k++)
+		free(m->pending[k].locs);
 	free(m->labels);
 	free(m->scaled);
 	free(m->first_name);
@@ -801,6 +895,8 @@ static pgo_status merger_add(pgo_merger *m, const pgo_profile *p, const char *na
 	mapped_mapping ignored;
 	if (m->out->n_mappings == 0 && p->n_mappings > 0 && map_mapping(m, 0, &ignored))
 		return PGO_ERR_NOMEM;
+	if (m->scale == 1.0 && !m->keep_labels)
+		return map_samples_pipelined(m);
 	for (uint32_t j = 0; j < p->n_samples; j++) {
 		pgo_status st = map_sample(m, j);
 		if (st)

@@ -51,22 +51,31 @@ int pgo_string_cmp(const pgo_profile *a, pgo_str x, const pgo_profile *b, pgo_st
 	return lx < ly ? -1 : lx > ly;
 }
 
+/* A slot's tag is the hash's high half, and a string's home slot is its
+ * tag's low bits: a probe rejects most other strings without touching
+ * their bytes, and growing moves slots without hashing a string again. */
+static PGO_INLINE uint32_t tag_of(uint64_t h)
+{
+	return (uint32_t)(h >> 32);
+}
+
 static pgo_status grow_slots(pgo_strings *s)
 {
 	uint32_t size = (s->mask + 1) * 2;
 	if (size == 0 || size > (1u << 30))
 		return PGO_ERR_LIMIT;
-	uint32_t *slots = calloc(size, sizeof *slots);
+	uint64_t *slots = calloc(size, sizeof *slots);
 	if (!slots)
 		return PGO_ERR_NOMEM;
 	uint32_t mask = size - 1;
-	uint64_t seed = pgo_hash_seed();
-	for (uint32_t i = 0; i < s->count; i++) {
-		uint64_t h = pgo_hash_keyed(s->bytes + s->offsets[i], s->lengths[i], seed);
-		uint32_t j = (uint32_t)h & mask;
+	for (uint32_t i = 0; i <= s->mask; i++) {
+		uint64_t v = s->slots[i];
+		if (!v)
+			continue;
+		uint32_t j = tag_of(v) & mask;
 		while (slots[j])
 			j = (j + 1) & mask;
-		slots[j] = i + 1;
+		slots[j] = v;
 	}
 	free(s->slots);
 	s->slots = slots;
@@ -79,13 +88,15 @@ pgo_status pgo_intern(pgo_profile *p, const char *str, size_t len, pgo_str *out)
 	pgo_strings *s = &p->strings;
 	if (len > UINT32_MAX - 1)
 		return PGO_ERR_LIMIT;
-	uint64_t h = pgo_hash_keyed(str, len, pgo_hash_seed());
-	uint32_t j = (uint32_t)h & s->mask;
+	uint32_t tag = tag_of(pgo_hash_keyed(str, len, pgo_hash_seed()));
+	uint32_t j = tag & s->mask;
 	for (;; j = (j + 1) & s->mask) {
-		uint32_t v = s->slots[j];
-		if (!v)
+		uint64_t slot = s->slots[j];
+		if (!slot)
 			break;
-		v--;
+		if (tag_of(slot) != tag)
+			continue;
+		uint32_t v = (uint32_t)slot - 1;
 		if (s->lengths[v] == len && memcmp(s->bytes + s->offsets[v], str, len) == 0) {
 			*out = v;
 			return PGO_OK;
@@ -116,7 +127,7 @@ pgo_status pgo_intern(pgo_profile *p, const char *str, size_t len, pgo_str *out)
 	s->offsets[s->count] = s->used;
 	s->lengths[s->count] = (uint32_t)len;
 	s->used += len + 1;
-	s->slots[j] = s->count + 1;
+	s->slots[j] = (uint64_t)tag << 32 | ((uint64_t)s->count + 1);
 	*out = s->count++;
 	if ((uint64_t)s->count * 2 > s->mask)
 		return grow_slots(s);

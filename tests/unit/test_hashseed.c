@@ -46,7 +46,7 @@ typedef struct outputs {
 	uint8_t *merged, *compact;
 	char *edges;
 	size_t n_merged, n_compact, n_edges;
-	uint32_t *slots; /* the string index of the first input, as laid out */
+	uint64_t *slots; /* the string index of the first input, as laid out */
 	uint32_t n_slots;
 	size_t order[3]; /* pgo_canonical_order of the encoded inputs */
 } outputs;
