@@ -19,14 +19,15 @@
 #    Go's merge and edges of the 50 profiles of the varied families take
 #    minutes: they run BENCH_SLOW_REPEATS times, without a warm-up (the
 #    page cache and Go's build cache are warm from the other commands).
-# 3. Runs bench/gzip_compare (zlib vs libdeflate) on a profile.
+# 3. Runs bench/gzip_compare (zlib vs libdeflate) on a profile, and
+#    bench/gzip_levels (every gzip level of the output) on two merges.
 # 4. Prints a table and writes docs/benchmarks.md.
 #
 # Environment: BENCH_REPEATS (5), BENCH_SLOW_REPEATS (3), BENCH_SEED (20241125),
 # BENCH_FAMILIES ("realistic varied distinct"), BENCH_COUNTS ("5 50": profile
 # counts, ascending), BENCH_THREADS (nproc) and BENCH_LEVEL (6): the floor's
-# threads and gzip level, BENCH_DOC (docs/benchmarks.md), GENPROFILES, FLOOR
-# and GZIP_COMPARE (default: next to PGOTOOL in the build tree).
+# threads and gzip level, BENCH_DOC (docs/benchmarks.md), GENPROFILES, FLOOR,
+# GZIP_COMPARE and GZIP_LEVELS (default: next to PGOTOOL in the build tree).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 export LC_ALL=C # decimal points in $EPOCHREALTIME and awk
@@ -41,6 +42,7 @@ PGOTOOL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 BUILD=$(dirname "$PGOTOOL")
 GEN=${GENPROFILES:-$BUILD/bench/genprofiles}
 GZC=${GZIP_COMPARE:-$BUILD/bench/gzip_compare}
+GZL=${GZIP_LEVELS:-$BUILD/bench/gzip_levels}
 FLOOR=${FLOOR:-$BUILD/bench/floor}
 REPS=${BENCH_REPEATS:-5}
 SLOW_REPS=${BENCH_SLOW_REPEATS:-3}
@@ -292,10 +294,64 @@ if [ -x "$GZC" ]; then
 	printf '%s\n' "$GZ_P0" "$GZ_MERGED"
 fi
 
+# The output's gzip level: every level on the merge of the largest set of the
+# first family (compressible) and of the smallest set of the last (large, and
+# compressible least), compressed as pgotool writes it, on the merge's threads.
+LV_SETS=("${FAMILIES[0]}-$COUNT" "${FAMILIES[${#FAMILIES[@]} - 1]}-$SMALL")
+declare -A LEVELS
+if [ -x "$GZL" ]; then
+	for set in "${LV_SETS[@]}"; do
+		echo "bench: gzip_levels ($set)"
+		LEVELS[$set]=$("$GZL" "$WORK/merge-pgotool-$set.pgo" "$THREADS" 5)
+		printf '%s\n' "${LEVELS[$set]}"
+	done
+fi
+
 # ---------------------------------------------------------------------------
 # 4. Report.
 
 mb() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1e6 }'; }
+# levels_section: the output's gzip level, from bench/gzip_levels on LV_SETS.
+levels_section() {
+	if [ -z "${LEVELS[${LV_SETS[0]}]:-}" ]; then
+		printf '\n## Output compression level\n\nbench/gzip_levels was not built: no measurement.\n'
+		return
+	fi
+	local a=${LV_SETS[0]} b=${LV_SETS[1]}
+	cat <<EOF
+
+## Output compression level
+
+pgotool writes its output as 1 MiB gzip members on all cores (at most 8); the bytes are the same at any
+thread count. \`bench/gzip_levels FILE $THREADS 5\` (bench/gzip_levels.c) takes the raw protobuf of
+FILE and compresses it as pgotool does, on $THREADS threads, at each libdeflate level: the output size, and
+the medians of 5 runs of the wall time and of the process's CPU time (all threads). FILE is pgotool's
+merge of the $(set_name "$a") profiles ($(lv_raw "$a") MB raw, compressible) and of the
+$(set_name "$b") ($(lv_raw "$b") MB raw, compressible least).
+
+| level | $(set_name "$a"): gzip | vs 6 | CPU s | wall s | $(set_name "$b"): gzip | vs 6 | CPU s | wall s |
+|---|---|---|---|---|---|---|---|---|
+$(paste <(lv_rows "$a") <(lv_rows "$b") | awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", ($1 == 6 ? "**6**" : $1), $2, $3, $4, $5, $7, $8, $9, $10 }')
+
+The CPU column is the compression's own work; the wall time also counts waits for a core.
+
+Decision: level 6 is the default. It is the knee of the curve: the levels below it save part of the
+compression's CPU for a file up to about 5% larger, and the levels above it cost from 1.4 to about 10
+times its CPU for a file at most 3% smaller. A default.pgo committed to git is stored as it is: gzip
+data neither compresses further nor deltas well, so each commit costs about the file's size, and a few
+percent of it is not worth much more time on every merge. \`--level N\` (merge) and \`-level N\`
+(fetch) choose the other trade-off: 12 for the smallest file where merges are rare, 1 for the fastest
+merge.
+EOF
+}
+# lv_raw SET: the raw size of its merge, MB.
+lv_raw() { printf '%s\n' "${LEVELS[$1]}" | awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($(i + 1) == "raw") { printf "%.1f", $i / 1e6; exit } }'; }
+# lv_rows SET: level, gzip MB, change against level 6, CPU s, wall s; tab-separated.
+lv_rows() {
+	printf '%s\n' "${LEVELS[$1]}" | awk -F'\t' '!/^#/ { n++; lv[n] = $1; by[n] = $2; wall[n] = $4; cpu[n] = $5; if ($1 == 6) six = $2 }
+		END { for (i = 1; i <= n; i++) printf "%s\t%.2f MB\t%s\t%s\t%s\n", lv[i], by[i] / 1e6,
+			(lv[i] == 6 ? "" : sprintf("%+.1f%%", (by[i] / six - 1) * 100)), cpu[i], wall[i] }'
+}
 at_most() { awk -v r="$1" -v t="$2" 'BEGIN { print (r != "inf" && r <= t) ? "met" : "MISSED" }'; }
 set_name() { echo "${1%-*}, ${1##*-}"; } # "varied-5" -> "varied, 5"
 row() { # SET -> markdown rows for merge, edges
@@ -544,6 +600,17 @@ A sample is a distinct (stack, labels) pair with its count, as runtime/pprof wri
 distinct list of locations (leaf first, at most 64); depth counts locations. In the realistic family most
 samples differ only by their span labels, which the merge drops.
 
+## The floor
+
+The floor of a merge is the time \`bench/floor\` (bench/floor.c) takes to read and decompress the
+merge's input files and to gzip the merge's own output (decompressed beforehand) the way libpgo
+writes it: libdeflate at the level \`pgotool merge\` writes default.pgo with (6; BENCH_LEVEL),
+independent gzip members of 1 MiB of input each, on as many threads as pgotool's merge uses
+(BENCH_THREADS, default: all CPUs); inputs in pgotool's block format are inflated member by member
+on those threads too. It decodes, merges and writes nothing, so no merge of these files can be
+faster with the same library, level and threads. It runs in the same rounds as the commands it is
+the floor of, and the report gives merge ÷ floor for every family and size (target: at most 3x).
+
 ## gzip: zlib or libdeflate
 
 libpgo gzips its output and gunzips its inputs. \`bench/gzip_compare FILE 5\` (built from
@@ -571,6 +638,7 @@ EOF
 	else
 		echo "gzip_compare was not built (zlib development files missing), so no comparison ran."
 	fi
+	levels_section
 	cat <<EOF
 
 ## Machine
