@@ -432,6 +432,27 @@ static pgo_status add_checked(merger *m, int64_t *dst, const int64_t *values, ui
 	return PGO_OK;
 }
 
+/* values added to the merged sample with key k (hash h), made if new. */
+static PGO_INLINE pgo_status add_values(merger *m, const sample_key *k, uint64_t h, const int64_t *values)
+{
+	pgo_profile *o = m->out;
+	uint32_t nv = o->n_sample_types, slot;
+	uint32_t found = pgo_index_find(&m->sample_ix, h, sample_eq, o, k, &slot);
+	if (found != PGO_NONE) {
+		int64_t *dst = o->values + (size_t)found * nv;
+		if (m->checked)
+			return add_checked(m, dst, values, nv);
+		for (uint32_t j = 0; j < nv; j++)
+			dst[j] = pgo_wrap_add(dst[j], values[j]);
+		return PGO_OK;
+	}
+	if (pgo_add_sample(o, k->locs, k->n_locs, values, k->labels, k->n_labels))
+		return oom(m);
+	if (pgo_index_insert(&m->sample_ix, slot, h, o->n_samples - 1))
+		return oom(m);
+	return PGO_OK;
+}
+
 static pgo_status map_sample(merger *m, uint32_t i)
 {
 	const pgo_profile *in = m->in;
@@ -473,23 +494,7 @@ static pgo_status map_sample(merger *m, uint32_t i)
 		sort_labels(m->out, m->labels, n_labels);
 	}
 	sample_key k = {m->locs, src->n_locations, m->labels, n_labels};
-	uint64_t h = sample_hash(&k, m->seed);
-	pgo_profile *o = m->out;
-	uint32_t slot;
-	uint32_t found = pgo_index_find(&m->sample_ix, h, sample_eq, o, &k, &slot);
-	if (found != PGO_NONE) {
-		int64_t *dst = o->values + (size_t)found * nv;
-		if (m->checked)
-			return add_checked(m, dst, values, nv);
-		for (uint32_t j = 0; j < nv; j++)
-			dst[j] = pgo_wrap_add(dst[j], values[j]);
-		return PGO_OK;
-	}
-	if (pgo_add_sample(o, m->locs, src->n_locations, values, m->labels, n_labels))
-		return oom(m);
-	if (pgo_index_insert(&m->sample_ix, slot, h, o->n_samples - 1))
-		return oom(m);
-	return PGO_OK;
+	return add_values(m, &k, sample_hash(&k, m->seed), values);
 }
 
 /* The fast path's first step: sample i's locations mapped and its key hashed. */
@@ -524,25 +529,8 @@ static PGO_INLINE pgo_status add_keyed_sample(merger *m, const pending_sample *p
 	if (ps->skip)
 		return PGO_OK;
 	const pgo_profile *in = m->in;
-	uint32_t nv = in->n_sample_types;
-	const int64_t *values = in->values + (size_t)ps->sample * nv;
 	sample_key k = {ps->locs, ps->n_locs, NULL, 0};
-	pgo_profile *o = m->out;
-	uint32_t slot;
-	uint32_t found = pgo_index_find(&m->sample_ix, ps->hash, sample_eq, o, &k, &slot);
-	if (found != PGO_NONE) {
-		int64_t *dst = o->values + (size_t)found * nv;
-		if (m->checked)
-			return add_checked(m, dst, values, nv);
-		for (uint32_t j = 0; j < nv; j++)
-			dst[j] = pgo_wrap_add(dst[j], values[j]);
-		return PGO_OK;
-	}
-	if (pgo_add_sample(o, ps->locs, ps->n_locs, values, NULL, 0))
-		return oom(m);
-	if (pgo_index_insert(&m->sample_ix, slot, ps->hash, o->n_samples - 1))
-		return oom(m);
-	return PGO_OK;
+	return add_values(m, &k, ps->hash, in->values + (size_t)ps->sample * in->n_sample_types);
 }
 
 /* map_sample for every sample of the input (weight 1, labels dropped), its
