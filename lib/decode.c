@@ -667,14 +667,34 @@ static pgo_status too_many_values(decoder *d, const sample_ctx *c, size_t offset
 	               d->p->n_sample_types);
 }
 
-/* Values, packed or not, straight into the sample's row. */
+/* A value added to its column's sum (the values-only pass), which stops
+ * at the first value that is negative or would take it past INT64_MAX. */
+static PGO_INLINE void add_value(decoder *d, sample_ctx *c, uint64_t u)
+{
+	pgo_value_sum *col = &d->sums->columns[c->n_values++];
+	int64_t v = (int64_t)u, sum;
+	if (col->bad_at)
+		return;
+	if (v < 0 || __builtin_add_overflow(col->sum, v, &sum)) {
+		col->bad_at = c->sample_no;
+		col->bad_value = v;
+	} else {
+		col->sum = sum;
+	}
+}
+
+/* Values, packed or not, straight into the sample's row, or with row NULL
+ * (a constant at each call) into the sums. */
 static PGO_INLINE pgo_status decode_values(decoder *d, const field *f, sample_ctx *c, int64_t *row)
 {
 	uint32_t n = d->p->n_sample_types;
 	if (f->type == WT_VARINT) {
 		if (c->n_values >= n)
 			return too_many_values(d, c, f->offset);
-		row[c->n_values++] = (int64_t)f->u;
+		if (row)
+			row[c->n_values++] = (int64_t)f->u;
+		else
+			add_value(d, c, f->u);
 		return PGO_OK;
 	}
 	if (f->type != WT_LEN)
@@ -688,7 +708,10 @@ static PGO_INLINE pgo_status decode_values(decoder *d, const field *f, sample_ct
 		pgo_status st = read_varint(d, &p, end, &v);
 		if (st)
 			return st;
-		row[c->n_values++] = (int64_t)v;
+		if (row)
+			row[c->n_values++] = (int64_t)v;
+		else
+			add_value(d, c, v);
 	}
 	return PGO_OK;
 }
@@ -766,48 +789,6 @@ static pgo_status decode_sample_at(decoder *d, const field *outer, uint32_t i, u
 	return PGO_OK;
 }
 
-/* A value added to its column's sum, which stops at the first value that
- * is negative or would take it past INT64_MAX. */
-static PGO_INLINE void add_value(decoder *d, sample_ctx *c, uint64_t u)
-{
-	pgo_value_sum *col = &d->sums->columns[c->n_values++];
-	int64_t v = (int64_t)u, sum;
-	if (col->bad_at)
-		return;
-	if (v < 0 || __builtin_add_overflow(col->sum, v, &sum)) {
-		col->bad_at = c->sample_no;
-		col->bad_value = v;
-	} else {
-		col->sum = sum;
-	}
-}
-
-/* Values, packed or not, checked as decode_values checks them, into the sums. */
-static pgo_status sum_values(decoder *d, const field *f, sample_ctx *c)
-{
-	uint32_t n = d->p->n_sample_types;
-	if (f->type == WT_VARINT) {
-		if (c->n_values >= n)
-			return too_many_values(d, c, f->offset);
-		add_value(d, c, f->u);
-		return PGO_OK;
-	}
-	if (f->type != WT_LEN)
-		return bad(d, f->offset, "sample value (field 2) has wire type %d, expected a varint or packed varints",
-		           f->type);
-	const uint8_t *p = f->data, *end = f->data + f->len;
-	while (p < end) {
-		if (c->n_values >= n)
-			return too_many_values(d, c, off(d, p));
-		uint64_t v = 0;
-		pgo_status st = read_varint(d, &p, end, &v);
-		if (st)
-			return st;
-		add_value(d, c, v);
-	}
-	return PGO_OK;
-}
-
 /* decode_sample's checks, in its order, keeping only the sums. */
 static pgo_status sum_sample(decoder *d, const field *outer)
 {
@@ -823,7 +804,7 @@ static pgo_status sum_sample(decoder *d, const field *outer)
 			return st;
 		switch (f.number) {
 		case 1: st = location_ids(d, &f, &c, false); break;
-		case 2: st = sum_values(d, &f, &c); break;
+		case 2: st = decode_values(d, &f, &c, NULL); break;
 		case 3: {
 			pgo_label lb;
 			if (pr->n_labels >= d->limits->max_labels)
