@@ -28,6 +28,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_io.h"
+
 #define BLOCK_INPUT (1u << 20) /* as lib/gzip_blocks.c */
 #define HEADER_SIZE 20
 #define TRAILER_SIZE 8
@@ -48,24 +50,10 @@ static double now(void)
 
 static uint8_t *read_file(const char *path, size_t *size)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		die(path, strerror(errno));
-	size_t cap = 1 << 20, n = 0;
-	uint8_t *buf = malloc(cap);
-	for (;;) {
-		if (!buf)
-			die("out of memory", NULL);
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		cap *= 2;
-		buf = realloc(buf, cap);
-	}
-	if (ferror(f))
-		die(path, "read error");
-	fclose(f);
-	*size = n;
+	const char *why;
+	uint8_t *buf = bench_read_file(path, size, &why);
+	if (!buf)
+		die(path, why);
 	return buf;
 }
 

@@ -23,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_io.h"
+
 static void die(const char *msg, const char *detail)
 {
 	fprintf(stderr, "gzip_compare: %s%s%s\n", msg, detail ? ": " : "", detail ? detail : "");
@@ -50,24 +52,10 @@ static double median(double *v, int n)
 
 static uint8_t *read_file(const char *path, size_t *size)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		die(path, strerror(errno));
-	size_t cap = 1 << 20, n = 0;
-	uint8_t *buf = malloc(cap);
-	for (;;) {
-		if (!buf)
-			die("out of memory", NULL);
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		cap *= 2;
-		buf = realloc(buf, cap);
-	}
-	if (ferror(f))
-		die(path, "read error");
-	fclose(f);
-	*size = n;
+	const char *why;
+	uint8_t *buf = bench_read_file(path, size, &why);
+	if (!buf)
+		die(path, why);
 	return buf;
 }
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench_io.h"
 #include "pgo.h"
 
 static double now(clockid_t clock)
@@ -41,22 +42,18 @@ int main(int argc, char **argv)
 	int threads = argc > 2 ? atoi(argv[2]) : 2, repeats = argc > 3 ? atoi(argv[3]) : 3;
 	if (repeats < 1 || repeats > 100)
 		repeats = 3;
-	FILE *f = fopen(argv[1], "rb");
-	if (!f) {
-		perror(argv[1]);
+	const char *why;
+	size_t size = 0;
+	uint8_t *file = bench_read_file(argv[1], &size, &why);
+	if (!file) {
+		fprintf(stderr, "gzip_levels: %s: %s\n", argv[1], why);
 		return 1;
 	}
-	size_t cap = 1 << 20, size = 0, got;
-	uint8_t *file = malloc(cap);
-	while (file && (got = fread(file + size, 1, cap - size, f)) > 0)
-		if ((size += got) == cap)
-			file = realloc(file, cap *= 2);
-	fclose(f);
 	pgo_error err = {0};
 	uint8_t *raw;
 	size_t n;
-	if (!file || pgo_decompress(file, size, argv[1], (size_t)1 << 32, &raw, &n, &err)) {
-		fprintf(stderr, "gzip_levels: %s\n", file ? err.message : "out of memory");
+	if (pgo_decompress(file, size, argv[1], (size_t)1 << 32, &raw, &n, &err)) {
+		fprintf(stderr, "gzip_levels: %s\n", err.message);
 		return 1;
 	}
 	free(file);
