@@ -419,26 +419,33 @@ pgo_status pgo_check_compatible(const pgo_profile *a, const char *a_name, const 
 
 /*
  * A canonical order for n encoded inputs: sorted by their protobuf bytes
- * after decompression (a 128-bit fingerprint and the size), so that the
- * same set of profiles gives the same sequence of contents whatever order
- * they came in and however each was compressed (gzip, zstd or raw). An
- * input that does not decompress is placed by its own bytes. order[i]
- * receives the index of the i-th input to merge. Inputs are decompressed
- * on two threads, one at a time each.
+ * after decompression (their CRC-32 and size, then a 128-bit hash where
+ * those tie), so that the same set of profiles gives the same sequence of
+ * contents whatever order they came in and however each was compressed
+ * (gzip, zstd or raw). gzip inputs are not inflated for it: the CRC-32 and
+ * size come from their trailers (a gzip stream of several members that are
+ * not pgotool's blocks is placed by its last member's). An input that does
+ * not decompress is placed by its own bytes. order[i] receives the index
+ * of the i-th input to merge.
  */
 pgo_status pgo_canonical_order(const uint8_t *const *data, const size_t *sizes, size_t n, size_t *order);
 
 /*
  * The key pgo_canonical_order sorts by, for callers that hold one input at a
- * time: fingerprint each, sort with pgo_fingerprint_cmp (equal keys mean the
- * same content, whose order does not matter), then merge in that order.
+ * time: fingerprint each, sort with pgo_fingerprint_cmp, then refine every
+ * input of each run of equal keys and sort that run again (refined keys that
+ * are equal mean the same content, whose order does not matter); then merge
+ * in that order.
  */
 typedef struct pgo_fingerprint {
-	uint64_t hash[2]; /* of the decompressed bytes, or of the bytes when they do not decompress */
-	size_t size;
+	uint32_t crc;     /* CRC-32 of the decompressed bytes, or of the bytes when they do not decompress */
+	uint32_t size32;  /* their size, mod 2^32 */
 	bool compressed;  /* true only when the bytes did not decompress */
+	bool refined;     /* hash is filled in */
+	uint64_t hash[2]; /* 128-bit hash of the same bytes */
 } pgo_fingerprint;
 pgo_status pgo_fingerprint_input(const uint8_t *data, size_t size, pgo_fingerprint *out);
+pgo_status pgo_fingerprint_refine(const uint8_t *data, size_t size, pgo_fingerprint *fp);
 int pgo_fingerprint_cmp(const pgo_fingerprint *a, const pgo_fingerprint *b);
 
 /* The datadog-pgo rename: a function at a sample's leaf frame whose name

@@ -9,6 +9,7 @@
 
 #include <libdeflate.h>
 #include <pthread.h>
+#include <zlib.h>
 
 #define BLOCK_INPUT (1u << 20)
 /* header: magic, CM, FLG=FEXTRA, MTIME, XFL, OS, XLEN, then 'P' 'G' SLEN size32 */
@@ -289,4 +290,26 @@ pgo_status pgo_gunzip_blocks(const uint8_t *in, size_t size, const char *name, s
 	*out = buf;
 	*out_size = total;
 	return PGO_OK;
+}
+
+bool pgo_gzip_content_crc(const uint8_t *in, size_t size, uint32_t *crc, uint32_t *size32)
+{
+	if (size < HEADER_SIZE + TRAILER_SIZE || in[0] != 0x1f || in[1] != 0x8b || in[2] != 8)
+		return false;
+	block *blocks = NULL;
+	size_t n = 0, total = 0;
+	if (!list_blocks(in, size, SIZE_MAX, &blocks, &n, &total)) {
+		/* One member, as Go and every common gzip writer make. */
+		*crc = get32(in + size - 8);
+		*size32 = get32(in + size - 4);
+		return true;
+	}
+	/* Our own members: the CRC of the whole content, from theirs. */
+	uLong c = (uLong)blocks[0].crc;
+	for (size_t i = 1; i < n; i++)
+		c = crc32_combine(c, (uLong)blocks[i].crc, (z_off_t)blocks[i].out_size);
+	free(blocks);
+	*crc = (uint32_t)c;
+	*size32 = (uint32_t)total;
+	return true;
 }

@@ -173,6 +173,11 @@ pgo_status pgo_gzip_blocks(const uint8_t *data, size_t size, int level, int thre
                            size_t *out_size, pgo_error *err);
 pgo_status pgo_gunzip_blocks(const uint8_t *in, size_t size, const char *name, size_t max_out,
                              pgo_wirecheck *check, uint8_t **out, size_t *out_size, pgo_error *err);
+/* The CRC-32 and size (mod 2^32) of a gzip stream's content, from its
+ * trailers and without inflating: block gzip's members combined, or else
+ * the last trailer, which covers the whole content of a one-member
+ * stream. False for what is not gzip. */
+bool pgo_gzip_content_crc(const uint8_t *in, size_t size, uint32_t *crc, uint32_t *size32);
 
 /* Wrapping int64 arithmetic, as Go does, without C's undefined overflow. */
 static inline int64_t pgo_wrap_add(int64_t a, int64_t b)

@@ -11,6 +11,7 @@
 #include "internal.h"
 
 #include <inttypes.h>
+#include <libdeflate.h>
 #include <math.h>
 #include <pthread.h>
 
@@ -974,12 +975,14 @@ pgo_status pgo_merger_finish(pgo_merger *m, pgo_profile **out, pgo_error *err)
 	return PGO_OK;
 }
 
-pgo_status pgo_fingerprint_input(const uint8_t *data, size_t size, pgo_fingerprint *out)
+/* Fills the content's CRC-32 and size, and with full its 128-bit hash too:
+ * of the decompressed bytes, or of the bytes when they do not decompress. */
+static pgo_status fingerprint_content(const uint8_t *data, size_t size, bool full, pgo_fingerprint *out)
 {
 	const uint8_t *content = data;
 	uint8_t *raw = NULL;
-	out->compressed = pgo_sniff(data, size) != PGO_COMPRESSION_NONE;
-	if (out->compressed) {
+	bool compressed = pgo_sniff(data, size) != PGO_COMPRESSION_NONE;
+	if (compressed) {
 		pgo_limits limits;
 		pgo_limits_default(&limits);
 		size_t raw_size = 0;
@@ -990,25 +993,56 @@ pgo_status pgo_fingerprint_input(const uint8_t *data, size_t size, pgo_fingerpri
 		if (st == PGO_OK) {
 			content = raw;
 			size = raw_size;
-			out->compressed = false; /* placed by content, like a raw input */
+			compressed = false; /* placed by content, like a raw input */
 		}
+	}
+	if (!full) {
+		out->compressed = compressed;
+		out->crc = (uint32_t)libdeflate_crc32(0, content, size);
+		out->size32 = (uint32_t)size;
 	}
 	/* fixed seeds: the fingerprint sets the canonical order, which reaches the output */
 	out->hash[0] = pgo_hash_bytes(content, size, 0x0bde12);
 	out->hash[1] = pgo_hash_bytes(content, size, 0x51ed27);
-	out->size = size;
+	out->refined = true;
 	free(raw);
 	return PGO_OK;
 }
 
+pgo_status pgo_fingerprint_input(const uint8_t *data, size_t size, pgo_fingerprint *out)
+{
+	memset(out, 0, sizeof *out);
+	pgo_compression c = pgo_sniff(data, size);
+	if (c == PGO_COMPRESSION_NONE) {
+		out->crc = (uint32_t)libdeflate_crc32(0, data, size);
+		out->size32 = (uint32_t)size;
+		return PGO_OK;
+	}
+	/* gzip records its content's CRC: no need to inflate it here */
+	if (c == PGO_COMPRESSION_GZIP && pgo_gzip_content_crc(data, size, &out->crc, &out->size32))
+		return PGO_OK;
+	return fingerprint_content(data, size, false, out);
+}
+
+pgo_status pgo_fingerprint_refine(const uint8_t *data, size_t size, pgo_fingerprint *fp)
+{
+	return fp->refined ? PGO_OK : fingerprint_content(data, size, true, fp);
+}
+
 int pgo_fingerprint_cmp(const pgo_fingerprint *x, const pgo_fingerprint *y)
 {
+	if (x->crc != y->crc)
+		return x->crc < y->crc ? -1 : 1;
+	if (x->size32 != y->size32)
+		return x->size32 < y->size32 ? -1 : 1;
+	if (x->compressed != y->compressed)
+		return (int)x->compressed - (int)y->compressed;
+	if (!x->refined || !y->refined)
+		return 0;
 	for (int k = 0; k < 2; k++)
 		if (x->hash[k] != y->hash[k])
 			return x->hash[k] < y->hash[k] ? -1 : 1;
-	if (x->size != y->size)
-		return x->size < y->size ? -1 : 1;
-	return (int)x->compressed - (int)y->compressed;
+	return 0;
 }
 
 typedef struct byte_input {
@@ -1039,7 +1073,7 @@ static int by_fingerprint_then_index(const void *a, const void *b)
 	int c = pgo_fingerprint_cmp(&x->fp, &y->fp);
 	if (c)
 		return c;
-	/* The same content (to 128 bits): either order merges alike. */
+	/* The same content (to 128 bits, once refined): either order merges alike. */
 	return (x->original > y->original) - (x->original < y->original);
 }
 
@@ -1064,6 +1098,20 @@ pgo_status pgo_canonical_order(const uint8_t *const *data, const size_t *sizes, 
 		return PGO_ERR_NOMEM;
 	}
 	qsort(in, n, sizeof *in, by_fingerprint_then_index);
+	/* Equal CRCs and sizes: most likely one content twice, but the full
+	 * hashes decide, so that no order of arguments can show through. */
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && pgo_fingerprint_cmp(&in[i].fp, &in[j].fp) == 0; j++)
+			;
+		if (j - i < 2)
+			continue;
+		for (size_t k = i; k < j; k++)
+			if (pgo_fingerprint_refine(in[k].data, in[k].size, &in[k].fp)) {
+				free(in);
+				return PGO_ERR_NOMEM;
+			}
+		qsort(in + i, j - i, sizeof *in, by_fingerprint_then_index);
+	}
 	for (size_t i = 0; i < n; i++)
 		order[i] = in[i].original;
 	free(in);

@@ -602,6 +602,30 @@ static int by_fingerprint(const void *a, const void *b)
 	return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
 }
 
+/* Runs of equal CRCs and sizes in the sorted order: the full hashes decide. */
+static pgo_status refine_ties(fetch_state *s, size_t *order, size_t n, pgo_error *err)
+{
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && pgo_fingerprint_cmp(&s->items[order[i]].fp, &s->items[order[j]].fp) == 0; j++)
+			;
+		if (j - i < 2)
+			continue;
+		for (size_t k = i; k < j; k++) {
+			fetched *f = &s->items[order[k]];
+			const uint8_t *data;
+			uint8_t *buf;
+			pgo_status st = load_bytes(s, f, &data, &buf, err);
+			if (!st && (st = pgo_fingerprint_refine(data, f->size, &f->fp)))
+				pgo_fail(err, st, "out of memory");
+			free(buf);
+			if (st)
+				return st;
+		}
+		qsort(order + i, j - i, sizeof *order, by_fingerprint);
+	}
+	return PGO_OK;
+}
+
 static bool has_negative(const pgo_profile *p)
 {
 	for (size_t i = 0; i < (size_t)p->n_samples * p->n_sample_types; i++)
@@ -752,6 +776,8 @@ static pgo_status merge_fetched(fetch_state *s, pgo_profile **out, size_t *n_use
 	}
 	sort_state = s;
 	qsort(order, n, sizeof *order, by_fingerprint);
+	if ((st = refine_ties(s, order, n, err)))
+		goto done;
 	if (opt.normalize) {
 		/* Totals in the content order; the factors then order equal contents. */
 		if ((st = normalize_queries(s, order, n, err)))

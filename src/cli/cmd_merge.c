@@ -234,6 +234,21 @@ static pgo_status weighted_order(const pgo_input_list *raw, const size_t *arg_of
 		}
 	}
 	qsort(w, raw->n, sizeof *w, by_content_then_factor);
+	/* Runs of equal CRCs and sizes: the full hashes decide. */
+	for (size_t i = 0, j; i < raw->n; i = j) {
+		for (j = i + 1; j < raw->n && pgo_fingerprint_cmp(&w[i].fp, &w[j].fp) == 0; j++)
+			;
+		if (j - i < 2)
+			continue;
+		for (size_t k = i; k < j; k++) {
+			const pgo_input *in = &raw->items[w[k].index];
+			if (pgo_fingerprint_refine(in->data, in->size, &w[k].fp)) {
+				free(w);
+				return PGO_ERR_NOMEM;
+			}
+		}
+		qsort(w + i, j - i, sizeof *w, by_content_then_factor);
+	}
 	for (size_t i = 0; i < raw->n; i++)
 		order[i] = w[i].index;
 	free(w);

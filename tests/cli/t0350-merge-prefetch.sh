@@ -105,7 +105,7 @@ for n in 1 2 3 4 5; do
 done
 
 # --- errors: one line, the same at any thread count, OUT untouched.
-for k in other-period other-types gzip-crc len-overrun junk missing-function; do
+for k in other-period gzip-crc len-overrun junk random wire-type-7 missing-function; do
 	"$MKBAD" "$k" "$k.pb" >/dev/null
 done
 cp gen4.pgo prev.pgo
@@ -125,20 +125,26 @@ fails_alike() {
 	check "$desc: the same message on 1 and 2 threads" cmp -s e1.err e2.err
 	[ "$(cat e1.rc)" -eq 1 ] || say <e1.err
 }
+# The merge's order is by content: the CRC-32 of each input's protobuf
+# bytes (of the bytes themselves for what does not decompress), which puts
+# these inputs in this order:
+#   p003  wire-type-7.pb  random.pb  p000  p001  other-period.pb
+#   p002  missing-function.pb  len-overrun.pb  gzip-crc.pb  good.pb  junk.pb
+# A merge error names the later of two profiles that do not merge, so the
+# merge errors here come from other-period.pb. The first bad input in that
+# order is the one named, whichever fails first on the second thread.
 fails_alike "a later input that does not decode" len-overrun.pb "${GENS[@]:0:3}" good.pb len-overrun.pb
-fails_alike "a later input that does not merge" other-types.pb "${GENS[@]:0:3}" good.pb other-types.pb
-# In the merge's order (by content), other-types.pb comes before gzip-crc.pb
-# and junk.pb, other-period.pb after them and before missing-function.pb:
-# the first bad input is the one named, whichever fails first on the
-# second thread.
-fails_alike "a merge error before a decode error" other-types.pb "${GENS[@]:0:2}" good.pb \
-	other-types.pb gzip-crc.pb
-fails_alike "a decode error before a merge error" gzip-crc.pb "${GENS[@]:0:2}" good.pb \
+fails_alike "a later input that does not merge" other-period.pb "${GENS[@]:0:3}" good.pb other-period.pb
+fails_alike "a later input that does not merge, first in the arguments" other-period.pb other-period.pb \
+	"${GENS[@]:0:3}" good.pb
+fails_alike "a merge error before a decode error" other-period.pb "${GENS[@]:0:2}" good.pb \
 	other-period.pb gzip-crc.pb
-fails_alike "a merge error before a decode error, junk" other-types.pb "${GENS[@]:0:2}" good.pb \
-	other-types.pb junk.pb
-fails_alike "a decode error before a merge error, junk" junk.pb "${GENS[@]:0:2}" good.pb \
+fails_alike "a decode error before a merge error" wire-type-7.pb "${GENS[3]}" good.pb \
+	other-period.pb wire-type-7.pb
+fails_alike "a merge error before a decode error, junk" other-period.pb "${GENS[@]:0:2}" good.pb \
 	other-period.pb junk.pb
+fails_alike "a decode error before a merge error, junk" random.pb "${GENS[3]}" good.pb \
+	other-period.pb random.pb
 fails_alike "a merge error before a decode error, a missing function" other-period.pb \
 	"${GENS[@]:0:2}" good.pb other-period.pb missing-function.pb
 fails_alike "a bad entry in a zip" len-overrun.pb good2.zip "${GENS[@]:0:2}" len-overrun.pb
