@@ -87,6 +87,13 @@ static inline void pgo_index_prefetch(const pgo_index *ix, uint64_t hash)
 {
 	__builtin_prefetch(&ix->slots[(uint32_t)(hash >> 32) & ix->mask]);
 }
+/* The entity in hash's first slot if its tag matches, else PGO_NONE: a
+ * guess for prefetching, not a lookup. */
+static inline uint32_t pgo_index_peek(const pgo_index *ix, uint64_t hash)
+{
+	uint64_t v = ix->slots[(uint32_t)(hash >> 32) & ix->mask];
+	return v && (uint32_t)(v >> 32) == (uint32_t)(hash >> 32) ? (uint32_t)v - 1 : PGO_NONE;
+}
 /* Inserts entity at slot from a failed find; may rehash. */
 pgo_status pgo_index_insert(pgo_index *ix, uint32_t slot, uint64_t hash, uint32_t entity);
 

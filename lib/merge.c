@@ -41,6 +41,7 @@ typedef struct pending_sample {
 	uint32_t *locs;   /* mapped */
 	uint32_t cap_locs, n_locs;
 	uint64_t hash;
+	uint32_t guess;   /* the merged sample its slot names, or PGO_NONE: a prefetch hint */
 } pending_sample;
 
 struct pgo_merger {
@@ -505,6 +506,7 @@ static PGO_INLINE pgo_status key_sample(merger *m, uint32_t i, pending_sample *p
 	const pgo_sample *src = &in->samples[i];
 	uint32_t nv = in->n_sample_types;
 	ps->sample = i;
+	ps->guess = PGO_NONE;
 	ps->skip = all_zero(in->values + (size_t)i * nv, nv);
 	if (ps->skip)
 		return PGO_OK;
@@ -537,6 +539,34 @@ static PGO_INLINE pgo_status add_keyed_sample(merger *m, const pending_sample *p
 /* map_sample for every sample of the input (weight 1, labels dropped), its
  * two steps PIPELINE samples apart, with map_sample's results and errors:
  * a sample keyed ahead that fails reports after the samples before it. */
+/* The merged sample a keyed sample most likely matches: its record and
+ * values fetched into the cache while the samples before it are added. */
+static PGO_INLINE void guess_match(merger *m, pending_sample *ps)
+{
+	ps->guess = PGO_NONE;
+	if (ps->skip)
+		return;
+	uint32_t e = pgo_index_peek(&m->sample_ix, ps->hash);
+	if (e == PGO_NONE)
+		return;
+	const pgo_profile *o = m->out;
+	ps->guess = e;
+	__builtin_prefetch(&o->samples[e]);
+	__builtin_prefetch(&o->values[(size_t)e * o->n_sample_types]);
+}
+
+/* Then the guess's locations, which the lookup compares. */
+static PGO_INLINE void fetch_match(merger *m, const pending_sample *ps)
+{
+	if (ps->guess == PGO_NONE)
+		return;
+	const pgo_profile *o = m->out;
+	const pgo_sample *s = &o->samples[ps->guess];
+	const uint32_t *l = o->sample_locations + s->locations_at;
+	for (uint32_t i = 0; i < s->n_locations; i += 16)
+		__builtin_prefetch(l + i);
+}
+
 static pgo_status map_samples_pipelined(merger *m)
 {
 	uint32_t n = m->in->n_samples, keyed = 0;
@@ -549,6 +579,11 @@ static pgo_status map_samples_pipelined(merger *m)
 		}
 		if (j == keyed) /* sample j is the one that failed to key */
 			return key_st;
+		/* the stages between: slot read PIPELINE/2 ahead, locations 2 ahead */
+		if (j + PIPELINE / 2 < keyed)
+			guess_match(m, &m->pending[(j + PIPELINE / 2) % PIPELINE]);
+		if (j + 2 < keyed)
+			fetch_match(m, &m->pending[(j + 2) % PIPELINE]);
 		pgo_status st = add_keyed_sample(m, &m->pending[j % PIPELINE]);
 		if (st)
 			return st;
