@@ -7,10 +7,10 @@ BUILD_TSAN ?= build-tsan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 FUZZ_LONG_SECONDS ?= 3600
-FUZZERS    := fuzz_decode fuzz_query fuzz_ddapi fuzz_intake fuzz_gobinary
+FUZZERS    := fuzz_decode fuzz_query fuzz_ddapi fuzz_intake fuzz_push fuzz_scrape_config fuzz_gobinary
 export FUZZ_JOBS
 
-.PHONY: all deps build test test-sanitize test-tsan fuzz fuzz-long demo bench bench-serve bench-fetch clean
+.PHONY: all deps build test test-sanitize test-tsan fuzz fuzz-long demo bench bench-serve bench-fetch bench-storage clean
 
 all: build
 
@@ -67,6 +67,9 @@ bench-serve: build
 
 bench-fetch: build
 	@bench/fetch.sh $(BUILD)/pgotool
+
+bench-storage: build
+	@bench/storage.sh $(BUILD)/pgotool
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN) $(BUILD_FUZZ)

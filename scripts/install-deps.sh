@@ -12,6 +12,7 @@ packages=(
 	zlib1g-dev libdeflate-dev libzstd-dev libzip-dev
 	libdw-dev        # pgotool inspect --binary: reads Go binaries' DWARF (elfutils)
 	libsqlite3-dev libmicrohttpd-dev libjansson-dev   # pgotool serve
+	libyaml-dev      # pgotool serve --scrape: the targets file
 	libcurl4-openssl-dev                              # pgotool fetch
 	clang libclang-rt-dev   # libFuzzer targets: clang's fuzzer and sanitizer runtimes are a separate package
 	libc6-dbg        # make test-tsan: names glibc's internal functions, which tests/tsan.supp matches

@@ -46,6 +46,7 @@ typedef struct request {
 	int deferred_status;
 	char deferred[512];
 	struct upload *upload;      /* intake */
+	struct pyro_ingest *push;   /* a Pyroscope push's query */
 } request;
 
 #endif

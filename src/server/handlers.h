@@ -17,6 +17,14 @@ int intake_begin(request *r, struct MHD_Connection *c);
 int intake_feed(request *r, const uint8_t *data, size_t size);
 enum MHD_Result intake_finish(request *r, struct MHD_Connection *c);
 void intake_cleanup(request *r);
+/* Gives a checked upload its ids, stores it durably and answers 200. */
+enum MHD_Result intake_store(request *r, struct MHD_Connection *c, store_upload *u);
+
+/* Pyroscope's push (push.c): its query is read with the headers, and its
+ * body streams like an intake upload's (intake_feed); see pyroscope.h. */
+int push_begin(request *r, struct MHD_Connection *c);
+enum MHD_Result push_finish(request *r, struct MHD_Connection *c);
+void push_cleanup(request *r);
 
 /* The query API, on a whole JSON body (api.c). */
 enum MHD_Result handle_list(request *r, struct MHD_Connection *c);

@@ -48,22 +48,27 @@ enum MHD_Result intake_finish(request *r, struct MHD_Connection *c)
 	store_upload u;
 	/* Decoding inflates up to 64 MiB an attachment: a few at a time. */
 	sem_wait(&r->srv->decoders);
-	int status = upload_finish(r->upload, now_ns(), &u);
+	int status = upload_finish(r->upload, now_ns(), r->srv->o->keep, &u);
 	sem_post(&r->srv->decoders);
 	if (status)
 		return respond_error(r, c, (unsigned)status, "%s: %s", r->path, upload_error(r->upload));
+	return intake_store(r, c, &u);
+}
+
+enum MHD_Result intake_store(request *r, struct MHD_Connection *c, store_upload *u)
+{
 	/* Ids last, so that profile-id is a tag searches can use. */
 	char pid[40];
-	if (store_new_id(pid) || store_new_id(u.event_id))
+	if (store_new_id(pid) || store_new_id(u->event_id))
 		return respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		                     "cannot make an id: the kernel gave no random bytes (%s)", strerror(errno));
-	if (upload_set_id(r->upload, &u, pid))
+	if (upload_set_id(r->upload, u, pid))
 		return respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s", upload_error(r->upload));
 	char err[512];
-	if (store_put(r->srv->store, &u, err, sizeof err))
+	if (store_put(r->srv->store, u, err, sizeof err))
 		return respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "storing the upload failed: %s", err);
 	char body[160];
-	int len = snprintf(body, sizeof body, "{\"profile_id\":\"%s\",\"event_id\":\"%s\"}", u.profile_id, u.event_id);
+	int len = snprintf(body, sizeof body, "{\"profile_id\":\"%s\",\"event_id\":\"%s\"}", u->profile_id, u->event_id);
 	char *copy = strdup(body);
 	return respond(r, c, MHD_HTTP_OK, "application/json", copy, copy ? (size_t)len : 0);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 /* Equal keys, in time independent of where they differ. */
@@ -21,9 +22,31 @@ static bool key_equal(const char *given, const char *want)
 	return diff == 0;
 }
 
+/* Pyroscope's SDKs send the key as a bearer token (AuthToken) or as a
+ * basic-auth password (BasicAuthUser and BasicAuthPassword; any user). */
+static bool authorization_has_key(const server *srv, struct MHD_Connection *c)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!h)
+		return false;
+	if (!strncasecmp(h, "Bearer ", 7))
+		return key_equal(h + 7, srv->api_key);
+	char *password = NULL;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+	char *user = MHD_basic_auth_get_username_password(c, &password);
+#pragma GCC diagnostic pop
+	bool ok = password && key_equal(password, srv->api_key);
+	MHD_free(user);
+	MHD_free(password);
+	return ok;
+}
+
 bool keys_match(const server *srv, struct MHD_Connection *c, bool app)
 {
 	const char *api = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "DD-API-KEY");
+	if (!app && !api)
+		return authorization_has_key(srv, c);
 	if (!key_equal(api, srv->api_key))
 		return false;
 	if (!app)

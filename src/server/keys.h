@@ -14,7 +14,9 @@
 int keys_resolve(server *srv, char *path, size_t path_size, bool *created);
 
 /* Whether the request carries the API key (and, with app, the
- * application key), compared in constant time. */
+ * application key), compared in constant time. Without app, a request
+ * with no DD-API-KEY may carry the key in Authorization instead, as a
+ * bearer token or a basic-auth password, as Pyroscope's SDKs send it. */
 bool keys_match(const server *srv, struct MHD_Connection *c, bool app);
 
 #endif

@@ -1,5 +1,7 @@
-/* The retention purge: a thread that deletes what the store received
- * longer ago than the retention period. */
+/* The store's deletions, in one background thread, and the only ones: the
+ * retention purge (what the store received longer ago than --retention),
+ * PGO-aware downsampling (--downsample-after, --downsample-keep) and the
+ * disk bound (--max-disk, oldest first). Each logs what it deleted. */
 #ifndef PGO_PURGE_H
 #define PGO_PURGE_H
 

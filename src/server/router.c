@@ -45,6 +45,7 @@ static const route routes[] = {
 	{"POST", "/profiling/v1/input", AUTH_INTAKE, INTAKE},
 	{"POST", "/api/v2/profile", AUTH_INTAKE, INTAKE},
 	{"POST", "/v1/input", AUTH_INTAKE, INTAKE},
+	{"POST", "/ingest", AUTH_INTAKE, BODY_STREAM, 0, NULL, push_finish, push_begin, intake_feed, push_cleanup},
 	{"POST", "/api/unstable/profiles/list", AUTH_API, BODY_WHOLE, API_MAX_BODY, "application/json", handle_list, NULL, NULL, NULL},
 	{"POST", "/api/unstable/profiles/gopgo", AUTH_API, BODY_WHOLE, API_MAX_BODY, "application/json", handle_gopgo, NULL, NULL, NULL},
 	{"GET", "/api/ui/profiling/profiles/*/download", AUTH_API, BODY_NONE, 0, NULL, handle_download, NULL, NULL, NULL},

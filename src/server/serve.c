@@ -4,6 +4,7 @@
  */
 #define _DEFAULT_SOURCE
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <malloc.h>
 #include <netinet/in.h>
@@ -20,6 +21,7 @@
 #include "purge.h"
 #include "request_log.h"
 #include "router.h"
+#include "scrape_feed.h"
 
 static char *read_file(const char *path, size_t limit)
 {
@@ -80,6 +82,7 @@ int serve_run(const serve_options *o)
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	/* Many threads free large buffers (bodies, profiles). Buffers of 4 MiB
 	 * and more go back to the kernel when freed, and a few arenas keep at
@@ -118,7 +121,15 @@ int serve_run(const serve_options *o)
 		}
 	}
 	char err[512];
+	scrape_config targets = {0};
+	if (o->scrape_file && scrape_config_load(o->scrape_file, &targets, err, sizeof err)) {
+		fprintf(stderr, "pgotool serve: error: --scrape %s\n", err);
+		free(cert);
+		free(key);
+		return 1;
+	}
 	if (store_open(o->data_dir, &srv.store, err, sizeof err)) {
+		scrape_config_free(&targets);
 		fprintf(stderr, "pgotool serve: error: %s\n", err);
 		free(cert);
 		free(key);
@@ -127,6 +138,7 @@ int serve_run(const serve_options *o)
 	char key_path[1024];
 	bool created = false;
 	if (keys_resolve(&srv, key_path, sizeof key_path, &created)) {
+		scrape_config_free(&targets);
 		store_close(srv.store);
 		free(cert);
 		free(key);
@@ -157,6 +169,7 @@ int serve_run(const serve_options *o)
 	if (!d) {
 		fprintf(stderr, "pgotool serve: error: cannot listen on %s (in use, or not an address of this host)\n",
 		        o->listen);
+		scrape_config_free(&targets);
 		store_close(srv.store);
 		free(cert);
 		free(key);
@@ -175,15 +188,34 @@ int serve_run(const serve_options *o)
 		log_line(o, "ERROR", "cannot start the retention purge (%s): nothing will be deleted until a restart",
 		         strerror(errno));
 
+	scrape_feed *feed = NULL;
+	if (o->scrape_file) {
+		size_t n = targets.n_targets;
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		if (!(feed = scrape_feed_start(&srv, &targets)))
+			log_line(o, "ERROR", "cannot start the scraper (%s): nothing will be scraped until a restart",
+			         strerror(errno));
+		else
+			log_line(o, "INFO", "scraping %zu targets from %s (SIGHUP reads it again)", n, o->scrape_file);
+	}
+
 	int sig = 0;
-	sigwait(&stop, &sig);
+	while (sigwait(&stop, &sig) == 0 && sig == SIGHUP) {
+		if (feed)
+			scrape_feed_reload(feed);
+		else
+			log_line(o, "INFO", "SIGHUP: no --scrape file to read again; nothing to do");
+	}
 	log_line(o, "INFO", "%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	scrape_feed_stop(feed);
 	MHD_stop_daemon(d); /* waits for the requests in flight */
 	purge_stop(pg);
 	store_close(srv.store);
 	sem_destroy(&srv.decoders);
 	size_t peak = budget_peak(&srv.memory);
 	budget_destroy(&srv.memory);
+	if (o->scrape_file)
+		curl_global_cleanup();
 	free(cert);
 	free(key);
 	log_line(o, "INFO", "stopped (request bodies held at most %.1f MiB at once, of --max-memory %.0f MiB)",

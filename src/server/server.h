@@ -24,10 +24,15 @@ typedef struct serve_options {
 	size_t max_memory;         /* request bytes buffered across the server */
 	unsigned max_connections;
 	unsigned timeout_s;        /* per connection, idle */
+	const char *scrape_file;   /* --scrape: targets to scrape, or NULL */
+	const char *keep;          /* --keep: attachment names to store, comma-separated; NULL: all */
+	uint64_t max_disk;         /* bytes of database in use; 0: no bound */
+	int64_t downsample_after_ns;
+	size_t downsample_keep;    /* 0: no downsampling */
 } serve_options;
 
-/* Runs until SIGINT or SIGTERM; returns a process exit status. Errors go
- * to stderr as one line. */
+/* Runs until SIGINT or SIGTERM (SIGHUP reads the scrape file again);
+ * returns a process exit status. Errors go to stderr as one line. */
 int serve_run(const serve_options *o);
 
 #endif

@@ -43,6 +43,7 @@ struct upload {
 	char *agent_tags;
 	/* set by upload_finish, borrowed by the store_upload */
 	json_t *event;
+	char *own_event; /* event.json made for a push that has none */
 	tag_list tags;
 	store_attachment atts[UPLOAD_MAX_PARTS];
 	int status;
@@ -173,6 +174,7 @@ void upload_free(upload *u)
 	for (size_t i = 0; i < u->tags.n; i++)
 		free(u->tags.items[i]);
 	json_decref(u->event);
+	free(u->own_event);
 	free(u->agent_tags);
 	free(u);
 }
@@ -324,19 +326,36 @@ static const part *find_part(const upload *u, const char *name)
 /* CPU seconds used per second: the sum of cpu/nanoseconds over the
  * profile's duration, as Datadog computes core_cpu_cores. The values-only
  * pass accepts exactly what pgo_decode does, at a fraction of its cost. */
-static int cpu_metrics(upload *u, const part *cpu, store_upload *out)
+static int cpu_metrics(upload *u, const part *cpu, store_upload *out, char *types, size_t types_size)
 {
 	pgo_value_sums sums;
 	pgo_error e = {0};
 	pgo_limits limits;
 	pgo_limits_default(&limits);
 	limits.max_decompressed_bytes = UPLOAD_MAX_INFLATED;
-	if (pgo_sum_values(cpu->data, cpu->len, "cpu.pprof", &limits, &sums, &e))
+	if (pgo_sum_values(cpu->data, cpu->len, cpu->name, &limits, &sums, &e))
 		return set_error(u, e.status == PGO_ERR_NOMEM ? 500 : 400, "%s", e.message);
 	const pgo_value_sum *col = NULL;
 	for (uint32_t i = 0; i < sums.n_sample_types && !col; i++)
 		if (!strcmp(sums.columns[i].type, "cpu") && !strcmp(sums.columns[i].unit, "nanoseconds"))
 			col = &sums.columns[i];
+	if (types) {
+		/* Which sample types it has instead, for the caller's refusal. */
+		size_t used = 0;
+		types[0] = '\0';
+		for (uint32_t i = 0; i < sums.n_sample_types && used < types_size; i++) {
+			int w = snprintf(types + used, types_size - used, "%s%.40s/%.40s", i ? " " : "", sums.columns[i].type,
+			                 sums.columns[i].unit);
+			if (w < 0)
+				break;
+			used += (size_t)w;
+		}
+		if (!col) {
+			pgo_value_sums_free(&sums);
+			return 0;
+		}
+		types[0] = '\0';
+	}
 	/* The uploader picks these numbers, and core_cpu_cores ranks profiles for
 	 * gopgo: refuse what no machine spends rather than wrap or saturate. */
 	int64_t total = col ? col->sum : 0;
@@ -345,16 +364,16 @@ static int cpu_metrics(upload *u, const part *cpu, store_upload *out)
 		uint32_t i = col->bad_at - 1;
 		pgo_value_sums_free(&sums);
 		return set_error(u, 400,
-		                 v < 0 ? "cpu.pprof: sample %u has negative CPU time (%lld ns)"
-		                       : "cpu.pprof: its CPU time adds up past 2^63 ns at sample %u (%lld ns)",
-		                 i, (long long)v);
+		                 v < 0 ? "%s: sample %u has negative CPU time (%lld ns)"
+		                       : "%s: its CPU time adds up past 2^63 ns at sample %u (%lld ns)",
+		                 cpu->name, i, (long long)v);
 	}
 	if (sums.duration_nanos > 0)
 		out->duration_nanos = sums.duration_nanos;
 	pgo_value_sums_free(&sums);
 	if (out->duration_nanos > 0 && (double)total > (double)out->duration_nanos * UPLOAD_MAX_CORES)
-		return set_error(u, 400, "cpu.pprof: %lld ns of CPU time in %lld ns is more than %d cores can spend",
-		                 (long long)total, (long long)out->duration_nanos, UPLOAD_MAX_CORES);
+		return set_error(u, 400, "%s: %lld ns of CPU time in %lld ns is more than %d cores can spend",
+		                 cpu->name, (long long)total, (long long)out->duration_nanos, UPLOAD_MAX_CORES);
 	out->core_cpu_time_total = total;
 	out->core_cpu_cores = out->duration_nanos > 0 ? (double)total / (double)out->duration_nanos : 0;
 	return 0;
@@ -377,9 +396,42 @@ static int check_inflates(upload *u, const part *a)
 	return 0;
 }
 
+/* A profiling period is a minute or so; anything else is a clock gone wrong or a forgery.
+ * where prefixes the messages; start and end are the times as sent. */
+static int check_period(upload *u, const store_upload *out, int64_t now_ns, const char *where, const char *start_name,
+                        const char *end_name, const char *start, const char *end)
+{
+	if (out->end_ns < out->start_ns)
+		return set_error(u, 400, "%s%s (%.40s) is before %s (%.40s)", where, end_name, end, start_name, start);
+	if (out->start_ns > now_ns + MAX_AHEAD_NS || out->end_ns > now_ns + MAX_AHEAD_NS)
+		return set_error(u, 400, "%s%s %.40s and %s %.40s: more than a day after the store's clock", where,
+		                 start_name, start, end_name, end);
+	if (out->start_ns < 0)
+		return set_error(u, 400, "%s%s %.40s is before 1970", where, start_name, start);
+	if (out->end_ns - out->start_ns > MAX_PERIOD_NS)
+		return set_error(u, 400, "%sfrom %s %.40s to %s %.40s is more than 24h, longer than any profiling period",
+		                 where, start_name, start, end_name, end);
+	return 0;
+}
+
 /* ---- the whole upload ------------------------------------------------------------ */
 
-int upload_finish(upload *u, int64_t now_ns, store_upload *out)
+/* Whether name is one of the comma-separated names in keep (NULL: all are). */
+static bool kept(const char *keep, const char *name)
+{
+	if (!keep)
+		return true;
+	size_t n = strlen(name);
+	for (const char *p = keep; *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == n && !strncmp(p, name, n))
+			return true;
+		p += len + (p[len] == ',');
+	}
+	return false;
+}
+
+int upload_finish(upload *u, int64_t now_ns, const char *keep, store_upload *out)
 {
 	if (u->status)
 		return u->status;
@@ -399,38 +451,29 @@ int upload_finish(upload *u, int64_t now_ns, store_upload *out)
 	const char *end = json_string_value(json_object_get(u->event, "end"));
 	if (!start || !end || rfc3339_parse(start, &out->start_ns) || rfc3339_parse(end, &out->end_ns))
 		return set_error(u, 400, "event.json: 'start' and 'end' must be RFC 3339 times");
-	/* A profiling period is a minute or so; anything else is a clock gone wrong or a forgery. */
-	if (out->end_ns < out->start_ns)
-		return set_error(u, 400, "event.json: 'end' (%.40s) is before 'start' (%.40s)", end, start);
-	if (out->start_ns > now_ns + MAX_AHEAD_NS || out->end_ns > now_ns + MAX_AHEAD_NS)
-		return set_error(u, 400, "event.json: 'start' %.40s and 'end' %.40s: more than a day after the store's clock",
-		                 start, end);
-	if (out->start_ns < 0)
-		return set_error(u, 400, "event.json: 'start' %.40s is before 1970", start);
-	if (out->end_ns - out->start_ns > MAX_PERIOD_NS)
-		return set_error(u, 400,
-		                 "event.json: from 'start' %.40s to 'end' %.40s is more than 24h, longer than any profiling period",
-		                 start, end);
+	int rc = check_period(u, out, now_ns, "event.json: ", "'start'", "'end'", start, end);
+	if (rc)
+		return rc;
 	out->duration_nanos = out->end_ns - out->start_ns;
 	json_t *tp = json_object_get(u->event, "tags_profiler");
 	if (tp && !json_is_string(tp))
 		return set_error(u, 400, "event.json: 'tags_profiler' must be a string");
-	int rc = build_tags(u, json_string_value(tp), json_string_value(json_object_get(u->event, "family")));
+	rc = build_tags(u, json_string_value(tp), json_string_value(json_object_get(u->event, "family")));
 	if (rc)
 		return rc;
 
 	size_t n_atts = 0;
 	for (int i = 0; i < u->n_parts; i++) {
 		const part *p = &u->parts[i];
-		if (!strcmp(p->name, "event"))
-			continue;
+		if (!strcmp(p->name, "event") || !kept(keep, p->name))
+			continue; /* what is not kept is not stored, so neither inflated */
 		/* cpu.pprof is decoded below, within the same bound. */
 		if (strcmp(p->name, "cpu.pprof") && (rc = check_inflates(u, p)))
 			return rc;
 		u->atts[n_atts++] = (store_attachment){p->name, p->data ? p->data : (uint8_t *)"", p->len};
 	}
 	const part *cpu = find_part(u, "cpu.pprof");
-	if (cpu && (rc = cpu_metrics(u, cpu, out)))
+	if (cpu && (rc = cpu_metrics(u, cpu, out, NULL, 0)))
 		return rc;
 	out->event_json = (char *)event->data;
 	out->attachments = u->atts;
@@ -449,5 +492,97 @@ int upload_set_id(upload *u, store_upload *out, const char *profile_id)
 		return set_error(u, 500, "out of memory");
 	out->tags = u->tags.items;
 	out->n_tags = u->tags.n;
+	return 0;
+}
+
+/* The event.json an agent upload would have carried, for a Pyroscope push. */
+static int make_event(upload *u, const store_upload *out, const char *family)
+{
+	char start[48], end[48];
+	rfc3339_format(out->start_ns, start, sizeof start);
+	rfc3339_format(out->end_ns, end, sizeof end);
+	json_t *e = json_pack("{s:[s], s:s, s:s, s:s}", "attachments", "cpu.pprof", "start", start, "end", end, "version",
+	                      "4");
+	if (e && family)
+		json_object_set_new(e, "family", json_string(family));
+	u->own_event = e ? json_dumps(e, JSON_COMPACT) : NULL;
+	json_decref(e);
+	return u->own_event ? 0 : set_error(u, 500, "out of memory");
+}
+
+int upload_finish_profile(upload *u, const profile_meta *in, int64_t now_ns, store_upload *out)
+{
+	if (u->status)
+		return u->status;
+	if (u->mp && multipart_finish(u->mp))
+		return set_error(u, 400, "malformed multipart body: %s", multipart_error(u->mp));
+	memset(out, 0, sizeof *out);
+	const part *profile = find_part(u, "profile");
+	if (!profile || !profile->len)
+		return set_error(u, 400, "no 'profile' part, or an empty one: want the pprof in a part named 'profile'");
+	/* The SDK gives the times of the period it profiled; a push without them is now. */
+	out->start_ns = in->from_ns ? in->from_ns : now_ns;
+	out->end_ns = in->until_ns ? in->until_ns : out->start_ns;
+	char from[24], until[24];
+	snprintf(from, sizeof from, "%lld", (long long)in->from_ns);
+	snprintf(until, sizeof until, "%lld", (long long)in->until_ns);
+	int rc = check_period(u, out, now_ns, "", "from=", "until=", from, until);
+	if (rc)
+		return rc;
+	out->duration_nanos = out->end_ns - out->start_ns;
+	char types[256];
+	if ((rc = cpu_metrics(u, profile, out, types, sizeof types)))
+		return rc;
+	if (types[0])
+		return set_error(u, 422,
+		                 "the profile has the sample types [%s], not cpu/nanoseconds: the store keeps CPU profiles "
+		                 "only, which are what PGO uses; leave the other profile types out of the SDK's ProfileTypes",
+		                 types);
+	for (size_t i = 0; i < in->n_tags; i++)
+		if ((rc = add_tag(&u->tags, in->tags[i], strlen(in->tags[i]), false)))
+			return rc == -2 ? set_error(u, 400, "name=: %s", u->tags.why) : set_error(u, 500, "out of memory");
+	char source[64];
+	snprintf(source, sizeof source, "source:%s", in->source);
+	const char *const own[] = {source, "runtime:go", "language:go"};
+	for (size_t i = 0; i < (in->go ? 3u : 1u); i++)
+		if (add_tag(&u->tags, own[i], strlen(own[i]), true) == -1)
+			return set_error(u, 500, "out of memory");
+	if ((rc = make_event(u, out, in->go ? "go" : NULL)))
+		return rc;
+	u->atts[0] = (store_attachment){"cpu.pprof", profile->data, profile->len};
+	out->event_json = u->own_event;
+	out->attachments = u->atts;
+	out->n_attachments = 1;
+	out->tags = u->tags.items;
+	out->n_tags = u->tags.n;
+	return 0;
+}
+
+upload *upload_new_direct(size_t max_body)
+{
+	upload *u = calloc(1, sizeof *u);
+	if (u)
+		u->max_body = max_body;
+	return u;
+}
+
+int upload_put_part(upload *u, const char *name, uint8_t *data, size_t size)
+{
+	if (u->n_parts == UPLOAD_MAX_PARTS) {
+		free(data);
+		return set_error(u, 400, "more than %d parts", UPLOAD_MAX_PARTS);
+	}
+	if (size > u->max_body) {
+		free(data);
+		return set_error(u, 413, "part '%.64s' is over its %zu-byte limit", name, u->max_body);
+	}
+	part *p = &u->parts[u->n_parts];
+	if (!(p->name = strdup(name))) {
+		free(data);
+		return set_error(u, 500, "out of memory");
+	}
+	p->data = data;
+	p->len = p->cap = size;
+	u->n_parts++;
 	return 0;
 }

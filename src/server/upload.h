@@ -11,6 +11,7 @@
 #ifndef PGO_UPLOAD_H
 #define PGO_UPLOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,13 +47,39 @@ int upload_feed(upload *u, const uint8_t *data, size_t size);
 
 /*
  * The body has ended: checks the parts, event.json, the tags and every
- * attachment (cpu.pprof checked as pgo_decode checks it and its values
+ * attachment kept (keep: comma-separated names, or NULL for all; the others
+ * are dropped unread, but cpu.pprof is always summed) (cpu.pprof checked as pgo_decode checks it and its values
  * summed for its CPU metrics, by pgo_sum_values; every compressed
  * attachment inflated, within UPLOAD_MAX_INFLATED, and dropped), then
  * fills *out, which borrows from u. now_ns is the store's clock. The ids
  * are left for the caller (upload_set_id). 0, or an HTTP status.
  */
-int upload_finish(upload *u, int64_t now_ns, store_upload *out);
+int upload_finish(upload *u, int64_t now_ns, const char *keep, store_upload *out);
+
+/* A CPU profile that comes without Datadog's event.json: a Pyroscope push,
+ * or a scrape of net/http/pprof. */
+typedef struct profile_meta {
+	char *const *tags;        /* "key:value", service first */
+	size_t n_tags;
+	int64_t from_ns, until_ns; /* Unix ns; 0: now */
+	const char *source;       /* the source: tag, "pyroscope" or "scraper" */
+	bool go;                  /* add runtime:go and language:go */
+} profile_meta;
+
+/*
+ * The body has ended (a push's multipart body, or a part put with
+ * upload_put_part): its part `profile` is checked and summed like
+ * cpu.pprof and stored under that name, with meta's tags, source:SOURCE,
+ * runtime:go and language:go when meta says Go, and an event.json made for
+ * it. A profile without cpu/nanoseconds is refused with 422. 0, or an HTTP
+ * status.
+ */
+int upload_finish_profile(upload *u, const profile_meta *meta, int64_t now_ns, store_upload *out);
+
+/* An upload without a body to parse: its parts are put whole. */
+upload *upload_new_direct(size_t max_body);
+/* Adds a part, taking data (malloc'd). 0, or an HTTP status. */
+int upload_put_part(upload *u, const char *name, uint8_t *data, size_t size);
 
 /* Sets the profile id and adds its profile-id tag, which is always kept. */
 int upload_set_id(upload *u, store_upload *out, const char *profile_id);

@@ -20,13 +20,16 @@
 
 #define READ_POOL 8
 #define BATCH_MAX 256
+#define DELETE_CHUNK 256
 
-typedef enum job_kind { JOB_PUT, JOB_PURGE } job_kind;
+typedef enum job_kind { JOB_PUT, JOB_PURGE, JOB_DELETE } job_kind;
 
 typedef struct job {
 	job_kind kind;
 	store_upload *upload;   /* JOB_PUT */
 	int64_t cutoff_ns;      /* JOB_PURGE */
+	int64_t *rowids;        /* JOB_DELETE: ascending */
+	size_t n_rowids;
 	int64_t received_ns;    /* JOB_PUT, when it was written */
 	char *endpoint_counts;  /* JOB_PUT, for the index; freed by store_put unless taken */
 	size_t deleted;
@@ -564,6 +567,37 @@ static int run_purge(pgo_store *s, job *j)
 	return 0;
 }
 
+static int run_delete(pgo_store *s, job *j)
+{
+	sqlite3_stmt *st[2] = {NULL, NULL};
+	const char *sql[] = {"DELETE FROM attachments WHERE upload_id = ?1", "DELETE FROM uploads WHERE id = ?1"};
+	int rc = 0;
+	for (int k = 0; k < 2 && !rc; k++)
+		if (sqlite3_prepare_v2(s->writer, sql[k], -1, &st[k], NULL) != SQLITE_OK)
+			rc = -1;
+	j->deleted = 0;
+	for (size_t i = 0; i < j->n_rowids && !rc; i++)
+		for (int k = 0; k < 2 && !rc; k++) {
+			sqlite3_bind_int64(st[k], 1, j->rowids[i]);
+			if (sqlite3_step(st[k]) != SQLITE_DONE)
+				rc = -1;
+			else if (k == 1)
+				j->deleted += (size_t)sqlite3_changes(s->writer);
+			sqlite3_reset(st[k]);
+		}
+	if (rc)
+		set_err(j->err, sizeof j->err, "delete: %s", sqlite3_errmsg(s->writer));
+	sqlite3_finalize(st[0]);
+	sqlite3_finalize(st[1]);
+	return rc;
+}
+
+static int by_rowid(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
 /* Applies a committed batch to the in-memory index. */
 static void index_apply(pgo_store *s, job *batch)
 {
@@ -578,6 +612,15 @@ static void index_apply(pgo_store *s, job *batch)
 					s->n_live--;
 				}
 			}
+			continue;
+		}
+		if (j->kind == JOB_DELETE) {
+			for (size_t i = 0; i < s->n_entries; i++)
+				if (!s->entries[i].deleted &&
+				    bsearch(&s->entries[i].rowid, j->rowids, j->n_rowids, sizeof *j->rowids, by_rowid)) {
+					s->entries[i].deleted = true;
+					s->n_live--;
+				}
 			continue;
 		}
 		store_upload *u = j->upload;
@@ -648,7 +691,7 @@ static void *writer_main(void *arg)
 				set_err(j->err, sizeof j->err, "cannot open a savepoint: %s", sqlite3_errmsg(s->writer));
 				continue;
 			}
-			j->rc = j->kind == JOB_PUT ? insert_upload(s, j) : run_purge(s, j);
+			j->rc = j->kind == JOB_PUT ? insert_upload(s, j) : j->kind == JOB_PURGE ? run_purge(s, j) : run_delete(s, j);
 			if (!j->rc && !exec(s->writer, "RELEASE one")) {
 				set_err(j->err, sizeof j->err, "cannot release a savepoint: %s", sqlite3_errmsg(s->writer));
 				j->rc = -1;
@@ -819,6 +862,151 @@ int store_purge(pgo_store *s, int64_t cutoff_ns, size_t *deleted, char *err, siz
 		set_err(err, n, "%s", j.err);
 	else if (deleted)
 		*deleted = j.deleted;
+	return rc;
+}
+
+/* Deletes the uploads with these rowids (sorted here) in one job. */
+static int delete_rowids(pgo_store *s, int64_t *rowids, size_t n, size_t *deleted, char *err, size_t err_size)
+{
+	*deleted = 0;
+	if (!n)
+		return 0;
+	qsort(rowids, n, sizeof *rowids, by_rowid);
+	/* In jobs of a few hundred: each is one short transaction, and uploads
+	 * queued meanwhile commit between them. */
+	for (size_t at = 0; at < n; at += DELETE_CHUNK) {
+		job j = {.kind = JOB_DELETE, .rowids = rowids + at, .n_rowids = n - at < DELETE_CHUNK ? n - at : DELETE_CHUNK};
+		if (submit(s, &j)) {
+			set_err(err, err_size, "%s", j.err);
+			return -1;
+		}
+		*deleted += j.deleted;
+	}
+	return 0;
+}
+
+typedef struct aged {
+	int64_t rowid, received_ns;
+} aged;
+
+static int by_received(const void *a, const void *b)
+{
+	const aged *x = a, *y = b;
+	if (x->received_ns != y->received_ns)
+		return x->received_ns < y->received_ns ? -1 : 1;
+	return (x->rowid > y->rowid) - (x->rowid < y->rowid);
+}
+
+int store_delete_oldest(pgo_store *s, size_t count, size_t *deleted, char *err, size_t err_size)
+{
+	*deleted = 0;
+	pthread_rwlock_rdlock(&s->index_lock);
+	aged *a = malloc((s->n_live ? s->n_live : 1) * sizeof *a);
+	size_t n = 0;
+	for (size_t i = 0; a && i < s->n_entries; i++)
+		if (!s->entries[i].deleted)
+			a[n++] = (aged){s->entries[i].rowid, s->entries[i].received_ns};
+	pthread_rwlock_unlock(&s->index_lock);
+	if (!a) {
+		set_err(err, err_size, "out of memory");
+		return -1;
+	}
+	qsort(a, n, sizeof *a, by_received);
+	if (count > n)
+		count = n;
+	int64_t *rowids = malloc((count ? count : 1) * sizeof *rowids);
+	if (!rowids) {
+		free(a);
+		set_err(err, err_size, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < count; i++)
+		rowids[i] = a[i].rowid;
+	free(a);
+	int rc = delete_rowids(s, rowids, count, deleted, err, err_size);
+	free(rowids);
+	return rc;
+}
+
+/* One upload as downsampling sees it. */
+typedef struct sample_of {
+	int64_t rowid;
+	uint64_t group;     /* hash of service, env, version and the hour of start */
+	double cores;
+	const char *id;     /* profile_id, for ties */
+} sample_of;
+
+static const char *tag_value(const store_hit *h, const char *key)
+{
+	size_t n = strlen(key);
+	for (size_t i = 0; i < h->n_tags; i++)
+		if (!strncmp(h->tags[i], key, n) && h->tags[i][n] == ':')
+			return h->tags[i] + n + 1;
+	return "";
+}
+
+static uint64_t mix_in(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	return (h ^ 0xff) * 1099511628211ull; /* a separator, so that "ab"+"c" differs from "a"+"bc" */
+}
+
+static int by_group_then_rank(const void *a, const void *b)
+{
+	const sample_of *x = a, *y = b;
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	if (x->cores != y->cores)
+		return x->cores > y->cores ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+int store_downsample(pgo_store *s, int64_t received_before_ns, size_t keep, size_t *deleted, size_t *groups,
+                     char *err, size_t err_size)
+{
+	*deleted = 0;
+	*groups = 0;
+	/* The index lock is held while the candidates are chosen: their tags and
+	 * ids are the index's. Deleting takes it again, after. */
+	pthread_rwlock_rdlock(&s->index_lock);
+	sample_of *c = malloc((s->n_live ? s->n_live : 1) * sizeof *c);
+	size_t n = 0;
+	for (size_t i = 0; c && i < s->n_entries; i++) {
+		const entry *e = &s->entries[i];
+		if (e->deleted || e->received_ns >= received_before_ns)
+			continue;
+		char hour[32];
+		snprintf(hour, sizeof hour, "%lld", (long long)(e->hit.start_ns / (3600LL * 1000000000)));
+		uint64_t g = 1469598103934665603ull;
+		g = mix_in(g, e->hit.service ? e->hit.service : "");
+		g = mix_in(g, tag_value(&e->hit, "env"));
+		g = mix_in(g, tag_value(&e->hit, "version"));
+		g = mix_in(g, hour);
+		c[n++] = (sample_of){e->rowid, g, e->hit.core_cpu_cores, e->hit.profile_id};
+	}
+	int64_t *drop = c ? malloc((n ? n : 1) * sizeof *drop) : NULL;
+	size_t n_drop = 0;
+	if (drop) {
+		qsort(c, n, sizeof *c, by_group_then_rank);
+		size_t rank = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (i == 0 || c[i].group != c[i - 1].group) {
+				rank = 0;
+				(*groups)++;
+			}
+			if (rank++ >= keep)
+				drop[n_drop++] = c[i].rowid;
+		}
+	}
+	pthread_rwlock_unlock(&s->index_lock);
+	free(c);
+	if (!drop) {
+		set_err(err, err_size, "out of memory");
+		return -1;
+	}
+	int rc = delete_rowids(s, drop, n_drop, deleted, err, err_size);
+	free(drop);
 	return rc;
 }
 
@@ -1073,4 +1261,28 @@ void store_attachments_free(store_attachment *a, size_t n)
 		free(a[i].data);
 	}
 	free(a);
+}
+
+int store_disk_bytes(pgo_store *s, uint64_t *used, uint64_t *file, char *err, size_t err_size)
+{
+	sqlite3 *db = pool_take(s, err, err_size);
+	if (!db)
+		return -1;
+	int64_t v[3] = {0, 0, 0};
+	const char *sql[] = {"PRAGMA page_count", "PRAGMA freelist_count", "PRAGMA page_size"};
+	int rc = 0;
+	for (int k = 0; k < 3 && !rc; k++) {
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(db, sql[k], -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+			rc = -1;
+		else
+			v[k] = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (rc)
+		set_err(err, err_size, "%s: %s", s->path, sqlite3_errmsg(db));
+	pool_give(s, db);
+	*used = (uint64_t)(v[0] - v[1]) * (uint64_t)v[2];
+	*file = (uint64_t)v[0] * (uint64_t)v[2];
+	return rc;
 }

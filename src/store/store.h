@@ -108,6 +108,20 @@ void store_names_free(char **names, size_t n);
  * It counts from receipt, not from the start time the uploader claims. */
 int store_purge(pgo_store *s, int64_t cutoff_ns, size_t *deleted, char *err, size_t err_size);
 
+/* Deletes the count uploads the store received first (--max-disk). */
+int store_delete_oldest(pgo_store *s, size_t count, size_t *deleted, char *err, size_t err_size);
+
+/* PGO-aware downsampling: of the uploads received before the cutoff, keeps
+ * per service, env, version and hour of their start the `keep` with the
+ * most core_cpu_cores (ties: the smallest profile id), and deletes the
+ * rest. *groups gets how many such groups there were. */
+int store_downsample(pgo_store *s, int64_t received_before_ns, size_t keep, size_t *deleted, size_t *groups,
+                     char *err, size_t err_size);
+
+/* Bytes of the database file in use (pages not on SQLite's free list) and
+ * its whole size. Deleted data frees pages that later writes reuse. */
+int store_disk_bytes(pgo_store *s, uint64_t *used, uint64_t *file, char *err, size_t err_size);
+
 size_t store_count(pgo_store *s);
 
 /* What the writer has done since store_open: puts and purges that succeeded,

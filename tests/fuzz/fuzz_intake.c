@@ -64,7 +64,7 @@ static void run(const uint8_t *body, size_t n, size_t piece, const char *agent_t
 		out->status = upload_feed(u, body + off, n - off < piece ? n - off : piece);
 	store_upload su;
 	if (!out->status)
-		out->status = upload_finish(u, 1800000000000000000LL, &su);
+		out->status = upload_finish(u, 1800000000000000000LL, NULL, &su);
 	if (!out->status)
 		out->status = upload_set_id(u, &su, "00000000-0000-4000-8000-000000000000");
 	if (out->status) {
