@@ -8,6 +8,9 @@
 #      scraped again when it comes back;
 #  (3) SIGHUP reads the file again: a target added is scraped, one removed
 #      is not; a bad file is refused in the log and the targets stay;
+#  (3b) a bearer token (from a file), basic auth, and HTTPS with the test CA
+#      (tls_config.ca_file) each get profiles; without the token the target
+#      is down with HTTP 401, and HTTPS without the CA with a certificate error;
 #  (4) hostile targets (a slow body, an endless body, a gzip bomb, random
 #      bytes, a heap profile, a 500) are each logged down with the reason,
 #      nothing of them is stored, the server stays small, and the good
@@ -178,6 +181,63 @@ check "... and the targets in force stay" logged "the 1 targets in force stay"
 list second1 service:second
 wait_for 20 at_least service:second $((N + 1))
 check "... still scraped after the bad file" test "$N" -gt "$(n_of second1)"
+
+# ---- (3b) auth and TLS ---------------------------------------------------------------
+make_tls tls localhost pgotool-t5400-ca || { say <tls/openssl.log; bail "make a test CA"; }
+printf 'tok-%s\n' "$RANDOM$RANDOM" >token.txt
+"$TEST_TMP/pprofserve" -addr-file c.addr -token "$(cat token.txt)" -user scraper -password "pw-$$" \
+	-tls-cert tls/server.pem -tls-key tls/server.key -tls-addr-file c.tls >c.svc.log 2>&1 &
+track $!
+for _ in $(seq 100); do
+	[ -s c.addr ] && [ -s c.tls ] && break
+	sleep 0.1
+done
+C=$(cat c.addr)
+C_TLS=localhost:$(sed 's/.*://' c.tls)
+cat >scrape.yaml <<EOF
+scrape_configs:
+  - job_name: bearer
+    scrape_interval: 2s
+    profile_seconds: 1
+    profile_path: /auth/debug/pprof/profile
+    bearer_token_file: token.txt
+    static_configs: [{targets: ["$C"]}]
+  - job_name: basic
+    scrape_interval: 2s
+    profile_seconds: 1
+    profile_path: /auth2/debug/pprof/profile
+    basic_auth: {username: scraper, password: pw-$$}
+    static_configs: [{targets: ["$C"]}]
+  - job_name: noauth
+    scrape_interval: 2s
+    profile_seconds: 1
+    profile_path: /auth/debug/pprof/profile
+    static_configs: [{targets: ["localhost:${C##*:}"]}]
+  - job_name: https
+    scrape_interval: 2s
+    profile_seconds: 1
+    scheme: https
+    tls_config: {ca_file: tls/ca.pem}
+    static_configs: [{targets: ["$C_TLS"]}]
+  - job_name: untrusted
+    scrape_interval: 2s
+    profile_seconds: 1
+    scheme: https
+    profile_path: /heap/debug/pprof/profile
+    static_configs: [{targets: ["$C_TLS"]}]
+EOF
+kill -HUP "$PID"
+wait_for 10 logged "SIGHUP: read scrape.yaml: 5 scrape targets"
+for j in bearer basic https; do
+	wait_for 30 at_least "service:$j" 1
+	check "scraped with $j: stored ($N)" test "$N" -ge 1
+done
+wait_for 30 logged "\\(job noauth\\): down: "
+check "no credentials: down with HTTP 401" logged "\\(job noauth\\): down: HTTP 401: unauthorized"
+wait_for 30 logged "\\(job untrusted\\): down: "
+check "HTTPS with a certificate no CA of ours signed: down, saying so" \
+	logged "\\(job untrusted\\): down: .*(certificate|SSL)"
+logged "\\(job untrusted\\): down: .*(certificate|SSL)" || grep "(job untrusted)" store.log | say
 
 # ---- (4) hostile targets ----------------------------------------------------------
 # Each is scraped first at a point of its 20 s interval; the slow one takes 31 s to fail.

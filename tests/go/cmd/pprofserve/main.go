@@ -10,10 +10,14 @@
 //	/junk/debug/pprof/profile      random bytes
 //	/heap/debug/pprof/profile      a heap profile, not a CPU profile
 //	/status/debug/pprof/profile    a 500 with a line of text
+//	/auth/debug/pprof/profile      the real handler behind -token or -user/-password, else a 401
+//	/auth2/debug/pprof/profile     the same again
 //
-//	pprofserve -listen 127.0.0.1:0 -addr-file FILE
+//	pprofserve -listen 127.0.0.1:0 -addr-file FILE [-token T] [-user U -password P]
+//	           [-tls-cert PEM -tls-key PEM -tls-addr-file FILE]
 //
-// It writes the address it listens on to -addr-file once it listens.
+// It writes the address it listens on to -addr-file once it listens, and
+// with -tls-cert the address of a second, HTTPS listener to -tls-addr-file.
 package main
 
 import (
@@ -24,7 +28,7 @@ import (
 	"math/rand"
 	"net"
 	"net/http"
-	_ "net/http/pprof"
+	httppprof "net/http/pprof"
 	"os"
 	"runtime/pprof"
 	"time"
@@ -48,7 +52,24 @@ func burn() {
 func main() {
 	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
 	addrFile := flag.String("addr-file", "", "write the address here once listening")
+	token := flag.String("token", "", "the bearer token /auth/ takes")
+	user := flag.String("user", "", "the basic-auth user /auth/ takes")
+	password := flag.String("password", "", "and its password")
+	tlsCert := flag.String("tls-cert", "", "also serve HTTPS with this certificate")
+	tlsKey := flag.String("tls-key", "", "and this key")
+	tlsAddrFile := flag.String("tls-addr-file", "", "write the HTTPS address here")
 	flag.Parse()
+	auth := func(w http.ResponseWriter, r *http.Request) {
+		u, p, basic := r.BasicAuth()
+		if (*token != "" && r.Header.Get("Authorization") == "Bearer "+*token) ||
+			(basic && *user != "" && u == *user && p == *password) {
+			httppprof.Profile(w, r)
+			return
+		}
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+	}
+	http.HandleFunc("/auth/debug/pprof/profile", auth)
+	http.HandleFunc("/auth2/debug/pprof/profile", auth)
 	http.HandleFunc("/slow/debug/pprof/profile", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(200)
 		for {
@@ -101,13 +122,33 @@ func main() {
 		os.Exit(1)
 	}
 	go burn()
-	if *addrFile != "" {
-		tmp := *addrFile + ".tmp"
-		os.WriteFile(tmp, []byte(ln.Addr().String()+"\n"), 0o644)
-		os.Rename(tmp, *addrFile)
+	if *tlsCert != "" {
+		tln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "pprofserve:", err)
+			os.Exit(1)
+		}
+		go func() {
+			if err := http.ServeTLS(tln, nil, *tlsCert, *tlsKey); err != nil {
+				fmt.Fprintln(os.Stderr, "pprofserve: https:", err)
+				os.Exit(1)
+			}
+		}()
+		writeAddr(*tlsAddrFile, tln.Addr().String())
 	}
+	writeAddr(*addrFile, ln.Addr().String())
 	if err := http.Serve(ln, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "pprofserve:", err)
 		os.Exit(1)
 	}
+}
+
+// writeAddr puts addr in file (if named) whole, by rename.
+func writeAddr(file, addr string) {
+	if file == "" {
+		return
+	}
+	tmp := file + ".tmp"
+	os.WriteFile(tmp, []byte(addr+"\n"), 0o644)
+	os.Rename(tmp, file)
 }
