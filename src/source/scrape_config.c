@@ -371,7 +371,11 @@ static void target_free(scrape_target *t)
 
 static int add_target(reader *r, const job *j, yaml_node_t *hostport_node, const char *hostport, yaml_node_t *labels)
 {
-	if (!*hostport || strpbrk(hostport, "/?#@ \t") || strlen(hostport) > 255)
+	const char *colon = strrchr(hostport, ':');
+	char *end = NULL;
+	long port = colon ? strtol(colon + 1, &end, 10) : 0;
+	if (!*hostport || strpbrk(hostport, "/?#@ \t") || strlen(hostport) > 255 || !colon || colon == hostport ||
+	    !colon[1] || *end || port < 1 || port > 65535 || colon[1] == '+' || colon[1] == '-')
 		return fail_at(r, hostport_node, "target '%.60s': want host:port (no scheme, path or user)", hostport);
 	if (r->out->n_targets == SCRAPE_MAX_TARGETS)
 		return fail_at(r, hostport_node, "more than %d targets", SCRAPE_MAX_TARGETS);

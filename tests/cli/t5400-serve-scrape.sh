@@ -185,15 +185,24 @@ check "... still scraped after the bad file" test "$N" -gt "$(n_of second1)"
 # ---- (3b) auth and TLS ---------------------------------------------------------------
 make_tls tls localhost pgotool-t5400-ca || { say <tls/openssl.log; bail "make a test CA"; }
 printf 'tok-%s\n' "$RANDOM$RANDOM" >token.txt
-"$TEST_TMP/pprofserve" -addr-file c.addr -token "$(cat token.txt)" -user scraper -password "pw-$$" \
-	-tls-cert tls/server.pem -tls-key tls/server.key -tls-addr-file c.tls >c.svc.log 2>&1 &
-track $!
-for _ in $(seq 100); do
-	[ -s c.addr ] && [ -s c.tls ] && break
-	sleep 0.1
-done
-C=$(cat c.addr)
-C_TLS=localhost:$(sed 's/.*://' c.tls)
+# One service each: a Go process runs one CPU profile at a time, and a second
+# request meanwhile gets a 500.
+start_svc() {
+	local name=$1
+	shift
+	"$TEST_TMP/pprofserve" -addr-file "$name.addr" "$@" >"$name.svc.log" 2>&1 &
+	track $!
+	for _ in $(seq 100); do
+		[ -s "$name.addr" ] && break
+		sleep 0.1
+	done
+}
+start_svc c1 -token "$(cat token.txt)"
+start_svc c2 -user scraper -password "pw-$$"
+start_svc c3 -tls-cert tls/server.pem -tls-key tls/server.key -tls-addr-file c3.tls
+C1=$(cat c1.addr)
+C2=$(cat c2.addr)
+C_TLS=localhost:$(sed 's/.*://' c3.tls)
 cat >scrape.yaml <<EOF
 scrape_configs:
   - job_name: bearer
@@ -201,18 +210,18 @@ scrape_configs:
     profile_seconds: 1
     profile_path: /auth/debug/pprof/profile
     bearer_token_file: token.txt
-    static_configs: [{targets: ["$C"]}]
+    static_configs: [{targets: ["$C1"]}]
   - job_name: basic
     scrape_interval: 2s
     profile_seconds: 1
-    profile_path: /auth2/debug/pprof/profile
+    profile_path: /auth/debug/pprof/profile
     basic_auth: {username: scraper, password: pw-$$}
-    static_configs: [{targets: ["$C"]}]
+    static_configs: [{targets: ["$C2"]}]
   - job_name: noauth
     scrape_interval: 2s
     profile_seconds: 1
-    profile_path: /auth/debug/pprof/profile
-    static_configs: [{targets: ["localhost:${C##*:}"]}]
+    profile_path: /auth2/debug/pprof/profile
+    static_configs: [{targets: ["$C2"]}]
   - job_name: https
     scrape_interval: 2s
     profile_seconds: 1
@@ -231,6 +240,7 @@ wait_for 10 logged "SIGHUP: read scrape.yaml: 5 scrape targets"
 for j in bearer basic https; do
 	wait_for 30 at_least "service:$j" 1
 	check "scraped with $j: stored ($N)" test "$N" -ge 1
+	[ "$N" -ge 1 ] || grep "(job $j)" store.log | say
 done
 wait_for 30 logged "\\(job noauth\\): down: "
 check "no credentials: down with HTTP 401" logged "\\(job noauth\\): down: HTTP 401: unauthorized"
@@ -294,6 +304,8 @@ printf 'scrape_configs:\n  - job_name: x\n    static_configs: [{targets: ["http:
 bad_start "a URL where host:port belongs" "target 'http://h:1/x': want host:port"
 printf 'scrape_configs:\n  - job_name: x\n    profile_seconds: 30\n    static_configs: [{targets: ["h:1"]}]\n  - job_name: y\n    static_configs: [{targets: ["h:1"]}]\n' >bad.yaml
 bad_start "the same target twice" "listed twice (jobs x and y)"
+printf 'scrape_configs:\n  - job_name: x\n    static_configs: [{targets: ["h:"]}]\n' >bad.yaml
+bad_start "a target without a port" "target 'h:': want host:port"
 printf 'a: &x [1]\nb: *x\n' >bad.yaml
 bad_start "aliases" "aliases (*name) are not allowed"
 printf 'scrape_configs: [\n' >bad.yaml
