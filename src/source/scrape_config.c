@@ -354,7 +354,7 @@ static int make_tags(reader *r, const job *j, yaml_node_t *labels, char ***out, 
 	return 0;
 }
 
-static void target_free(scrape_target *t)
+void scrape_target_free(scrape_target *t)
 {
 	free(t->job);
 	free(t->url);
@@ -404,7 +404,7 @@ static int add_target(reader *r, const job *j, yaml_node_t *hostport_node, const
 	t->interval_ns = j->interval_ns;
 	t->profile_seconds = j->seconds;
 	if (oom || make_tags(r, j, labels, &t->tags, &t->n_tags)) {
-		target_free(t);
+		scrape_target_free(t);
 		return oom ? fail_at(r, hostport_node, "out of memory") : -1;
 	}
 	r->out->n_targets++;
@@ -620,7 +620,7 @@ int scrape_config_load(const char *path, scrape_config *out, char *err, size_t e
 void scrape_config_free(scrape_config *c)
 {
 	for (size_t i = 0; i < c->n_targets; i++)
-		target_free(&c->targets[i]);
+		scrape_target_free(&c->targets[i]);
 	free(c->targets);
 	memset(c, 0, sizeof *c);
 }

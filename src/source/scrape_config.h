@@ -50,5 +50,7 @@ typedef struct scrape_config {
  * line and column and the rule. */
 int scrape_config_load(const char *path, scrape_config *out, char *err, size_t err_size);
 void scrape_config_free(scrape_config *c);
+/* Frees what one target holds (not the target itself). */
+void scrape_target_free(scrape_target *t);
 
 #endif

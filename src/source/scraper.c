@@ -78,25 +78,10 @@ static void stop_transfer(scraper *s, job *j)
 	j->too_big = false;
 }
 
-static void target_release(scrape_target *t)
-{
-	free(t->job);
-	free(t->url);
-	for (size_t i = 0; i < t->n_tags; i++)
-		free(t->tags[i]);
-	free(t->tags);
-	free(t->bearer_token);
-	free(t->username);
-	free(t->password);
-	free(t->ca_file);
-	free(t->cert_file);
-	free(t->key_file);
-}
-
 static void job_free(scraper *s, job *j)
 {
 	stop_transfer(s, j);
-	target_release(&j->t);
+	scrape_target_free(&j->t);
 	free(j);
 }
 
@@ -181,10 +166,10 @@ void scraper_replace(scraper *s, scrape_config *cfg)
 				s->jobs[k] = NULL;
 			}
 		if (kept) {
-			target_release(t);
+			scrape_target_free(t);
 			memset(t, 0, sizeof *t);
 		} else if (!(kept = job_new(t, now))) {
-			target_release(t);
+			scrape_target_free(t);
 			memset(t, 0, sizeof *t);
 			continue;
 		}
