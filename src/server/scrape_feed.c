@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "handlers.h"
 #include "request_log.h"
 #include "scraper.h"
 #include "upload.h"

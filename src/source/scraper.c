@@ -302,14 +302,13 @@ static scrape_result *new_result(scraper *s, job *j, scrape_event ev)
 }
 
 /* Why the bytes are not a CPU profile, or "" when they are one; fills the period. */
-static void check_profile(scraper *s, job *j, char *why, size_t size, int64_t *start, int64_t *end)
+static void check_profile(job *j, char *why, size_t size, int64_t *start, int64_t *end)
 {
 	pgo_limits limits;
 	pgo_limits_default(&limits);
 	limits.max_decompressed_bytes = INFLATED_MAX;
 	pgo_value_sums sums;
 	pgo_error err = {0};
-	(void)s;
 	why[0] = '\0';
 	if (pgo_sum_values(j->data, j->len, "the answer", &limits, &sums, &err)) {
 		snprintf(why, size, "%.280s", err.message);
@@ -347,7 +346,7 @@ static void finish_transfer(scraper *s, job *j, CURLcode rc)
 		text[n] = '\0';
 		snprintf(why, sizeof why, "HTTP %ld%s%s", status, n ? ": " : "", text);
 	} else
-		check_profile(s, j, why, sizeof why, &start, &end);
+		check_profile(j, why, sizeof why, &start, &end);
 	int64_t now = mono_ns();
 	if (why[0]) {
 		j->failures++;
