@@ -412,6 +412,9 @@ static int run(int argc, char **argv)
 	}
 	if (pgo_merger_finish(merger, &merged, &err))
 		goto fail;
+	/* its indexes are as big as the profile: free them before encoding */
+	pgo_merger_free(merger);
+	merger = NULL;
 	if (!opt.any_type) {
 		pgo_status st = pgo_check_for_compiler(merged, "the merged profile", &err);
 		if (st == PGO_ERR_EMPTY)
