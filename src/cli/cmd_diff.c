@@ -1,13 +1,16 @@
-/* pgotool diff: how far two profiles differ for the Go compiler. */
+/* pgotool diff: how far two profiles differ for the Go compiler. The JSON
+ * document is src/report/diff_report's; the text is printed here. */
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "diff_report.h"
 #include "input.h"
 #include "keep.h"
-#include "utf8.h"
+#include "report_json.h"
+#include "report_profile.h"
 
 #define WIDTH 100
 
@@ -78,21 +81,10 @@ static pgo_status load(const char *path, loaded *out, pgo_error *err)
 	pgo_status st = pgo_read_inputs(path, limits.max_decompressed_bytes, true, &raw, err);
 	if (!st && raw.n != 1)
 		st = pgo_fail(err, PGO_ERR_ARGUMENT, "%s: a zip archive of %zu profiles; merge them first", path, raw.n);
-	if (!st) {
-		/* The compiler reads only a sample's leaf and its caller. */
-		pgo_decode_options dopt = {.limits = &limits, .keep_frames = 2};
-		st = pgo_decode_with(raw.items[0].data, raw.items[0].size, raw.items[0].name, &dopt, &out->p, err);
-		if (st == PGO_ERR_EMPTY) {
-			/* The compiler treats an empty file as a profile with no samples. */
-			out->p = pgo_profile_new();
-			st = out->p ? PGO_OK : pgo_fail(err, PGO_ERR_NOMEM, "out of memory");
-		}
-	}
-	if (!st && (st = pgo_edges_compute(out->p, &out->e, err))) {
-		char message[sizeof err->message];
-		snprintf(message, sizeof message, "%s", err->message);
-		pgo_fail(err, st, "%s: %s", path, message);
-	}
+	if (!st)
+		st = report_decode(raw.items[0].data, raw.items[0].size, raw.items[0].name, &limits, &out->p, err);
+	if (!st)
+		st = diff_report_edges(out->p, path, &out->e, err);
 	pgo_input_list_free(&raw);
 	return st;
 }
@@ -287,104 +279,27 @@ static void print_text(const char *old_name, const char *new_name, const pgo_dif
 
 /* ---- JSON ------------------------------------------------------------------- */
 
-/* A JSON string of len bytes; bytes that are not UTF-8 (only a broken profile or a
- * strange file name has them) are escaped, so the document stays JSON. */
-static json_t *jtext(const char *s, size_t len)
+/* The report's document (diff_report.h), with --fail-above's verdict after it. */
+static pgo_status print_json(const char *old_name, const char *new_name, const pgo_diff *d, size_t top, bool failed,
+                             pgo_error *err)
 {
-	if (utf8_valid((const unsigned char *)s, len))
-		return json_stringn(s, len);
-	char *esc = malloc(len * 4 + 1);
-	json_t *j = NULL;
-	if (esc) {
-		utf8_escape(s, esc, len * 4 + 1);
-		j = json_string(esc);
-	}
-	free(esc);
-	return j;
-}
-
-static json_t *jname(const pgo_diff *d, uint32_t i)
-{
-	if (i == PGO_NONE)
-		return json_null();
-	size_t len;
-	const char *s = pgo_diff_name(d, i, &len);
-	return jtext(s, len);
-}
-
-static json_t *jsite(const pgo_diff *d, size_t i)
-{
-	const pgo_diff_site *s = &d->sites[i];
-	return json_pack("{s:o, s:I, s:f, s:f, s:b, s:b}", "caller", jname(d, s->caller), "offset", (json_int_t)s->offset,
-	                 "old_share", s->old_share, "new_share", s->new_share, "old_hot", s->old_hot, "new_hot",
-	                 s->new_hot);
-}
-
-static json_t *jtarget(const pgo_diff *d, size_t i)
-{
-	const pgo_diff_site *s = &d->sites[i];
-	return json_pack("{s:o, s:I, s:o, s:I, s:I, s:o, s:I, s:I}", "caller", jname(d, s->caller), "offset",
-	                 (json_int_t)s->offset, "old_callee", jname(d, s->old_target), "old_weight",
-	                 (json_int_t)s->old_target_weight, "old_callees", (json_int_t)s->old_callees, "new_callee",
-	                 jname(d, s->new_target), "new_weight", (json_int_t)s->new_target_weight, "new_callees",
-	                 (json_int_t)s->new_callees);
-}
-
-static json_t *jside(const char *name, size_t edges, int64_t total, size_t hot_edges, size_t hot_sites)
-{
-	return json_pack("{s:o, s:I, s:I, s:I, s:I}", "file", jtext(name, strlen(name)), "edges", (json_int_t)edges, "total_weight",
-	                 (json_int_t)total, "hot_edges", (json_int_t)hot_edges, "hot_call_sites", (json_int_t)hot_sites);
-}
-
-static int print_json(const char *old_name, const char *new_name, const pgo_diff *d, size_t top, bool failed)
-{
-	json_t *root = json_pack(
-		"{s:o, s:o, s:f, s:f, s:f, s:b}", "old",
-		jside(old_name, d->old_edges, d->old_total, d->old_hot_edges, d->old_hot_sites), "new",
-		jside(new_name, d->new_edges, d->new_total, d->new_hot_edges, d->new_hot_sites), "threshold", d->threshold,
-		"overlap", d->overlap, "drift", 1 - d->overlap, "decisions_equal", d->decisions_equal);
-	json_t *lists[6] = {json_array(), json_array(), json_array(), json_array(), json_array(), json_array()};
-	if (!root)
-		goto fail;
-	for (size_t k = 0; k < d->n_hot_sites_added; k++)
-		json_array_append_new(lists[0], jsite(d, d->hot_sites_added[k]));
-	for (size_t k = 0; k < d->n_hot_sites_removed; k++)
-		json_array_append_new(lists[1], jsite(d, d->hot_sites_removed[k]));
-	for (size_t k = 0; k < d->n_hot_callees_added; k++)
-		json_array_append_new(lists[2], jname(d, d->hot_callees_added[k]));
-	for (size_t k = 0; k < d->n_hot_callees_removed; k++)
-		json_array_append_new(lists[3], jname(d, d->hot_callees_removed[k]));
-	for (size_t k = 0; k < d->n_target_changes; k++)
-		json_array_append_new(lists[4], jtarget(d, d->target_changes[k]));
-	for (size_t i = 0; i < d->n_edges && i < top && d->edges[i].old_share != d->edges[i].new_share; i++) {
-		const pgo_diff_edge *e = &d->edges[i];
-		json_array_append_new(lists[5],
-		                      json_pack("{s:o, s:o, s:I, s:I, s:I, s:f, s:f}", "caller", jname(d, e->caller),
-		                                "callee", jname(d, e->callee), "offset", (json_int_t)e->offset,
-		                                "old_weight", (json_int_t)e->old_weight, "new_weight",
-		                                (json_int_t)e->new_weight, "old_share", e->old_share, "new_share",
-		                                e->new_share));
-	}
-	static const char *const keys[6] = {"hot_call_sites_added", "hot_call_sites_removed", "hot_callees_added",
-	                                     "hot_callees_removed", "devirtualization_changes", "shifts"};
-	for (int k = 0; k < 6; k++) {
-		if (!lists[k] || json_object_set_new(root, keys[k], lists[k]))
-			goto fail;
-		lists[k] = NULL;
-	}
-	if (opt.fail_above >= 0 &&
-	    (json_object_set_new(root, "fail_above", json_real(opt.fail_above)) ||
-	     json_object_set_new(root, "failed", json_boolean(failed))))
-		goto fail;
-	if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) || putchar('\n') == EOF)
-		goto fail;
+	json_t *root;
+	char *text = NULL;
+	size_t size;
+	pgo_status st = diff_report_to_json(d, old_name, new_name, top, &root, err);
+	if (st)
+		return st;
+	/* json_object_set_new takes the value's reference, also when it fails */
+	if (opt.fail_above >= 0 && (json_object_set_new(root, "fail_above", json_real(opt.fail_above)) ||
+	                            json_object_set_new(root, "failed", json_boolean(failed))))
+		st = pgo_fail(err, PGO_ERR_NOMEM, "out of memory building the JSON diff");
+	if (!st)
+		st = report_json_text(root, DIFF_REPORT_JSON_FLAGS, &text, &size, err);
 	json_decref(root);
-	return 0;
-fail:
-	for (int k = 0; k < 6; k++)
-		json_decref(lists[k]);
-	json_decref(root);
-	return -1;
+	if (!st && fwrite(text, 1, size, stdout) != size)
+		st = pgo_fail(err, PGO_ERR_IO, "cannot write to standard output");
+	free(text);
+	return st;
 }
 
 static int run(int argc, char **argv)
@@ -425,9 +340,7 @@ static int run(int argc, char **argv)
 	}
 	bool failed = opt.fail_above >= 0 && 1 - d.overlap > opt.fail_above;
 	if (opt.json) {
-		if (print_json(args.items[0], args.items[1], &d, (size_t)opt.top, failed)) {
-			err.status = PGO_ERR_NOMEM;
-			snprintf(err.message, sizeof err.message, "cannot write the JSON document");
+		if (print_json(args.items[0], args.items[1], &d, (size_t)opt.top, failed, &err)) {
 			rc = cli_fail(&cmd_diff, &err);
 			goto done;
 		}

@@ -1,8 +1,9 @@
 /*
  * pgotool inspect: what the Go compiler will do with a profile, and what
  * would break or hurt a build. The report is built as data first
- * (inspect_report), then printed as text or as one JSON document, so that
- * further sections slot in beside the others.
+ * (src/report/inspect_report.h), then printed here as text or as its JSON
+ * document, with the staleness section of --binary (inspect_stale) after
+ * the others.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -15,8 +16,10 @@
 
 #include "cli.h"
 #include "input.h"
+#include "inspect_report.h"
 #include "inspect_stale.h"
-#include "utf8.h"
+#include "report_json.h"
+#include "report_profile.h"
 
 #define DEFAULT_TOP 20
 #define WIDTH 100
@@ -87,123 +90,16 @@ const command cmd_inspect = {
 	.flags = flags,
 };
 
-/* ---- the report, as data ----------------------------------------
+/* ---- text --------------------------------------------------------
  *
- * report_build fills an inspect_report; report_text and report_json print
- * it, one function per section each. A further section (say, how a Go
- * binary's functions match the profile) adds its data here, a builder
- * called after report_build, and a text and a JSON printer; a verdict that
- * changes the exit status reads the finished report in run().
+ * One function per section of the report (src/report/inspect_report.h);
+ * the JSON document is the report's own (inspect_report_to_json).
  */
-
-typedef struct inspect_report {
-	const char *name;
-	const pgo_profile *p;
-	double threshold;
-	size_t top;              /* rows per list; 0 = all */
-	pgo_summary summary;
-	bool have_edges;         /* false when the compiler finds no usable sample type */
-	pgo_edges edges;
-	pgo_hot hot;
-	pgo_call_sites sites;
-	size_t n_hot_sites;
-	size_t n_multi_sites;    /* sites with several callees (pgo_call_site.n_source_callees) */
-	pgo_hot_callee *callees;
-	size_t n_callees;
-	pgo_finding *findings;
-	size_t n_findings;
-	bool build_fails;
-	int64_t *start_line;     /* per string: a function's start line; INT64_MIN when names disagree */
-	inspect_stale stale;     /* --binary */
-} inspect_report;
-
-static void report_free(inspect_report *r)
-{
-	pgo_edges_free(&r->edges);
-	pgo_call_sites_free(&r->sites);
-	free(r->callees);
-	free(r->findings);
-	free(r->start_line);
-	inspect_stale_free(&r->stale);
-}
-
-#define NO_START_LINE INT64_MIN
-#define UNSET_START_LINE (INT64_MIN + 1)
-
-/* The start line of every function name, for offsets that a reader (or a
- * test) turns back into source lines. */
-static pgo_status index_start_lines(inspect_report *r, pgo_error *err)
-{
-	const pgo_profile *p = r->p;
-	r->start_line = malloc(((size_t)p->strings.count + 1) * sizeof *r->start_line);
-	if (!r->start_line)
-		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory indexing start lines");
-	for (uint32_t i = 0; i < p->strings.count; i++)
-		r->start_line[i] = UNSET_START_LINE;
-	for (uint32_t i = 0; i < p->n_functions; i++) {
-		int64_t *s = &r->start_line[p->functions[i].name];
-		if (*s == UNSET_START_LINE)
-			*s = p->functions[i].start_line;
-		else if (*s != p->functions[i].start_line)
-			*s = NO_START_LINE;
-	}
-	return PGO_OK;
-}
-
-static bool start_line_of(const inspect_report *r, pgo_str name, int64_t *out)
-{
-	int64_t s = r->start_line[name];
-	if (s == NO_START_LINE || s == UNSET_START_LINE)
-		return false;
-	*out = s;
-	return true;
-}
-
-static pgo_status report_build(inspect_report *r, pgo_error *err)
-{
-	pgo_status st;
-	if ((st = pgo_summarize(r->p, &r->summary, err)) || (st = index_start_lines(r, err)))
-		return st;
-	st = pgo_edges_compute(r->p, &r->edges, err);
-	if (st == PGO_ERR_NO_VALUE || st == PGO_ERR_NO_START_LINE) {
-		pgo_edges_free(&r->edges); /* the compiler fails too: reported as a finding */
-		memset(&r->edges, 0, sizeof r->edges);
-	} else if (st) {
-		return st;
-	} else {
-		r->have_edges = true;
-	}
-	if ((st = pgo_hot_select(&r->edges, r->threshold, &r->hot, err)) ||
-	    (st = pgo_call_sites_group(r->p, &r->edges, &r->hot, &r->sites, err)) ||
-	    (st = pgo_hot_callees(&r->edges, &r->hot, &r->callees, &r->n_callees, err)) ||
-	    (st = pgo_findings(r->p, &r->summary, &r->edges, r->callees, r->n_callees, NULL, &r->findings,
-	                       &r->n_findings, err)))
-		return st;
-	for (size_t i = 0; i < r->sites.n_sites; i++) {
-		r->n_hot_sites += r->sites.sites[i].hot;
-		r->n_multi_sites += r->sites.sites[i].n_source_callees > 1;
-	}
-	for (size_t i = 0; i < r->n_findings; i++)
-		r->build_fails |= r->findings[i].build_fails;
-	return PGO_OK;
-}
-
-static size_t rows(const inspect_report *r, size_t n)
-{
-	return r->top && r->top < n ? r->top : n;
-}
 
 static const char *str(const inspect_report *r, pgo_str s)
 {
 	return pgo_string(r->p, s, NULL);
 }
-
-static double share(const inspect_report *r, int64_t w)
-{
-	return r->edges.total_weight ? pgo_weight_percent(w, r->edges.total_weight) : 0;
-}
-
-/* ---- text -------------------------------------------------------- */
 
 /* "s" for a plural count */
 #define S(n) ((n) == 1 ? "" : "s")
@@ -350,7 +246,7 @@ static void text_summary(const inspect_report *r, FILE *f)
 
 static void text_hot_sites(const inspect_report *r, FILE *f)
 {
-	size_t n = rows(r, r->hot.n_hot);
+	size_t n = inspect_report_rows(r, r->hot.n_hot);
 	fprintf(f, "\nHot call sites: %zu edge%s, the compiler's hot set at %g%%%s\n", r->hot.n_hot, S(r->hot.n_hot),
 	        r->threshold,
 	        n < r->hot.n_hot ? " (the heaviest shown; --top 0 shows all)" : "");
@@ -395,7 +291,7 @@ static void text_hot_sites(const inspect_report *r, FILE *f)
 		short_name(callee, sizeof callee, str(r, e->callee), room - 3);
 		snprintf(site, sizeof site, "%s%s", caller, off);
 		format_weight(r, w, sizeof w, e->weight);
-		fprintf(f, "%5zu %6.2f%% %6.2f%% %9s  ", i + 1, share(r, e->weight), share(r, (int64_t)cum), w);
+		fprintf(f, "%5zu %6.2f%% %6.2f%% %9s  ", i + 1, inspect_report_share(r, e->weight), inspect_report_share(r, (int64_t)cum), w);
 		if (strlen(site) <= cw && cw + 2 + strlen(callee) <= room)
 			fprintf(f, "%-*s  %s\n", (int)cw, site, callee);
 		else
@@ -405,7 +301,7 @@ static void text_hot_sites(const inspect_report *r, FILE *f)
 
 static void text_hot_callees(const inspect_report *r, FILE *f)
 {
-	size_t n = rows(r, r->n_callees);
+	size_t n = inspect_report_rows(r, r->n_callees);
 	fprintf(f, "\nHot callees: %zu, which may be inlined at hot call sites up to cost 2000, not 80%s\n", r->n_callees,
 	        n < r->n_callees ? " (the heaviest)" : "");
 	if (!n)
@@ -421,13 +317,13 @@ static void text_hot_callees(const inspect_report *r, FILE *f)
 		const char *note = pgo_pseudo_callee(full, len)                     ? "  (a runtime entry, not a call)"
 		                   : !strncmp(full, "DO NOT INLINE: ", 15) ? "  (renamed: matches no function)"
 		                                                                 : "";
-		fprintf(f, "%5zu %6.2f%% %9s %5zu  %s%s\n", i + 1, share(r, c->weight), w, c->n_edges, name, note);
+		fprintf(f, "%5zu %6.2f%% %9s %5zu  %s%s\n", i + 1, inspect_report_share(r, c->weight), w, c->n_edges, name, note);
 	}
 }
 
 static void text_multi_sites(const inspect_report *r, FILE *f)
 {
-	size_t n = rows(r, r->n_multi_sites);
+	size_t n = inspect_report_rows(r, r->n_multi_sites);
 	fprintf(f, "\nCall sites with several callees: %zu, the devirtualization candidates%s\n", r->n_multi_sites,
 	        n < r->n_multi_sites ? " (the heaviest shown)" : "");
 	if (!n)
@@ -446,7 +342,7 @@ static void text_multi_sites(const inspect_report *r, FILE *f)
 		shown++;
 		short_name(caller, sizeof caller, str(r, s->caller), WIDTH - 40);
 		format_weight(r, w, sizeof w, s->weight);
-		fprintf(f, "%5zu  %s +%" PRId64 "  weight %s (%.2f%%)%s\n", shown, caller, s->offset, w, share(r, s->weight),
+		fprintf(f, "%5zu  %s +%" PRId64 "  weight %s (%.2f%%)%s\n", shown, caller, s->offset, w, inspect_report_share(r, s->weight),
 		        s->hot ? ", hot" : "");
 		for (size_t k = 0; k < s->n_callees && k < callees_shown; k++) {
 			const pgo_site_callee *c = &r->sites.callees[s->callees_at + k];
@@ -487,13 +383,14 @@ static void stale_weight(const void *ctx, char *buf, size_t n, int64_t w)
 	format_weight(ctx, buf, n, w);
 }
 
-static void text_stale(const inspect_report *r, FILE *f)
+static void text_stale(const inspect_report *r, const inspect_stale *stale, FILE *f)
 {
 	inspect_stale_format fmt = {.weight = stale_weight, .name = short_name, .ctx = r};
-	inspect_stale_text(&r->stale, r->p, &r->edges, r->top, WIDTH, &fmt, f);
+	inspect_stale_text(stale, r->p, &r->edges, r->top, WIDTH, &fmt, f);
 }
 
-static void report_text(const inspect_report *r, FILE *f)
+/* stale: the --binary section, when stale->bin is set. */
+static void report_text(const inspect_report *r, const inspect_stale *stale, FILE *f)
 {
 	text_summary(r, f);
 	if (r->have_edges && r->edges.n_edges == 0)
@@ -504,157 +401,8 @@ static void report_text(const inspect_report *r, FILE *f)
 		text_multi_sites(r, f);
 	}
 	text_findings(r, f);
-	if (r->stale.bin)
-		text_stale(r, f);
-}
-
-/* ---- JSON -------------------------------------------------------- */
-
-/* A JSON string of bytes that may not be UTF-8: each bad byte becomes
- * U+FFFD, as Go's encoding/json writes it. */
-static json_t *jbytes(const char *v, size_t len)
-{
-	if (utf8_valid((const unsigned char *)v, len))
-		return json_stringn(v, len);
-	char *buf = malloc(len * 3 + 1);
-	if (!buf)
-		return NULL;
-	size_t n = 0;
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t k = utf8_char((const unsigned char *)v + i, len - i, &cp);
-		if (k) {
-			memcpy(buf + n, v + i, k);
-			n += k;
-			i += k;
-		} else {
-			memcpy(buf + n, "\xef\xbf\xbd", 3);
-			n += 3;
-			i++;
-		}
-	}
-	json_t *j = json_stringn(buf, n);
-	free(buf);
-	return j;
-}
-
-static json_t *jstr(const inspect_report *r, pgo_str s)
-{
-	size_t len;
-	const char *v = pgo_string(r->p, s, &len);
-	return jbytes(v, len);
-}
-
-static json_t *jstart(const inspect_report *r, pgo_str name)
-{
-	int64_t s;
-	return start_line_of(r, name, &s) ? json_integer(s) : json_null();
-}
-
-static json_t *json_summary(const inspect_report *r)
-{
-	const pgo_profile *p = r->p;
-	const pgo_summary *s = &r->summary;
-	json_t *types = json_array();
-	for (uint32_t i = 0; i < p->n_sample_types; i++)
-		json_array_append_new(types, json_pack("{s:o,s:o}", "type", jstr(r, p->sample_types[i].type), "unit",
-		                                       jstr(r, p->sample_types[i].unit)));
-	json_t *used = json_null();
-	if (s->value_index >= 0)
-		used = json_pack("{s:i,s:o,s:o}", "index", (json_int_t)s->value_index, "type",
-		                 jstr(r, p->sample_types[s->value_index].type), "unit",
-		                 jstr(r, p->sample_types[s->value_index].unit));
-	json_t *samples = s->count_index >= 0 ? json_integer(s->count_total) : json_null();
-	/* weights that cancel out (negative values) can leave no finite share */
-	double last = r->hot.last_share;
-	json_t *last_share = isfinite(last) ? json_real(last) : json_null();
-	return json_pack("{s:o,s:o,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "sample_type", used, "sample_types",
-	                 types, "duration_nanos", (json_int_t)p->duration_nanos, "samples", samples,
-	                 "sample_records", (json_int_t)s->n_samples, "weighted_records", (json_int_t)s->n_weighted,
-	                 "total_weight", (json_int_t)r->edges.total_weight, "edges", (json_int_t)r->edges.n_edges,
-	                 "call_sites", (json_int_t)r->sites.n_sites, "hot_edges", (json_int_t)r->hot.n_hot,
-	                 "hot_call_sites", (json_int_t)r->n_hot_sites, "hot_callees", (json_int_t)r->n_callees,
-	                 "multi_callee_sites", (json_int_t)r->n_multi_sites, "hot_threshold_share", last_share);
-}
-
-static json_t *json_hot_sites(const inspect_report *r)
-{
-	json_t *a = json_array();
-	uint64_t cum = 0;
-	for (size_t i = 0; i < rows(r, r->hot.n_hot); i++) {
-		const pgo_edge *e = &r->edges.edges[i];
-		cum += (uint64_t)e->weight;
-		json_array_append_new(
-			a, json_pack("{s:I,s:o,s:o,s:I,s:o,s:I,s:f,s:f}", "rank", (json_int_t)(i + 1), "caller",
-		                 jstr(r, e->caller), "callee", jstr(r, e->callee), "offset", (json_int_t)e->offset,
-		                 "caller_start_line", jstart(r, e->caller), "weight", (json_int_t)e->weight, "share",
-		                 share(r, e->weight), "cumulative_share", share(r, (int64_t)cum)));
-	}
-	return a;
-}
-
-static json_t *json_hot_callees(const inspect_report *r)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < rows(r, r->n_callees); i++) {
-		const pgo_hot_callee *c = &r->callees[i];
-		json_array_append_new(a, json_pack("{s:o,s:o,s:I,s:f,s:I}", "name", jstr(r, c->name), "start_line",
-		                                   jstart(r, c->name), "weight", (json_int_t)c->weight, "share",
-		                                   share(r, c->weight), "hot_edges", (json_int_t)c->n_edges));
-	}
-	return a;
-}
-
-static json_t *json_multi_sites(const inspect_report *r)
-{
-	json_t *a = json_array();
-	size_t n = rows(r, r->n_multi_sites);
-	for (size_t i = 0; i < r->sites.n_sites && json_array_size(a) < n; i++) {
-		const pgo_call_site *s = &r->sites.sites[i];
-		if (s->n_source_callees < 2)
-			continue;
-		json_t *callees = json_array();
-		for (size_t k = 0; k < s->n_callees; k++) {
-			const pgo_site_callee *c = &r->sites.callees[s->callees_at + k];
-			json_array_append_new(callees,
-			                      json_pack("{s:o,s:I,s:f}", "name", jstr(r, c->callee), "weight",
-			                                (json_int_t)c->weight, "site_share",
-			                                s->weight ? pgo_weight_percent(c->weight, s->weight) : 0.0));
-		}
-		json_array_append_new(a, json_pack("{s:o,s:I,s:o,s:I,s:f,s:b,s:b,s:o}", "caller", jstr(r, s->caller),
-		                                   "offset", (json_int_t)s->offset, "caller_start_line",
-		                                   jstart(r, s->caller), "weight", (json_int_t)s->weight, "share",
-		                                   share(r, s->weight), "hot", s->hot, "devirtualizes_nothing",
-		                                   s->pseudo_heaviest, "callees", callees));
-	}
-	return a;
-}
-
-static json_t *json_findings(const inspect_report *r)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < r->n_findings; i++) {
-		const pgo_finding *x = &r->findings[i];
-		json_array_append_new(a, json_pack("{s:s,s:b,s:s,s:s}", "code", x->code, "build_fails", x->build_fails,
-		                                   "message", x->message, "advice", x->advice));
-	}
-	return a;
-}
-
-static json_t *report_json(const inspect_report *r)
-{
-	json_t *doc = json_pack("{s:o,s:f,s:o,s:o,s:o,s:o,s:b,s:o}", "file", jbytes(r->name, strlen(r->name)),
-	                        "threshold", r->threshold, "summary", json_summary(r), "hot_call_sites",
-	                        json_hot_sites(r), "hot_callees", json_hot_callees(r), "multi_callee_sites",
-	                        json_multi_sites(r), "build_fails", r->build_fails, "warnings", json_findings(r));
-	if (doc && r->stale.bin) {
-		json_t *stale = inspect_stale_json(&r->stale, r->p, &r->edges, r->top, jbytes);
-		if (!stale || json_object_set_new(doc, "staleness", stale)) {
-			json_decref(doc);
-			return NULL;
-		}
-	}
-	return doc;
+	if (stale->bin)
+		text_stale(r, stale, f);
 }
 
 /* ---- the command ------------------------------------------------- */
@@ -684,35 +432,39 @@ static bool parse_share(const char *s, double *out)
 	return true;
 }
 
+/* The JSON document: the report's, and --binary's section after the rest. */
+static pgo_status render_json(const inspect_report *r, const inspect_stale *stale, char **out, size_t *out_size,
+                              pgo_error *err)
+{
+	json_t *doc;
+	pgo_status st = inspect_report_to_json(r, &doc, err);
+	if (st)
+		return st;
+	if (stale->bin) {
+		json_t *section = inspect_stale_json(stale, r->p, &r->edges, r->top, report_json_bytes);
+		/* json_object_set_new takes the section's reference, also when it fails */
+		if (!section || json_object_set_new(doc, "staleness", section)) {
+			json_decref(doc);
+			return pgo_fail(err, PGO_ERR_NOMEM, "out of memory writing the JSON report");
+		}
+	}
+	st = report_json_text(doc, INSPECT_REPORT_JSON_FLAGS, out, out_size, err);
+	json_decref(doc);
+	return st;
+}
+
 /* Renders the report into a malloc'd buffer. */
-static pgo_status render(const inspect_report *r, char **out, size_t *out_size, pgo_error *err)
+static pgo_status render(const inspect_report *r, const inspect_stale *stale, char **out, size_t *out_size,
+                         pgo_error *err)
 {
 	*out = NULL;
 	*out_size = 0;
-	if (opt.json) {
-		json_t *doc = report_json(r);
-		char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-		json_decref(doc);
-		if (!text)
-			return pgo_fail(err, PGO_ERR_NOMEM, "out of memory writing the JSON report");
-		size_t n = strlen(text);
-		char *buf = malloc(n + 2);
-		if (!buf) {
-			free(text);
-			return pgo_fail(err, PGO_ERR_NOMEM, "out of memory writing the JSON report");
-		}
-		memcpy(buf, text, n);
-		buf[n] = '\n';
-		buf[n + 1] = 0;
-		free(text);
-		*out = buf;
-		*out_size = n + 1;
-		return PGO_OK;
-	}
+	if (opt.json)
+		return render_json(r, stale, out, out_size, err);
 	FILE *f = open_memstream(out, out_size);
 	if (!f)
 		return pgo_fail(err, PGO_ERR_NOMEM, "out of memory writing the report");
-	report_text(r, f);
+	report_text(r, stale, f);
 	if (fclose(f)) {
 		free(*out);
 		*out = NULL;
@@ -730,6 +482,8 @@ static int run(int argc, char **argv)
 	pgo_input_list raw = {0};
 	pgo_profile *p = NULL;
 	inspect_report r = {0};
+	inspect_stale stale = {0};
+	double threshold = PGO_DEFAULT_HOT_THRESHOLD;
 	char *text = NULL;
 	size_t text_size = 0;
 
@@ -745,14 +499,13 @@ static int run(int argc, char **argv)
 		rc = cli_usage_error(&cmd_inspect, message);
 		goto done;
 	}
-	r.threshold = PGO_DEFAULT_HOT_THRESHOLD;
-	if (opt.threshold && !parse_threshold(opt.threshold, &r.threshold)) {
+	if (opt.threshold && !parse_threshold(opt.threshold, &threshold)) {
 		snprintf(message, sizeof message, "--threshold %s: give a percentage from 0 to 100 (the compiler's default is 99)",
 		         opt.threshold);
 		rc = cli_usage_error(&cmd_inspect, message);
 		goto done;
 	}
-	r.top = opt.top >= 0 ? (size_t)opt.top : opt.json ? 0 : DEFAULT_TOP;
+	size_t top = opt.top >= 0 ? (size_t)opt.top : opt.json ? 0 : DEFAULT_TOP;
 	/* --binary, --fail-below */
 	double fail_below = -1;
 	if (opt.fail_below && !opt.binary) {
@@ -781,36 +534,24 @@ static int run(int argc, char **argv)
 		         args.items[0], raw.n, args.items[0]);
 		goto fail;
 	}
-	/* The compiler reads only a sample's leaf and its caller; so does the report. */
-	pgo_decode_options dopt = {.limits = &limits, .keep_frames = 2};
-	pgo_status st = pgo_decode_with(raw.items[0].data, raw.items[0].size, raw.items[0].name, &dopt, &p, &err);
-	if (st == PGO_ERR_EMPTY) {
-		/* The compiler treats an empty file as a profile with no samples. */
-		p = pgo_profile_new();
-		if (!p) {
-			snprintf(err.message, sizeof err.message, "out of memory");
-			goto fail;
-		}
-	} else if (st) {
+	if (report_decode(raw.items[0].data, raw.items[0].size, raw.items[0].name, &limits, &p, &err))
 		goto fail;
-	}
 	pgo_input_release(&raw.items[0]);
-	r.name = raw.items[0].name;
-	r.p = p;
-	if (report_build(&r, &err)) {
+	if (inspect_report_build(&r, p, raw.items[0].name, threshold, top, &err)) {
 		rc = cli_fail_in(&cmd_inspect, raw.items[0].name, &err);
 		goto done;
 	}
-	if (opt.binary && inspect_stale_build(&r.stale, opt.binary, p, &r.edges, &r.hot, &err))
+	if (opt.binary && inspect_stale_build(&stale, opt.binary, p, &r.edges, &r.hot, &err))
 		goto fail; /* the message names the binary */
-	if (render(&r, &text, &text_size, &err) || cli_write_output(opt.output, text, text_size, false, &err)) {
+	if (render(&r, &stale, &text, &text_size, &err) ||
+	    cli_write_output(opt.output, text, text_size, false, &err)) {
 		rc = cli_fail_in(&cmd_inspect, raw.items[0].name, &err);
 		goto done;
 	}
 	rc = EXIT_OK;
-	if (r.stale.bin && r.stale.s.matched_share < fail_below) {
+	if (stale.bin && stale.s.matched_share < fail_below) {
 		char got[32];
-		inspect_stale_share(got, sizeof got, r.stale.s.matched_share);
+		inspect_stale_share(got, sizeof got, stale.s.matched_share);
 		fprintf(stderr, "pgotool inspect: %s is stale: %s of its hot weight matches %s, below --fail-below %s\n",
 		        raw.items[0].name, got, opt.binary, opt.fail_below);
 		rc = EXIT_FAILURE_;
@@ -820,7 +561,8 @@ fail:
 	rc = cli_fail(&cmd_inspect, &err);
 done:
 	free(text);
-	report_free(&r);
+	inspect_stale_free(&stale);
+	inspect_report_free(&r);
 	pgo_profile_free(p);
 	pgo_input_list_free(&raw);
 	flag_list_free(&args);
