@@ -832,6 +832,38 @@ void pgo_diff_free(pgo_diff *d);
 /* Name i of the diff (NUL-terminated; len may be NULL). */
 const char *pgo_diff_name(const pgo_diff *d, uint32_t i, size_t *len);
 
+/* ------------------------------------------------------------------ */
+/* Flame graphs.                                                       */
+
+/*
+ * The call tree of a profile for a flame graph: every sample's stack from
+ * the root down, inlined calls as frames of their own, frames merged by
+ * function name under the same parent (recursion stays as nested frames).
+ * Frames whose total is below min_share of the whole (0 keeps all) are
+ * folded, with everything under them, into their parent's self weight.
+ * Samples whose value is not positive are left out.
+ */
+#define PGO_FLAME_UNKNOWN (UINT32_MAX - 1) /* a frame without a function */
+
+typedef struct pgo_flame_node {
+	pgo_str name;      /* the function's name, or PGO_FLAME_UNKNOWN (also the root's) */
+	uint32_t parent;   /* index into nodes[]; PGO_NONE for the root */
+	int64_t total;     /* the weight of the samples through this frame */
+	int64_t self;      /* of those, the samples that end here (or in folded frames under it) */
+} pgo_flame_node;
+
+typedef struct pgo_flame {
+	pgo_flame_node *nodes; /* preorder from the root (node 0); siblings sorted by name, bytewise */
+	size_t n_nodes;
+	size_t pruned;         /* frames folded away */
+	int64_t total;         /* the root's total */
+} pgo_flame;
+
+/* The tree of column value_index (an index into p->sample_types). */
+pgo_status pgo_flame_build(const pgo_profile *p, uint32_t value_index, double min_share, pgo_flame *out,
+                           pgo_error *err);
+void pgo_flame_free(pgo_flame *f);
+
 #ifdef __cplusplus
 }
 #endif
