@@ -9,9 +9,9 @@
 
 static struct {
 	const char *listen, *data, *api_key, *app_key, *tls_cert, *tls_key, *scrape, *keep;
-	int64_t retention_ns, max_connections, timeout_ns, downsample_after_ns, downsample_keep;
+	int64_t retention_ns, max_connections, timeout_ns, downsample_after_ns, downsample_keep, ui_session_ns;
 	size_t max_body, max_memory, max_disk;
-	bool json, intake_key;
+	bool json, intake_key, ui;
 } opt;
 
 static const flag_def serve_flags[] = {
@@ -48,6 +48,10 @@ static const flag_def serve_flags[] = {
 	{"scrape", 0, FLAG_STRING, &opt.scrape, "FILE",
 	 "also scrape CPU profiles from the Go services' /debug/pprof listed in FILE (YAML; SIGHUP reads it again)", 0, 0,
 	 NULL},
+	{"ui", 0, FLAG_BOOL, &opt.ui, NULL, "serve the web UI at /ui/ (default true; --ui=false turns it off)", 0, 0, NULL},
+	{"ui-session", 0, FLAG_DURATION, &opt.ui_session_ns, "DURATION",
+	 "how long a web UI sign-in lasts, from 1s to 30 days (default 12h)", .min = NS_PER_S,
+	 .max = 30LL * 24 * 3600 * NS_PER_S},
 	{"json", 0, FLAG_BOOL, &opt.json, NULL, "log JSON lines", 0, 0, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
@@ -70,7 +74,8 @@ const command cmd_serve = {
 		"pyroscope-go's ServerAddress at it), and scrapes of net/http/pprof (--scrape).\n"
 		"It keeps them in SQLite under the data directory and answers the Datadog\n"
 		"query API that datadog-pgo and pgotool fetch use: profiles/list,\n"
-		"profiles/gopgo and profile downloads. An upload is answered 200 only once it\n"
+		"profiles/gopgo and profile downloads, and serves a web UI at /ui/ (sign in\n"
+		"with the application key). An upload is answered 200 only once it\n"
 		"is on disk. The query API requires DD-API-KEY and DD-APPLICATION-KEY; without\n"
 		"--api-key/--app-key or PGOTOOL_API_KEY/PGOTOOL_APP_KEY, keys are created in\n"
 		"DIR/keys (mode 0600) on first start, and the log says where.\n\n"
@@ -94,6 +99,8 @@ static int run(int argc, char **argv)
 	opt.downsample_after_ns = (int64_t)24 * 3600 * NS_PER_S;
 	opt.downsample_keep = 5;
 	opt.timeout_ns = 60 * NS_PER_S;
+	opt.ui = true;
+	opt.ui_session_ns = (int64_t)12 * 3600 * NS_PER_S;
 	int rc = 0;
 	int parsed = flags_parse(serve_flags, argc, argv, &args, message, sizeof message);
 	if (parsed > 0) {
@@ -140,6 +147,8 @@ static int run(int argc, char **argv)
 		.max_disk = opt.max_disk,
 		.downsample_after_ns = opt.downsample_after_ns,
 		.downsample_keep = (size_t)opt.downsample_keep,
+		.ui = opt.ui,
+		.ui_session_ns = opt.ui_session_ns,
 	};
 	rc = serve_run(&o);
 done:

@@ -12,6 +12,7 @@
 
 #include "budget.h"
 #include "server.h"
+#include "session.h"
 #include "store.h"
 
 typedef struct server {
@@ -20,6 +21,7 @@ typedef struct server {
 	char api_key[128];
 	char app_key[128];
 	budget memory;       /* body bytes held across all requests in flight */
+	session_table sessions; /* the web UI's signed-in browsers */
 	sem_t decoders;      /* uploads being decoded at once: each may inflate 64 MiB */
 } server;
 
@@ -33,6 +35,7 @@ typedef struct request {
 	char path[256];
 	double started;             /* monotonic seconds */
 	bool begun;                 /* the router has seen its headers */
+	bool ui;                    /* a web UI route: its answers carry the UI's security headers */
 	int status;                 /* of the response queued; 0: refused by the HTTP layer */
 	char reason[256];           /* an error response's message, for the log */
 	uint64_t bytes_in;          /* body bytes read */

@@ -10,8 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-/* Equal keys, in time independent of where they differ. */
-static bool key_equal(const char *given, const char *want)
+bool keys_equal(const char *given, const char *want)
 {
 	if (!given)
 		return false;
@@ -30,13 +29,13 @@ static bool authorization_has_key(const server *srv, struct MHD_Connection *c)
 	if (!h)
 		return false;
 	if (!strncasecmp(h, "Bearer ", 7))
-		return key_equal(h + 7, srv->api_key);
+		return keys_equal(h + 7, srv->api_key);
 	char *password = NULL;
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 	char *user = MHD_basic_auth_get_username_password(c, &password);
 #pragma GCC diagnostic pop
-	bool ok = password && key_equal(password, srv->api_key);
+	bool ok = password && keys_equal(password, srv->api_key);
 	MHD_free(user);
 	MHD_free(password);
 	return ok;
@@ -47,11 +46,11 @@ bool keys_match(const server *srv, struct MHD_Connection *c, bool app)
 	const char *api = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "DD-API-KEY");
 	if (!app && !api)
 		return authorization_has_key(srv, c);
-	if (!key_equal(api, srv->api_key))
+	if (!keys_equal(api, srv->api_key))
 		return false;
 	if (!app)
 		return true;
-	return key_equal(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "DD-APPLICATION-KEY"), srv->app_key);
+	return keys_equal(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "DD-APPLICATION-KEY"), srv->app_key);
 }
 
 static int random_key(char out[33])

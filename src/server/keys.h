@@ -19,4 +19,8 @@ int keys_resolve(server *srv, char *path, size_t path_size, bool *created);
  * bearer token or a basic-auth password, as Pyroscope's SDKs send it. */
 bool keys_match(const server *srv, struct MHD_Connection *c, bool app);
 
+/* Equal keys or tokens, in time independent of where they differ; a NULL
+ * given matches nothing. */
+bool keys_equal(const char *given, const char *want);
+
 #endif

@@ -12,11 +12,13 @@
 #include "keys.h"
 #include "request_log.h"
 #include "response.h"
+#include "ui.h"
 
 typedef enum route_auth {
 	AUTH_NONE,
 	AUTH_INTAKE, /* the API key, only with --intake-key */
 	AUTH_API,    /* the API key and the application key */
+	AUTH_UI,     /* a web UI session, or the keys of AUTH_API */
 } route_auth;
 
 typedef enum route_body {
@@ -37,26 +39,41 @@ typedef struct route {
 	int (*begin)(request *r, struct MHD_Connection *c);
 	int (*feed)(request *r, const uint8_t *data, size_t size);
 	void (*cleanup)(request *r);
+	bool ui;                  /* the web UI's: off under --ui=false, and with its security headers */
 } route;
 
 #define INTAKE BODY_STREAM, 0, NULL, intake_finish, intake_begin, intake_feed, intake_cleanup
+#define UI_GET(handler) BODY_NONE, 0, NULL, handler, NULL, NULL, NULL, true
 
 static const route routes[] = {
-	{"POST", "/profiling/v1/input", AUTH_INTAKE, INTAKE},
-	{"POST", "/api/v2/profile", AUTH_INTAKE, INTAKE},
-	{"POST", "/v1/input", AUTH_INTAKE, INTAKE},
-	{"POST", "/ingest", AUTH_INTAKE, BODY_STREAM, 0, NULL, push_finish, push_begin, intake_feed, push_cleanup},
-	{"POST", "/api/unstable/profiles/list", AUTH_API, BODY_WHOLE, API_MAX_BODY, "application/json", handle_list, NULL, NULL, NULL},
-	{"POST", "/api/unstable/profiles/gopgo", AUTH_API, BODY_WHOLE, API_MAX_BODY, "application/json", handle_gopgo, NULL, NULL, NULL},
-	{"GET", "/api/ui/profiling/profiles/*/download", AUTH_API, BODY_NONE, 0, NULL, handle_download, NULL, NULL, NULL},
-	{"GET", "/info", AUTH_NONE, BODY_NONE, 0, NULL, handle_info, NULL, NULL, NULL},
-	{"POST, PUT", "/v0.3/traces", AUTH_NONE, BODY_IGNORE, 0, NULL, handle_traces, NULL, NULL, NULL},
-	{"POST, PUT", "/v0.4/traces", AUTH_NONE, BODY_IGNORE, 0, NULL, handle_traces, NULL, NULL, NULL},
-	{"POST, PUT", "/v0.5/traces", AUTH_NONE, BODY_IGNORE, 0, NULL, handle_traces, NULL, NULL, NULL},
-	{"POST", "/v0.6/stats", AUTH_NONE, BODY_IGNORE, 0, NULL, handle_accepted, NULL, NULL, NULL},
-	{"POST", "/v0.1/pipeline_stats", AUTH_NONE, BODY_IGNORE, 0, NULL, handle_accepted, NULL, NULL, NULL},
-	{"POST", "/telemetry/proxy/**", AUTH_NONE, BODY_IGNORE, 0, NULL, handle_accepted, NULL, NULL, NULL},
-	{"POST", "/evp_proxy/**", AUTH_NONE, BODY_IGNORE, 0, NULL, handle_accepted, NULL, NULL, NULL},
+	{"POST", "/profiling/v1/input", AUTH_INTAKE, INTAKE, false},
+	{"POST", "/api/v2/profile", AUTH_INTAKE, INTAKE, false},
+	{"POST", "/v1/input", AUTH_INTAKE, INTAKE, false},
+	{"POST", "/ingest", AUTH_INTAKE, BODY_STREAM, 0, NULL, push_finish, push_begin, intake_feed, push_cleanup, false},
+	{"POST", "/api/unstable/profiles/list", AUTH_API, BODY_WHOLE, API_MAX_BODY, "application/json", handle_list, NULL, NULL, NULL, false},
+	{"POST", "/api/unstable/profiles/gopgo", AUTH_API, BODY_WHOLE, API_MAX_BODY, "application/json", handle_gopgo, NULL, NULL, NULL, false},
+	{"GET", "/api/ui/profiling/profiles/*/download", AUTH_API, BODY_NONE, 0, NULL, handle_download, NULL, NULL, NULL, false},
+	{"GET", "/info", AUTH_NONE, BODY_NONE, 0, NULL, handle_info, NULL, NULL, NULL, false},
+	{"POST, PUT", "/v0.3/traces", AUTH_NONE, BODY_IGNORE, 0, NULL, handle_traces, NULL, NULL, NULL, false},
+	{"POST, PUT", "/v0.4/traces", AUTH_NONE, BODY_IGNORE, 0, NULL, handle_traces, NULL, NULL, NULL, false},
+	{"POST, PUT", "/v0.5/traces", AUTH_NONE, BODY_IGNORE, 0, NULL, handle_traces, NULL, NULL, NULL, false},
+	{"POST", "/v0.6/stats", AUTH_NONE, BODY_IGNORE, 0, NULL, handle_accepted, NULL, NULL, NULL, false},
+	{"POST", "/v0.1/pipeline_stats", AUTH_NONE, BODY_IGNORE, 0, NULL, handle_accepted, NULL, NULL, NULL, false},
+	{"POST", "/telemetry/proxy/**", AUTH_NONE, BODY_IGNORE, 0, NULL, handle_accepted, NULL, NULL, NULL, false},
+	{"POST", "/evp_proxy/**", AUTH_NONE, BODY_IGNORE, 0, NULL, handle_accepted, NULL, NULL, NULL, false},
+	/* The web UI: its files, its sign-in, and the JSON its pages read. */
+	{"GET", "/", AUTH_NONE, UI_GET(handle_ui_root)},
+	{"GET", "/ui", AUTH_NONE, UI_GET(handle_ui_root)},
+	{"GET", "/ui/", AUTH_NONE, UI_GET(handle_ui_file)},
+	{"GET", "/ui/*", AUTH_NONE, UI_GET(handle_ui_file)},
+	{"POST", "/ui/api/session", AUTH_NONE, BODY_WHOLE, 4096, "application/json", handle_session_new, NULL, NULL, NULL, true},
+	{"GET", "/ui/api/session", AUTH_NONE, UI_GET(handle_session_get)},
+	{"DELETE", "/ui/api/session", AUTH_NONE, UI_GET(handle_session_end)},
+	{"GET", "/ui/api/services", AUTH_UI, UI_GET(handle_ui_services)},
+	{"GET", "/ui/api/search", AUTH_UI, UI_GET(handle_ui_search)},
+	{"GET", "/ui/api/profile", AUTH_UI, UI_GET(handle_ui_profile)},
+	{"GET", "/ui/api/compare", AUTH_UI, UI_GET(handle_ui_compare)},
+	{"GET", "/ui/api/download", AUTH_UI, UI_GET(handle_ui_download)},
 };
 
 static bool path_matches(const char *pattern, const char *path)
@@ -87,17 +104,19 @@ static bool method_listed(const char *methods, const char *method)
 	return false;
 }
 
-/* The route for this path and method; *allow gets the methods of a path
- * that exists under another method. */
-static const route *find_route(const char *path, const char *method, const char **allow)
+/* The route for this path and method; allow gets the methods the path
+ * takes ("" when none: no such path). Routes of the web UI count only
+ * with the UI on. */
+static const route *find_route(const server *srv, const char *path, const char *method, char *allow, size_t n)
 {
-	*allow = NULL;
+	allow[0] = '\0';
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-		if (!path_matches(routes[i].pattern, path))
+		if ((routes[i].ui && !srv->o->ui) || !path_matches(routes[i].pattern, path))
 			continue;
 		if (method_listed(routes[i].methods, method))
 			return &routes[i];
-		*allow = routes[i].methods;
+		size_t len = strlen(allow);
+		snprintf(allow + len, n - len, "%s%s", len ? ", " : "", routes[i].methods);
 	}
 	return NULL;
 }
@@ -120,13 +139,17 @@ static size_t body_limit(const request *r)
  * the result of queueing the refusal (r->status is then set). */
 static enum MHD_Result decide(request *r, struct MHD_Connection *c)
 {
-	const char *allow;
-	const route *rt = find_route(r->path, r->method, &allow);
-	if (!rt && allow)
+	char allow[64];
+	const route *rt = find_route(r->srv, r->path, r->method, allow, sizeof allow);
+	if (!rt && allow[0])
 		return respond_not_allowed(r, c, allow);
 	if (!rt)
 		return respond_error(r, c, MHD_HTTP_NOT_FOUND, "%s %s: no such endpoint", r->method, r->path);
 	r->route = rt;
+	r->ui = rt->ui;
+	if (rt->auth == AUTH_UI && !ui_authorized(r, c))
+		return respond_error(r, c, MHD_HTTP_UNAUTHORIZED,
+		                     "%s: sign in at /ui/, or send DD-API-KEY and DD-APPLICATION-KEY", r->path);
 	if ((rt->auth == AUTH_API || (rt->auth == AUTH_INTAKE && r->srv->o->intake_key)) &&
 	    !keys_match(r->srv, c, rt->auth == AUTH_API))
 		return respond_error(r, c, MHD_HTTP_FORBIDDEN, "%s: missing or wrong DD-API-KEY%s", r->path,

@@ -95,6 +95,7 @@ int serve_run(const serve_options *o)
 	mallopt(M_TOP_PAD, 16 << 20);
 	server srv = {.o = o};
 	budget_init(&srv.memory, o->max_memory);
+	session_table_init(&srv.sessions, o->ui_session_ns);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	sem_init(&srv.decoders, 0, cpus < 1 ? 1 : cpus > 8 ? 8 : (unsigned)cpus);
 	struct sockaddr_storage addr;
@@ -212,6 +213,7 @@ int serve_run(const serve_options *o)
 	purge_stop(pg);
 	store_close(srv.store);
 	sem_destroy(&srv.decoders);
+	session_table_destroy(&srv.sessions);
 	size_t peak = budget_peak(&srv.memory);
 	budget_destroy(&srv.memory);
 	if (o->scrape_file)

@@ -29,6 +29,8 @@ typedef struct serve_options {
 	uint64_t max_disk;         /* bytes of database in use; 0: no bound */
 	int64_t downsample_after_ns;
 	size_t downsample_keep;    /* 0: no downsampling */
+	bool ui;                   /* the web UI at /ui/ */
+	int64_t ui_session_ns;     /* how long a web UI sign-in lasts */
 } serve_options;
 
 /* Runs until SIGINT or SIGTERM (SIGHUP reads the scrape file again);

@@ -1109,6 +1109,80 @@ int store_search(pgo_store *s, const store_search_request *req, store_hit **out,
 	return 0;
 }
 
+typedef struct page_order {
+	store_sort sort;
+	bool desc;
+} page_order;
+
+static int by_page_order(const void *a, const void *b, void *ctx)
+{
+	const page_order *o = ctx;
+	const store_hit *x = *(const store_hit *const *)a, *y = *(const store_hit *const *)b;
+	return hit_before(x, y, o->sort, o->desc) ? -1 : hit_before(y, x, o->sort, o->desc) ? 1 : 0;
+}
+
+int store_search_page(pgo_store *s, const store_search_request *req, size_t offset, store_hit **out, size_t *n_out,
+                      size_t *total, char *err, size_t n)
+{
+	*out = NULL;
+	*n_out = 0;
+	*total = 0;
+	pthread_rwlock_rdlock(&s->index_lock);
+	const store_hit **all = malloc((s->n_entries ? s->n_entries : 1) * sizeof *all);
+	size_t m = 0;
+	for (size_t i = 0; all && i < s->n_entries; i++) {
+		const entry *e = &s->entries[i];
+		if (e->deleted || e->hit.start_ns < req->from_ns || e->hit.start_ns > req->to_ns)
+			continue;
+		query_subject subj = {e->tag_ptrs, e->hit.n_tags, e->attrs, 3};
+		if (req->query && !query_match(req->query, &subj))
+			continue;
+		all[m++] = &e->hit;
+	}
+	page_order po = {req->sort, req->descending};
+	size_t lo = 0, hi = m;
+	if (all) {
+		qsort_r(all, m, sizeof *all, by_page_order, &po);
+		lo = offset < m ? offset : m;
+		hi = req->limit < m - lo ? lo + req->limit : m;
+	}
+	store_hit *hits = all ? calloc(hi - lo ? hi - lo : 1, sizeof *hits) : NULL;
+	int rc = hits ? 0 : -1;
+	for (size_t i = lo; i < hi && !rc; i++)
+		rc = copy_hit(&hits[i - lo], all[i], req->ids_only);
+	pthread_rwlock_unlock(&s->index_lock);
+	free(all);
+	if (rc) {
+		store_hits_free(hits, hi - lo);
+		set_err(err, n, "out of memory");
+		return -1;
+	}
+	*out = hits;
+	*n_out = hi - lo;
+	*total = m;
+	return 0;
+}
+
+size_t store_each(pgo_store *s, int64_t from_ns, int64_t to_ns, const pgo_query *query,
+                  int (*visit)(void *ctx, const store_hit *hit), void *ctx)
+{
+	size_t seen = 0;
+	pthread_rwlock_rdlock(&s->index_lock);
+	for (size_t i = 0; i < s->n_entries; i++) {
+		const entry *e = &s->entries[i];
+		if (e->deleted || e->hit.start_ns < from_ns || e->hit.start_ns > to_ns)
+			continue;
+		query_subject subj = {e->tag_ptrs, e->hit.n_tags, e->attrs, 3};
+		if (query && !query_match(query, &subj))
+			continue;
+		seen++;
+		if (visit(ctx, &e->hit))
+			break;
+	}
+	pthread_rwlock_unlock(&s->index_lock);
+	return seen;
+}
+
 void store_hits_free(store_hit *hits, size_t n)
 {
 	for (size_t i = 0; hits && i < n; i++) {

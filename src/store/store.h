@@ -93,6 +93,18 @@ int store_search(pgo_store *s, const store_search_request *req, store_hit **hits
                  char *err, size_t err_size);
 void store_hits_free(store_hit *hits, size_t n);
 
+/* Every match of req (its limit aside) is counted in *total, and the hits
+ * are the page [offset, offset + req->limit) of them in req's order. */
+int store_search_page(pgo_store *s, const store_search_request *req, size_t offset, store_hit **hits,
+                      size_t *n_hits, size_t *total, char *err, size_t err_size);
+
+/* Calls visit on every upload that started in [from, to] and matches query
+ * (NULL: all), with the store's index locked for reading: visit must be
+ * quick, must not call the store, and may keep nothing of hit past its
+ * return. A nonzero return stops the walk. Returns the uploads visited. */
+size_t store_each(pgo_store *s, int64_t from_ns, int64_t to_ns, const pgo_query *query,
+                  int (*visit)(void *ctx, const store_hit *hit), void *ctx);
+
 /* The attachments of one upload; name NULL for all of them. Returns 0 and
  * *n = 0 if the upload does not exist. */
 int store_attachments(pgo_store *s, const char *profile_id, const char *event_id, const char *name,
