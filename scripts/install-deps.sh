@@ -22,7 +22,11 @@ packages=(
 	zip unzip zstd   # shell tests build zip and zstd inputs
 	git              # go build stamps VCS data from the checkout the Go tests build in
 	time             # peak-memory figures in the benchmark
+	chromium fonts-dejavu-core   # t7000: the web UI in headless Chromium, with fonts for its screenshots
 )
+# t7000's browser tests run on Node.js (20 or later, for playwright-core); the
+# machines come with it, so Debian's is only a fallback.
+command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -38,6 +42,22 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	$sudo apt-get update -qq
 	$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# playwright-core for t7000, exactly as tests/ui/package-lock.json pins it;
+# it drives Debian's chromium and never downloads a browser.
+ui=$(cd "$(dirname "$0")/.." && pwd)/tests/ui
+if [ ! -f "$ui/node_modules/.package-lock.json" ] || [ "$ui/package-lock.json" -nt "$ui/node_modules/.package-lock.json" ]; then
+	if command -v npm >/dev/null 2>&1; then
+		echo "install-deps: npm ci in tests/ui"
+		(cd "$ui" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+	else
+		echo "install-deps: warning: no 'npm' on PATH; the browser tests (t7000) need tests/ui/node_modules" >&2
+	fi
+fi
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+	echo "install-deps: warning: the browser tests (t7000) need Node.js 20 or later, have $(node --version 2>/dev/null || echo none)" >&2
 fi
 
 if ! command -v go >/dev/null 2>&1; then
