@@ -75,21 +75,81 @@ static int id_add(status_report *r, const char *id)
 
 /* ---- groups --------------------------------------------------------------- */
 
-static const char *tag_or_empty(const dd_profile *p, const char *key)
+/* The values of the tags a group needs, each its first occurrence as
+ * dd_profile_tag finds it, in one pass over the tags; "" (pgo: NULL) when
+ * absent. */
+typedef struct group_tags {
+	const char *service, *env, *version, *pgo;
+} group_tags;
+
+static void read_tags(const dd_profile *p, group_tags *t)
 {
-	const char *v = dd_profile_tag(p, key);
-	return v ? v : "";
+	static const char *const keys[4] = {"service:", "env:", "version:", "pgo:"};
+	static const size_t lens[4] = {8, 4, 8, 4};
+	const char **to[4] = {&t->service, &t->env, &t->version, &t->pgo};
+	*t = (group_tags){NULL, NULL, NULL, NULL};
+	int found = 0;
+	for (size_t i = 0; i < p->n_tags && found < 4; i++)
+		for (int k = 0; k < 4; k++) {
+			if (!*to[k] && p->tags[i][0] == keys[k][0] && !strncmp(p->tags[i], keys[k], lens[k])) {
+				*to[k] = p->tags[i] + lens[k];
+				found++;
+				break;
+			}
+		}
+	if (!t->service)
+		t->service = "";
+	if (!t->env)
+		t->env = "";
+	if (!t->version)
+		t->version = "";
+}
+
+static uint64_t group_hash(const char *service, const char *env, const char *version)
+{
+	return hash(service) ^ (hash(env) * 31) ^ (hash(version) * 961);
+}
+
+/* The slot of the group (service, env, version) in the index: its index + 1, or 0. */
+static size_t *group_slot(status_report *r, uint64_t h, const char *service, const char *env, const char *version)
+{
+	size_t i = (size_t)h & (r->cap_group_ix - 1);
+	for (; r->group_ix[i]; i = (i + 1) & (r->cap_group_ix - 1)) {
+		const status_group *g = &r->groups[r->group_ix[i] - 1];
+		if (!strcmp(g->service, service) && !strcmp(g->env, env) && !strcmp(g->version, version))
+			break;
+	}
+	return &r->group_ix[i];
+}
+
+/* Keeps the index at most half full. */
+static int grow_group_index(status_report *r)
+{
+	if ((r->n_groups + 1) * 2 <= r->cap_group_ix)
+		return 0;
+	size_t cap = r->cap_group_ix ? r->cap_group_ix * 2 : 64;
+	size_t *ix = calloc(cap, sizeof *ix);
+	if (!ix)
+		return -1;
+	free(r->group_ix);
+	r->group_ix = ix;
+	r->cap_group_ix = cap;
+	for (size_t i = 0; i < r->n_groups; i++) {
+		const status_group *g = &r->groups[i];
+		*group_slot(r, group_hash(g->service, g->env, g->version), g->service, g->env, g->version) = i + 1;
+	}
+	return 0;
 }
 
 static status_group *find_group(status_report *r, const char *service, const char *env, const char *version,
                                 size_t *index)
 {
-	for (size_t i = r->n_groups; i-- > 0;) {
-		status_group *g = &r->groups[i];
-		if (!strcmp(g->service, service) && !strcmp(g->env, env) && !strcmp(g->version, version)) {
-			*index = i;
-			return g;
-		}
+	if (grow_group_index(r))
+		return NULL;
+	size_t *at = group_slot(r, group_hash(service, env, version), service, env, version);
+	if (*at) {
+		*index = *at - 1;
+		return &r->groups[*at - 1];
 	}
 	if (r->n_groups == r->cap_groups) {
 		size_t cap = r->cap_groups ? r->cap_groups * 2 : 16;
@@ -111,14 +171,17 @@ static status_group *find_group(status_report *r, const char *service, const cha
 		return NULL;
 	}
 	*index = r->n_groups++;
+	*at = r->n_groups;
 	return g;
 }
 
 int status_add(status_report *r, const dd_profile *p)
 {
 	/* The service attribute, else the tag: Datadog's answers carry both. */
-	const char *service = p->service && *p->service ? p->service : tag_or_empty(p, "service");
-	const char *pgo = dd_profile_tag(p, "pgo");
+	group_tags t;
+	read_tags(p, &t);
+	const char *service = p->service && *p->service ? p->service : t.service;
+	const char *pgo = t.pgo;
 	int tag = !pgo ? -1 : !strcmp(pgo, "true") ? 1 : !strcmp(pgo, "false") ? 0 : -1;
 	if (r->profiles == r->cap_seen) {
 		size_t cap = r->cap_seen ? r->cap_seen * 2 : 256;
@@ -128,11 +191,11 @@ int status_add(status_report *r, const dd_profile *p)
 		r->seen = seen;
 		r->cap_seen = cap;
 	}
-	int added = id_add(r, p->profile_id);
+	int added = r->ids_unique ? 1 : id_add(r, p->profile_id);
 	if (added <= 0)
 		return added;
 	size_t gi;
-	status_group *g = find_group(r, service, tag_or_empty(p, "env"), tag_or_empty(p, "version"), &gi);
+	status_group *g = find_group(r, service, t.env, t.version, &gi);
 	if (!g)
 		return -1;
 	r->seen[r->profiles++] = (status_seen){gi, p->timestamp_ns, tag};
@@ -263,6 +326,7 @@ void status_report_free(status_report *r)
 	for (size_t i = 0; i < r->cap_ids; i++)
 		free(r->ids[i]);
 	free(r->ids);
+	free(r->group_ix);
 	free(r->comparisons);
 	memset(r, 0, sizeof *r);
 }

@@ -64,9 +64,15 @@ typedef struct status_report {
 	/* internal: each profile's group, start and pgo tag, for the states */
 	struct status_seen *seen;
 	size_t cap_seen;
+	/* Set by a caller whose profiles are distinct (a store walked once):
+	 * then no set of ids is kept, and status_add always adds. */
+	bool ids_unique;
 	/* internal: profile ids seen, an open-addressing set */
 	char **ids;
 	size_t cap_ids;
+	/* internal: groups by service, env and version (index + 1), open addressing */
+	size_t *group_ix;
+	size_t cap_group_ix;
 	status_comparison *comparisons;
 	size_t n_comparisons;
 } status_report;

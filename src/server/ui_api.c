@@ -123,7 +123,7 @@ enum MHD_Result handle_ui_services(request *r, struct MHD_Connection *c)
 		                     "%s: window must be a duration such as 24h, 72h or 8d (minutes m, hours h, days d)",
 		                     r->path);
 	int64_t now = now_ns(), from = now - window;
-	services_walk w = {0};
+	services_walk w = {.report.ids_unique = true};
 	store_each(r->srv->store, from, now, NULL, add_service_hit, &w);
 	if (w.failed || status_finish(&w.report)) {
 		status_report_free(&w.report);
