@@ -841,7 +841,8 @@ const char *pgo_diff_name(const pgo_diff *d, uint32_t i, size_t *len);
  * function name under the same parent (recursion stays as nested frames).
  * Frames whose total is below min_share of the whole (0 keeps all) are
  * folded, with everything under them, into their parent's self weight.
- * Samples whose value is not positive are left out.
+ * Samples whose value is not positive are left out; weights that would
+ * pass INT64_MAX stay at it.
  */
 #define PGO_FLAME_UNKNOWN (UINT32_MAX - 1) /* a frame without a function */
 

@@ -75,18 +75,25 @@ static uint32_t child(builder *b, uint32_t parent, uint32_t name)
 	return i;
 }
 
+/* Weights saturate: a profile's values may add up past 64 bits. */
+static void add(int64_t *to, int64_t v)
+{
+	if (__builtin_add_overflow(*to, v, to))
+		*to = INT64_MAX;
+}
+
 static int add_sample(builder *b, const pgo_sample *s, int64_t v)
 {
 	const pgo_profile *p = b->p;
 	uint32_t cur = 0;
-	b->nodes[0].total += v;
+	add(&b->nodes[0].total, v);
 	/* Locations are leaf first, and a location's lines innermost first. */
 	for (uint32_t k = s->n_locations; k-- > 0;) {
 		const pgo_location *loc = &p->locations[p->sample_locations[s->locations_at + k]];
 		if (loc->n_lines == 0) {
 			if ((cur = child(b, cur, PGO_FLAME_UNKNOWN)) == PGO_NONE)
 				return -1;
-			b->nodes[cur].total += v;
+			add(&b->nodes[cur].total, v);
 			continue;
 		}
 		for (uint32_t l = loc->n_lines; l-- > 0;) {
@@ -94,10 +101,10 @@ static int add_sample(builder *b, const pgo_sample *s, int64_t v)
 			uint32_t name = f == PGO_NONE ? PGO_FLAME_UNKNOWN : p->functions[f].name;
 			if ((cur = child(b, cur, name)) == PGO_NONE)
 				return -1;
-			b->nodes[cur].total += v;
+			add(&b->nodes[cur].total, v);
 		}
 	}
-	b->nodes[cur].self += v;
+	add(&b->nodes[cur].self, v);
 	return 0;
 }
 
@@ -137,7 +144,7 @@ static pgo_status preorder(builder *b, int64_t min_total, pgo_flame *out)
 		if (!gone)
 			continue;
 		if (b->nodes[x->parent].total != -1)
-			b->nodes[x->parent].self += x->total;
+			add(&b->nodes[x->parent].self, x->total);
 		x->total = -1; /* parents come before children, so the mark reaches down */
 		pruned++;
 	}

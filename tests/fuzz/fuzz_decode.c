@@ -20,6 +20,10 @@
  *    moved a line down its counts add up and its stale sites come in edge
  *    order.
  *
+ *  - the flame graph's tree of every column is a preorder tree whose every
+ *    frame's total is its self plus its children's, whose root holds every
+ *    positive value, and folding thin frames keeps the root's total;
+ *
  *  - pgo_sum_values accepts exactly what pgo_decode accepts: on a failure
  *    it fails with the same status and message, and on success its sums
  *    are what adding up the decoded profile's values gives.
@@ -359,6 +363,39 @@ static void check_sums(const uint8_t *data, size_t size, const pgo_limits *limit
 	pgo_value_sums_free(&s);
 }
 
+/* The flame graph's tree of column col, with and without folding. */
+static void check_flame(const pgo_profile *p, uint32_t col)
+{
+	pgo_error err = {0};
+	int64_t positive = 0;
+	bool overflow = false;
+	for (uint32_t i = 0; i < p->n_samples; i++) {
+		int64_t v = p->values[(size_t)i * p->n_sample_types + col];
+		if (v > 0 && __builtin_add_overflow(positive, v, &positive))
+			overflow = true;
+	}
+	for (int fold = 0; fold < 2; fold++) {
+		pgo_flame f;
+		pgo_status st = pgo_flame_build(p, col, fold ? 0.01 : 0, &f, &err);
+		if (st == PGO_ERR_NOMEM)
+			return;
+		require(st == PGO_OK, "a flame graph of any decoded profile", &err);
+		require(f.n_nodes >= 1 && f.nodes[0].parent == PGO_NONE, "the flame tree has a root first", &err);
+		require(overflow || f.total == positive, "the flame root holds every positive value", &err);
+		int64_t *children = calloc(f.n_nodes, sizeof *children);
+		require(children != NULL, "memory", NULL);
+		for (size_t i = 1; i < f.n_nodes; i++) {
+			require(f.nodes[i].parent < i, "flame nodes are in preorder", &err);
+			require(f.nodes[i].total > 0 && f.nodes[i].self >= 0, "flame frames have weight", &err);
+			children[f.nodes[i].parent] += f.nodes[i].total;
+		}
+		for (size_t i = 0; i < f.n_nodes && !overflow; i++)
+			require(f.nodes[i].total == f.nodes[i].self + children[i], "a frame's total is self plus children", &err);
+		free(children);
+		pgo_flame_free(&f);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	pgo_limits limits;
@@ -374,6 +411,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	require(p != NULL, "a decode gives a profile", &err);
 	check_sums(data, size, &limits, p, st, &err);
+	for (uint32_t col = 0; col < p->n_sample_types; col++)
+		check_flame(p, col);
 
 	/* round trip: encode, decode, encode again */
 	uint8_t *enc = NULL, *enc2 = NULL, *gz = NULL;
