@@ -9,7 +9,8 @@
 # mirror into a temporary directory, copies in this machine's network
 # settings (/etc/resolv.conf and its local CA certificates in
 # /usr/local/share/ca-certificates), its Go toolchain
-# (`go env GOROOT`, as /usr/local/go), a fresh clone of the repository's
+# (`go env GOROOT`, as /usr/local/go) and Node.js with npm (as /usr/local/bin/node
+# and npm), a fresh clone of the repository's
 # committed HEAD (as /src/pgotool; uncommitted changes are not tested) and
 # ../shared beside it when it exists, then runs, chrooted into that root:
 #     cd /src/pgotool && scripts/install-deps.sh && CI=true make test
@@ -307,6 +308,23 @@ say "copying Go $go_version from $goroot"
 [ ! -e "$root/usr/local/go" ] || die "$root/usr/local/go already exists"
 mkdir "$root/usr/local/go"
 cp -a -- "$goroot/." "$root/usr/local/go/"
+
+# Node.js too, as the machines have it before a session starts (Debian 12's
+# is 18; the browser tests' playwright-core needs 20): the binary and npm,
+# into /usr/local, where install-deps.sh finds them on PATH.
+node_bin=$(command -v node || true)
+if [ -n "$node_bin" ]; then
+	node_prefix=$(cd "$(dirname "$(readlink -f "$node_bin")")/.." && pwd)
+	say "copying Node.js $("$node_bin" --version) from $node_prefix"
+	mkdir -p "$root/usr/local/bin" "$root/usr/local/lib/node_modules"
+	cp -a -- "$(readlink -f "$node_bin")" "$root/usr/local/bin/node"
+	if [ -d "$node_prefix/lib/node_modules/npm" ]; then
+		cp -a -- "$node_prefix/lib/node_modules/npm" "$root/usr/local/lib/node_modules/"
+		ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
+	fi
+else
+	say "no node on this machine: install-deps.sh will install Debian's"
+fi
 
 head_commit=$(git -C "$repo" rev-parse HEAD)
 say "cloning $repo at $head_commit"
