@@ -77,6 +77,7 @@ APP_KEY=bench-app-key
 T_INTAKE=500   # uploads/s
 T_LIST=50      # ms, p99
 T_GOPGO=250    # ms, p99
+T_UI=200       # ms, p99: the web UI's services and search answers
 T_CPU_MS=1.5   # server CPU per durable upload, main intake run
 
 die() { echo "bench-serve: $*" >&2; exit 1; }
@@ -317,7 +318,9 @@ for n in "${RUNS[@]}"; do
 		durable="**missed**"
 	fi
 done
-bad_queries=$(($(r q.list_bad) + $(r q.gopgo_bad) + $(r q.list_complex_bad) + $(r q.list_100_bad)))
+bad_queries=$(($(r q.list_bad) + $(r q.gopgo_bad) + $(r q.list_complex_bad) + $(r q.list_100_bad) + $(r q.ui_services_bad) + $(r q.ui_search_bad)))
+ok_ui=$(verdict "$(r q.ui_services_p99_ms)" $T_UI lt)
+ok_ui_search=$(verdict "$(r q.ui_search_p99_ms)" $T_UI lt)
 
 cpu_model=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 mem_gib=$(awk '/^MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
@@ -353,6 +356,8 @@ The server and the load generator (bench/serveload) share this machine's 2 CPUs;
 | every upload answered 200 is stored (after kill -9 and restart) | $(for n in "${RUNS[@]}"; do printf '%s/%s ' "$(r "$n.restart_count")" "$(r "$n.intake_ok")"; done)stored, $(for n in "${RUNS[@]}"; do printf '%s ' "$(r "$n.verify_missing")"; done)missing | $durable |
 | list p99 < $T_LIST ms, $PROFILES profiles | $(r q.list_p99_ms) ms (p50 $(r q.list_p50_ms) ms) | $ok_list |
 | gopgo (5-profile zip) p99 < $T_GOPGO ms, $PROFILES profiles | $(r q.gopgo_p99_ms) ms (p50 $(r q.gopgo_p50_ms) ms) | $ok_gopgo |
+| web UI services page p99 < $T_UI ms, $PROFILES profiles | $(r q.ui_services_p99_ms) ms (p50 $(r q.ui_services_p50_ms) ms) | $ok_ui |
+| web UI search page p99 < $T_UI ms, $PROFILES profiles | $(r q.ui_search_p99_ms) ms (p50 $(r q.ui_search_p50_ms) ms) | $ok_ui_search |
 | the same with full-size profiles ($(awk -v b="$(r big.gopgo_mean_bytes)" 'BEGIN { printf "%.0f", b / 1000 }') KB zip), $(r $M.intake_ok) profiles | $(r big.gopgo_p99_ms) ms (p50 $(r big.gopgo_p50_ms) ms) | $ok_gopgo_big |
 
 ### Intake
@@ -398,6 +403,8 @@ $(row list_range 'list `env:prod runtime:go (service:A OR service:B) @metrics.co
 $(row list_wild 'list `service:*-api env:(prod OR staging) NOT pgo:true`')
 $(row list_host 'list `host:orders-api* -env:dev runtime_version:go1.2*`')
 | list \`service:X env:prod\`, newest first, limit 100 | $(r q.list_100_p50_ms) | $(r q.list_100_p90_ms) | $(r q.list_100_p99_ms) | $(r q.list_100_max_ms) | $(r q.list_100_mean_results) | $(r q.list_100_mean_bytes) B |
+| web UI: services page's JSON, every profile of 72 h or 8 days grouped | $(r q.ui_services_p50_ms) | $(r q.ui_services_p90_ms) | **$(r q.ui_services_p99_ms)** | $(r q.ui_services_max_ms) | $(r q.ui_services_mean_results) services | $(r q.ui_services_mean_bytes) B |
+| web UI: search page's JSON, 8 days, everything or \`service:X env:prod\`, all matches counted, 50 newest shown | $(r q.ui_search_p50_ms) | $(r q.ui_search_p90_ms) | **$(r q.ui_search_p99_ms)** | $(r q.ui_search_max_ms) | $(r q.ui_search_mean_results) rows | $(r q.ui_search_mean_bytes) B |
 
 X runs through all 40 services. Every response was checked: status 200, and for list and gopgo of
 datadog-pgo's query exactly 5 results (list items, zip entries): $bad_queries bad responses in all.
@@ -483,11 +490,12 @@ printf '%-44s %12s %10s %10s %10s\n' "populate $PROFILES small uploads" "$(r pop
 	"$(r pop.populate_mb_per_s)" "$(r pop.populate_p50_ms)" "$(r pop.populate_p99_ms)"
 printf '%-44s %12s %10s %10s %10s\n' "gopgo, full-size profiles ($(r $M.intake_ok))" "" "" "$(r big.gopgo_p50_ms)" \
 	"$(r big.gopgo_p99_ms)"
-for k in list gopgo list_or list_minus list_prefix_not list_range list_wild list_host list_100; do
+for k in list gopgo list_or list_minus list_prefix_not list_range list_wild list_host list_100 ui_services ui_search; do
 	printf '%-44s %12s %10s %10s %10s\n' "$k ($PROFILES profiles)" "" "" "$(r "q.${k}_p50_ms")" "$(r "q.${k}_p99_ms")"
 done
 echo
 echo "server CPU per durable upload < $T_CPU_MS ms: $ok_cpu ($(cpu_per_upload "$M") ms, $CONNS connections)"
 echo "intake >= $T_INTAKE/s: $ok_intake; durable: $durable; list p99 < $T_LIST ms: $ok_list;" \
 	"gopgo p99 < $T_GOPGO ms: $ok_gopgo (full-size profiles: $ok_gopgo_big)"
+echo "web UI services p99 < $T_UI ms: $ok_ui; web UI search p99 < $T_UI ms: $ok_ui_search"
 echo "bench-serve: wrote ${DOC#"$ROOT"/} (section \"## pgotool serve\"); results and logs in ${WORK#"$ROOT"/}/serve-*"

@@ -28,7 +28,8 @@
  *   version, runtime-id, start time uniform over the last 7 days.
  * query: list and gopgo over the populated store, one request at a time
  *   on one keep-alive connection, N requests of each kind (--kinds: some of
- *   list, gopgo, complex, list100; --seconds: stop once S seconds have
+ *   list, gopgo, complex, list100, ui (the web UI's services and search
+ *   pages' JSON); --seconds: stop once S seconds have
  *   passed, for a background load).
  * verify: looks up every id of FILE with list (profile-id:A OR ..., 64 a
  *   request) and reports the ids missing.
@@ -703,15 +704,16 @@ static int fill(conn *c, size_t need)
 
 /* One request; 0 and c->status, c->body, or -1 on a connection error
  * (the connection is closed then). */
-static int http_post(conn *c, const char *path, const char *headers, const void *body, size_t len)
+static int http_request(conn *c, const char *method, const char *path, const char *headers, const void *body,
+                        size_t len)
 {
 	if (c->fd < 0 && conn_open(c))
 		return -1;
 	char head[1024];
 	int hn = snprintf(head, sizeof head,
-	                  "POST %s HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: Go-http-client/1.1\r\n"
+	                  "%s %s HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: Go-http-client/1.1\r\n"
 	                  "Content-Length: %zu\r\nAccept-Encoding: gzip\r\n%s\r\n",
-	                  path, server_host, ntohs(server_addr.sin_port), len, headers);
+	                  method, path, server_host, ntohs(server_addr.sin_port), len, headers);
 	struct iovec iov[2] = {{head, (size_t)hn}, {(void *)body, len}};
 	int iovn = 2;
 	struct iovec *v = iov;
@@ -811,6 +813,11 @@ static int http_post(conn *c, const char *path, const char *headers, const void 
 fail:
 	conn_close(c);
 	return -1;
+}
+
+static int http_post(conn *c, const char *path, const char *headers, const void *body, size_t len)
+{
+	return http_request(c, "POST", path, headers, body, len);
 }
 
 static char auth_headers[512];
@@ -978,6 +985,31 @@ static void timed(conn *c, series *s, const char *path, const buf *req, bool zip
 	}
 	if (got > 0)
 		s->items += (double)got;
+	s->bytes += (double)c->body.len;
+}
+
+/* A GET of the web UI's JSON (with the keys, as a script would send them):
+ * its items are the rows of "services" or "profiles". */
+static void timed_get(conn *c, series *s, const char *path_and_query)
+{
+	double t0 = now_mono();
+	int rc = http_request(c, "GET", path_and_query, auth_headers, "", 0);
+	double t1 = now_mono();
+	if (rc)
+		die("%s: connection error: %s", path_and_query, strerror(errno));
+	if (s->cap && s->n == s->cap)
+		s->lat = xrealloc(s->lat, (s->cap *= 2) * sizeof *s->lat);
+	s->lat[s->n++] = t1 - t0;
+	long got = 0;
+	for (const char *p = c->body.p; c->status == 200 && p && (p = strstr(p, "\"service\":")); p++)
+		got++;
+	if (c->status != 200 || got == 0) {
+		if (!s->bad)
+			fprintf(stderr, "serveload: %s: HTTP %d, %ld rows: %.300s\n", s->name, c->status, got,
+			        c->body.p ? c->body.p : "");
+		s->bad++;
+	}
+	s->items += (double)got;
 	s->bytes += (double)c->body.len;
 }
 
@@ -1326,7 +1358,7 @@ static int cmd_populate(void)
 }
 
 
-/* --kinds: a comma-separated subset of list,gopgo,complex,list100 (default: all). */
+/* --kinds: a comma-separated subset of list,gopgo,complex,list100,ui (default: all). */
 static bool has_kind(const char *k)
 {
 	if (!opt.kinds)
@@ -1447,6 +1479,27 @@ static int cmd_query(void)
 	}
 	if (has_kind("list100"))
 		report(&list100);
+	/* The web UI's services page (every profile of the window grouped) and a
+	 * search page (all matches counted and sorted, 50 shown). */
+	series ui_services = {"ui_services", xmalloc((size_t)n * sizeof(double)), 0, 0, 0, 0, 0};
+	series ui_search = {"ui_search", xmalloc((size_t)n * sizeof(double)), 0, 0, 0, 0, 0};
+	for (int i = 0; i < n && has_kind("ui") && !time_up(); i++)
+		timed_get(&c, &ui_services, i % 2 ? "/ui/api/services?window=8d" : "/ui/api/services?window=72h");
+	for (int i = 0; i < n && has_kind("ui") && !time_up(); i++) {
+		const service *s = &services[(size_t)i % N_SERVICES];
+		char path[256];
+		if (i % 2)
+			snprintf(path, sizeof path, "/ui/api/search?window=8d&q=service:%s%%20env:prod", s->name);
+		else
+			snprintf(path, sizeof path, "/ui/api/search?window=8d&q=");
+		timed_get(&c, &ui_search, path);
+	}
+	if (has_kind("ui")) {
+		report(&ui_services);
+		report(&ui_search);
+	}
+	free(ui_services.lat);
+	free(ui_search.lat);
 	printf("query_seconds %.2f\nquery_client_cpu_s %.2f\nquery_machine_cpu_s %.2f\n", now_mono() - wall0,
 	       cpu_seconds() - cpu0, machine_cpu_seconds() - all0);
 	conn_close(&c);
