@@ -856,7 +856,7 @@ typedef struct pgo_flame_node {
 typedef struct pgo_flame {
 	pgo_flame_node *nodes; /* preorder from the root (node 0); siblings sorted by name, bytewise */
 	size_t n_nodes;
-	size_t pruned;         /* frames folded away */
+	size_t pruned;         /* thin frames folded into their parents, each with all under it */
 	int64_t total;         /* the root's total */
 } pgo_flame;
 
