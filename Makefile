@@ -10,7 +10,7 @@ FUZZ_LONG_SECONDS ?= 3600
 FUZZERS    := fuzz_decode fuzz_query fuzz_ddapi fuzz_intake fuzz_push fuzz_scrape_config fuzz_gobinary
 export FUZZ_JOBS
 
-.PHONY: all deps build test test-sanitize test-tsan fuzz fuzz-long demo bench bench-serve bench-fetch bench-storage clean
+.PHONY: all deps build test test-sanitize test-tsan fuzz fuzz-long demo bench bench-serve bench-fetch bench-storage bench-ui clean
 
 all: build
 
@@ -70,6 +70,9 @@ bench-fetch: build
 
 bench-storage: build
 	@bench/storage.sh $(BUILD)/pgotool
+
+bench-ui: build
+	@bench/ui.sh $(BUILD)/pgotool
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN) $(BUILD_FUZZ)
