@@ -50,7 +50,11 @@ ui=$(cd "$(dirname "$0")/.." && pwd)/tests/ui
 if [ ! -f "$ui/node_modules/.package-lock.json" ] || [ "$ui/package-lock.json" -nt "$ui/node_modules/.package-lock.json" ]; then
 	if command -v npm >/dev/null 2>&1; then
 		echo "install-deps: npm ci in tests/ui"
-		(cd "$ui" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+		# Node.js trusts only its own CA list; the system's also holds any
+		# CA a local proxy or mirror needs (Go and curl use it already).
+		ca=/etc/ssl/certs/ca-certificates.crt
+		(cd "$ui" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS:-$([ -f $ca ] && echo $ca)} \
+			npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 	else
 		echo "install-deps: warning: no 'npm' on PATH; the browser tests (t7000) need tests/ui/node_modules" >&2
 	fi
