@@ -339,8 +339,10 @@ void pgo_value_sums_free(pgo_value_sums *sums);
 typedef struct pgo_shape_check pgo_shape_check;
 pgo_status pgo_shape_check_new(const char *name, const pgo_limits *limits, pgo_shape_check **out,
                                pgo_error *err);
-/* Checks the next size bytes. After a failure it returns that status
- * again and leaves err as it is. */
+/* Checks the next size bytes. A failure within the first 32 bytes is
+ * returned once 32 bytes have come, or by finish, so that its message can
+ * say what the data looks like ("this is JSON, not a pprof profile"). After
+ * a failure it returns that status again and leaves err as it is. */
 pgo_status pgo_shape_check_feed(pgo_shape_check *c, const uint8_t *data, size_t size, pgo_error *err);
 /* At the end of the data: fails when it ends inside a field. */
 pgo_status pgo_shape_check_finish(pgo_shape_check *c, pgo_error *err);

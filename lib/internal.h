@@ -155,6 +155,13 @@ typedef struct pgo_wirecheck {
 	uint64_t count[16];         /* fields seen by number; [0]: unknown ones */
 	uint64_t most[16];          /* how many of each may come */
 	uint64_t unknown;           /* bytes of unknown fields */
+	uint8_t head[32];           /* the first bytes, to say what foreign data looks like */
+	size_t head_len;
+	/* A failure in the first bytes waits for the rest of head, so that the
+	 * message is the same however the data is cut into pieces. */
+	bool deferred;
+	uint64_t deferred_at;
+	char deferred_what[320];
 } pgo_wirecheck;
 
 void pgo_wirecheck_init(pgo_wirecheck *c, const char *name, const pgo_limits *limits, bool compressed);

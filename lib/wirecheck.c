@@ -71,6 +71,54 @@ void pgo_wirecheck_init(pgo_wirecheck *c, const char *name, const pgo_limits *li
 
 static pgo_status fail_at(pgo_wirecheck *c, pgo_status st, uint64_t at, bool foreign, const char *fmt, ...)
 	PGO_PRINTF(5, 6);
+/* What data that is not protobuf looks like, from its first bytes; NULL
+ * when it looks like nothing in particular. */
+static const char *looks_like(const uint8_t *h, size_t n)
+{
+	if (n >= 4 && !memcmp(h, "\x7f" "ELF", 4))
+		return "an ELF binary (an executable or a library)";
+	if (n >= 4 && (!memcmp(h, "\xcf\xfa\xed\xfe", 4) || !memcmp(h, "\xce\xfa\xed\xfe", 4)))
+		return "a Mach-O binary";
+	if (n >= 2 && h[0] == 'M' && h[1] == 'Z')
+		return "a Windows executable";
+	if (n >= 5 && !memcmp(h, "%PDF-", 5))
+		return "a PDF document";
+	if (n >= 14 && !memcmp(h, "go 1.", 5)) {
+		const uint8_t *sp = memchr(h + 5, ' ', n - 5); /* "go 1.23 trace" */
+		if (sp && (size_t)(h + n - sp) >= 6 && !memcmp(sp, " trace", 6))
+			return "a Go execution trace";
+	}
+	size_t i = n >= 3 && !memcmp(h, "\xef\xbb\xbf", 3) ? 3 : 0; /* a UTF-8 byte order mark */
+	while (i < n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\r' || h[i] == '\n'))
+		i++;
+	if (i == n)
+		return NULL;
+	if (h[i] == '{' || h[i] == '[')
+		return "JSON";
+	if (h[i] == '<')
+		return "HTML or XML";
+	if (n - i >= 8 && !memcmp(h + i, "package ", 8))
+		return "Go source code";
+	if (n - i >= 2 && h[i] == '#' && h[i + 1] == '!')
+		return "a script";
+	for (size_t k = i; k < n; k++)
+		if (h[k] < 0x20 && h[k] != '\t' && h[k] != '\r' && h[k] != '\n')
+			return NULL;
+	return "text";
+}
+
+/* The message of a failure in foreign data at the offset at: what the data
+ * looks like first, when its first bytes tell. */
+static pgo_status foreign_failure(pgo_wirecheck *c, uint64_t at, const char *what)
+{
+	const char *kind = at < sizeof c->head ? looks_like(c->head, c->head_len) : NULL;
+	if (kind)
+		return pgo_fail(c->err, c->failed, "%s: this is %s, not a pprof profile (offset %" PRIu64 "%s: %s)", c->name,
+		                kind, at, c->where, what);
+	return pgo_fail(c->err, c->failed, "%s: offset %" PRIu64 "%s: %s; this is not a pprof profile", c->name, at,
+	                c->where, what);
+}
+
 static pgo_status fail_at(pgo_wirecheck *c, pgo_status st, uint64_t at, bool foreign, const char *fmt, ...)
 {
 	char what[320];
@@ -79,8 +127,22 @@ static pgo_status fail_at(pgo_wirecheck *c, pgo_status st, uint64_t at, bool for
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
 	c->failed = st;
-	return pgo_fail(c->err, st, "%s: offset %" PRIu64 "%s: %s%s", c->name, at, c->where, what,
-	                foreign ? "; this is not a pprof profile" : "");
+	if (foreign && at < sizeof c->head && c->head_len < sizeof c->head) {
+		c->deferred = true;
+		c->deferred_at = at;
+		memcpy(c->deferred_what, what, sizeof what);
+		return st;
+	}
+	if (foreign)
+		return foreign_failure(c, at, what);
+	return pgo_fail(c->err, st, "%s: offset %" PRIu64 "%s: %s", c->name, at, c->where, what);
+}
+
+/* The deferred failure, now that head is full or the data has ended. */
+static pgo_status settle(pgo_wirecheck *c)
+{
+	c->deferred = false;
+	return foreign_failure(c, c->deferred_at, c->deferred_what);
 }
 
 /* The count limits the decoder applies, applied as soon as a field is
@@ -258,13 +320,30 @@ static const uint8_t *fast_fields(pgo_wirecheck *c, const uint8_t *p, const uint
 	return p;
 }
 
+static pgo_status parse(pgo_wirecheck *c, const uint8_t *data, size_t n);
+
 pgo_status pgo_wirecheck_feed(pgo_wirecheck *c, const uint8_t *data, size_t n, pgo_error *err)
 {
-	if (c->failed)
+	if (c->failed && !c->deferred)
 		return c->failed;
 	if (n == 0)
 		return PGO_OK; /* data may be NULL then, and NULL + 0 is undefined */
 	c->err = err;
+	if (c->head_len < sizeof c->head) {
+		size_t k = n < sizeof c->head - c->head_len ? n : sizeof c->head - c->head_len;
+		memcpy(c->head + c->head_len, data, k);
+		c->head_len += k;
+	}
+	if (!c->failed) {
+		pgo_status st = parse(c, data, n);
+		if (!st || !c->deferred)
+			return st;
+	}
+	return c->head_len < sizeof c->head ? PGO_OK : settle(c);
+}
+
+static pgo_status parse(pgo_wirecheck *c, const uint8_t *data, size_t n)
+{
 	const uint8_t *p = data, *end = data + n;
 	pgo_status st;
 	while (p < end) {
@@ -318,6 +397,10 @@ pgo_status pgo_wirecheck_feed(pgo_wirecheck *c, const uint8_t *data, size_t n, p
 
 pgo_status pgo_wirecheck_end(pgo_wirecheck *c, pgo_error *err)
 {
+	if (c->deferred) {
+		c->err = err;
+		return settle(c);
+	}
 	if (c->failed)
 		return c->failed;
 	c->err = err;

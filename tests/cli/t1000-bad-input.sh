@@ -63,18 +63,24 @@ cp out/default.pgo prev.pgo
 
 # err_line FILE PREFIX [OFFSET] [KEYWORD]: FILE is exactly one
 # newline-terminated line that starts with PREFIX ": " (PREFIX ": offset N: "
-# when OFFSET is given) and matches the extended regex KEYWORD (any case).
+# when OFFSET is given, or for data that looks like something else,
+# PREFIX ": this is KIND, not a pprof profile (offset N: ") and matches the
+# extended regex KEYWORD (any case).
 err_line() {
 	local file=$1 prefix=$2 offset=${3:-} keyword=${4:-}
 	[ "$(wc -l <"$file")" -eq 1 ] && [ "$(awk 'END { print NR }' "$file")" -eq 1 ] || {
 		why="stderr is not exactly one line"
 		return 1
 	}
-	local line
+	local line kind_prefix="$prefix: this is "
 	line=$(cat "$file")
 	[ -n "$offset" ] && prefix="$prefix: offset $offset"
 	case "$line" in
 	"$prefix: "*) ;;
+	"$kind_prefix"*", not a pprof profile (offset $offset: "*) [ -n "$offset" ] || {
+		why="stderr says what the data looks like, but the test expects no offset"
+		return 1
+	} ;;
 	*)
 		why="stderr does not start with '$prefix: '"
 		return 1
@@ -210,7 +216,7 @@ bad gzip-bomb-4g   "$notpb"                "gzip bomb (4 GiB of zeros in 4 MB)"
 bad zstd-bomb-4g   "$notpb"                "zstd bomb (4 GiB of zeros in 128 KB)"
 bad gzip-bomb-string 'string_table.*1048576243 bytes.*not a pprof profile' \
 	"gzip bomb: a valid profile, then a string of 1000 MiB of zeros (1 MB)"
-bad gzip-json      'wire type 3.*not a pprof profile' "8 MiB of JSON, gzipped"
+bad gzip-json      'this is JSON, not a pprof profile \(offset 0 of the decompressed data: .*wire type 3' "8 MiB of JSON, gzipped"
 bad junk           'not a pprof profile'   "8 MiB of junk"
 bad gzip-bomb-samples 'more than [0-9]+ samples' \
 	"gzip bomb: empty samples to past 1 GiB (1.2 MB)"
@@ -240,7 +246,7 @@ check "edges: ... refused within its first 4 MiB" offset_under stderr.txt $((4 <
 if command -v gzip >/dev/null; then
 	gzip -c <"$P" >in/elf.pprof
 	OFFSET[in/elf.pprof]="0 of the decompressed data"
-	merge_fails "an ELF executable, gzipped" in/elf.pprof 'wire type 7.*not a pprof profile' in/good.pprof in/elf.pprof
+	merge_fails "an ELF executable, gzipped" in/elf.pprof 'this is an ELF binary .*, not a pprof profile \(offset 0.*wire type 7' in/good.pprof in/elf.pprof
 	edges_fails "an ELF executable, gzipped" in/elf.pprof in/elf.pprof
 else
 	fail "gzip (the command) is missing"

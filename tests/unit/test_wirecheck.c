@@ -381,7 +381,47 @@ static void test_paths(void)
 	pbw_free(&bad);
 }
 
+/* Data that is not a profile at all is named for what it looks like, when
+ * its first bytes tell, and whichever way it is cut. */
+static void test_looks_like(void)
+{
+	static const struct {
+		const char *data;
+		size_t n;
+		const char *kind; /* NULL: the plain message */
+	} cases[] = {
+		{"{\"errors\":[\"Forbidden\"]}", 0, "JSON"},
+		{"\xef\xbb\xbf  [1, 2]", 0, "JSON"},
+		{"\x7f" "ELF\x02\x01\x01\x00\x00\x00", 12, "an ELF binary (an executable or a library)"},
+		{"<!doctype html><title>502</title>", 0, "HTML or XML"},
+		{"package main\n\nfunc main() {}\n", 0, "Go source code"},
+		{"#!/bin/sh\necho hi\n", 0, "a script"},
+		{"go 1.23 trace\x00\x00\x00\x00\x00\x00\x00", 20, "a Go execution trace"},
+		{"Not found\n", 0, "text"},
+		{"MZ\x90\x00\x03\x00\x00\x00", 8, "a Windows executable"},
+		{"\x07\x00\x01\x02", 4, NULL}, /* field 0: junk, nothing in particular */
+	};
+	pgo_limits l;
+	pgo_limits_default(&l);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t n = cases[i].n ? cases[i].n : strlen(cases[i].data);
+		const uint8_t *d = (const uint8_t *)cases[i].data;
+		verdict v = check_whole(d, n, &l);
+		char want[160];
+		if (cases[i].kind)
+			snprintf(want, sizeof want, "in: this is %s, not a pprof profile (offset ", cases[i].kind);
+		else
+			snprintf(want, sizeof want, "in: offset ");
+		CHECK(v.st == PGO_ERR_FORMAT && strncmp(v.message, want, strlen(want)) == 0);
+		if (!cases[i].kind)
+			CHECK(strstr(v.message, "; this is not a pprof profile") != NULL);
+		size_t cut = 1;
+		verdict w = check_cut(d, n, &cut, 1, &l, false);
+		CHECK(same_verdict(&v, &w));
+	}
+}
+
 int main(void)
 {
-	RUN_TESTS("wirecheck", test_rules, test_corpus_cuts, test_paths);
+	RUN_TESTS("wirecheck", test_rules, test_corpus_cuts, test_paths, test_looks_like);
 }

@@ -152,13 +152,15 @@ static void test_shape_check(void)
 	CHECK(shape_check("p", b.data, b.len, 3, &err) == PGO_ERR_FORMAT);
 	CHECK(strstr(err.message, "claims 10 bytes but only 0 remain") != NULL);
 
-	/* the name is copied; NULL is <input>; after a failure, the same status
-	 * again and err untouched */
+	/* the name is copied; NULL is <input>; a failure in the first 32 bytes
+	 * is told once they have come (or at the end), to say what the data
+	 * looks like; after a failure, the same status again and err untouched */
 	char name[8] = "mine";
 	pgo_shape_check *c = NULL;
 	CHECK_OK(pgo_shape_check_new(name, NULL, &c, &err));
 	strcpy(name, "gone");
-	CHECK(pgo_shape_check_feed(c, zeros, 1, &err) == PGO_ERR_FORMAT);
+	CHECK_OK(pgo_shape_check_feed(c, zeros, 1, &err));
+	CHECK(pgo_shape_check_finish(c, &err) == PGO_ERR_FORMAT);
 	CHECK(strncmp(err.message, "mine: offset 0: ", 16) == 0);
 	strcpy(err.message, "unchanged");
 	CHECK(pgo_shape_check_feed(c, b.data, b.len, &err) == PGO_ERR_FORMAT);
@@ -166,8 +168,15 @@ static void test_shape_check(void)
 	CHECK(strcmp(err.message, "unchanged") == 0);
 	pgo_shape_check_free(c);
 	CHECK_OK(pgo_shape_check_new(NULL, NULL, &c, &err));
-	CHECK(pgo_shape_check_feed(c, zeros, 1, &err) == PGO_ERR_FORMAT);
+	static const uint8_t zeros32[32];
+	CHECK_OK(pgo_shape_check_feed(c, zeros32, 31, &err));
+	CHECK(pgo_shape_check_feed(c, zeros32 + 31, 1, &err) == PGO_ERR_FORMAT);
 	CHECK(strncmp(err.message, "<input>: offset 0: ", 19) == 0);
+	pgo_shape_check_free(c);
+	CHECK_OK(pgo_shape_check_new("j", NULL, &c, &err));
+	CHECK(pgo_shape_check_feed(c, (const uint8_t *)"{\"errors\":[\"Forbidden: a wrong API key\"]}", 41, &err) ==
+	      PGO_ERR_FORMAT);
+	CHECK(strncmp(err.message, "j: this is JSON, not a pprof profile (offset 0: ", 48) == 0);
 	pgo_shape_check_free(c);
 
 	/* the count limits are the caller's */
