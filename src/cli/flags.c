@@ -1,4 +1,5 @@
 #include "flags.h"
+#include "suggest.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -250,7 +251,16 @@ static int parse(const flag_def *defs, int argc, char **argv, flag_list *positio
 		if (!d && ((len == 1 && name[0] == 'h') || (len == 4 && !strncmp(name, "help", 4))))
 			return 1;
 		if (!d) {
-			snprintf(message, message_size, "unknown flag: -%.*s", (int)len, name);
+			const char *names[128];
+			size_t n = 0;
+			for (const flag_def *x = defs; x->name && n < sizeof names / sizeof names[0]; x++)
+				names[n++] = x->name;
+			const char *s = suggest(name, len, names, n);
+			if (s) /* with the dashes the user typed */
+				snprintf(message, message_size, "unknown flag: -%.*s; did you mean %.*s%s?", (int)len, name,
+				         (int)(name - arg), arg, s);
+			else
+				snprintf(message, message_size, "unknown flag: -%.*s", (int)len, name);
 			return -1;
 		}
 		if (d->kind == FLAG_BOOL) {

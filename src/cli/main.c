@@ -10,6 +10,7 @@
 #endif
 
 #include "cli.h"
+#include "suggest.h"
 
 /* Every subcommand, in the order `pgotool --help` lists them. */
 static const command *const commands[] = {
@@ -29,6 +30,21 @@ static const command *find_command(const char *name)
 		if (strcmp(commands[i]->name, name) == 0)
 			return commands[i];
 	return NULL;
+}
+
+/* "; did you mean 'merge'?" for a mistyped command, or "". */
+static void did_you_mean(const char *given, char *out, size_t n)
+{
+	const char *names[N_COMMANDS + 2];
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		names[i] = commands[i]->name;
+	names[N_COMMANDS] = "help";
+	names[N_COMMANDS + 1] = "version";
+	const char *s = suggest(given, strlen(given), names, N_COMMANDS + 2);
+	if (s)
+		snprintf(out, n, "; did you mean '%s'?", s);
+	else
+		out[0] = '\0';
 }
 
 static void print_usage(FILE *f)
@@ -120,7 +136,9 @@ int main(int argc, char **argv)
 		}
 		const command *cmd = find_command(argv[2]);
 		if (!cmd) {
-			fprintf(stderr, "pgotool: unknown command '%s'\n", argv[2]);
+			char hint[64];
+			did_you_mean(argv[2], hint, sizeof hint);
+			fprintf(stderr, "pgotool: unknown command '%s'%s\n", argv[2], hint);
 			return EXIT_USAGE;
 		}
 		cli_print_help(cmd, stdout);
@@ -128,7 +146,9 @@ int main(int argc, char **argv)
 	}
 	const command *cmd = find_command(first);
 	if (!cmd) {
-		fprintf(stderr, "pgotool: unknown command '%s'\n\n", first);
+		char hint[64];
+		did_you_mean(first, hint, sizeof hint);
+		fprintf(stderr, "pgotool: unknown command '%s'%s\n\n", first, hint);
 		print_usage(stderr);
 		return EXIT_USAGE;
 	}

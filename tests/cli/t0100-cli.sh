@@ -44,6 +44,28 @@ expect_usage "merge -o without a value" merge a.pprof -o
 expect_usage "edges with two files" edges a b
 expect_usage "bad boolean value" merge --compact=maybe a.pprof
 
+# --- a typo gets a "did you mean", with the dashes as typed; a name far from any gets none
+did_you_mean() { # WANT ARGS...
+	local want=$1; shift
+	"$P" "$@" >out.txt 2>err.txt
+	local rc=$?
+	if [ "$rc" -eq 2 ] && grep -qF -- "$want" err.txt; then
+		pass "pgotool $*: $want"
+	else
+		fail "pgotool $* (exit $rc, want \"$want\")"; cat err.txt
+	fi
+}
+did_you_mean "unknown command 'mrege'; did you mean 'merge'?" mrege a.pprof
+did_you_mean "unknown command 'inpsect'; did you mean 'inspect'?" inpsect a.pprof
+did_you_mean "unknown command 'mrege'; did you mean 'merge'?" help mrege
+did_you_mean "unknown flag: -compcat; did you mean --compact?" merge --compcat a.pprof
+did_you_mean "unknown flag: -profils; did you mean -profiles?" fetch -profils 3 q d.pgo
+did_you_mean "unknown flag: -tls-certs; did you mean --tls-cert?" serve --tls-certs c.pem
+"$P" frobnicate >out.txt 2>err.txt
+check "no suggestion for a name far from any command" eval '! grep -q "did you mean" err.txt && grep -q "unknown command .frobnicate." err.txt'
+"$P" merge --frob a.pprof >out.txt 2>err.txt
+check "no suggestion for a flag far from any" eval '! grep -q "did you mean" err.txt && grep -q "unknown flag: -frob" err.txt'
+
 # --- typed, bounded option values: a bad one is a usage error naming the flag and what it takes,
 # never a wrapped or unlimited setting (serve is bounded by timeout in case it would start)
 bad_value() { # DESC WANT-IN-MESSAGE ARGS...
