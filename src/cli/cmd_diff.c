@@ -80,7 +80,7 @@ static pgo_status load(const char *path, loaded *out, pgo_error *err)
 	pgo_limits_default(&limits);
 	pgo_status st = pgo_read_inputs(path, limits.max_decompressed_bytes, true, &raw, err);
 	if (!st && raw.n != 1)
-		st = pgo_fail(err, PGO_ERR_ARGUMENT, "%s: a zip archive of %zu profiles; merge them first", path, raw.n);
+		st = pgo_fail(err, PGO_ERR_ARGUMENT, "%s: %zu profiles (a zip archive or a directory); merge them first", path, raw.n);
 	if (!st)
 		st = report_decode(raw.items[0].data, raw.items[0].size, raw.items[0].name, &limits, &out->p, err);
 	if (!st)

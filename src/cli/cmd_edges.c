@@ -69,7 +69,7 @@ static int run(int argc, char **argv)
 		goto fail;
 	if (raw.n != 1) {
 		err.status = PGO_ERR_ARGUMENT;
-		snprintf(err.message, sizeof err.message, "%s: a zip archive of %zu profiles; merge them first",
+		snprintf(err.message, sizeof err.message, "%s: %zu profiles (a zip archive or a directory); merge them first",
 		         args.items[0], raw.n);
 		goto fail;
 	}

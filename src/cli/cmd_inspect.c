@@ -530,7 +530,7 @@ static int run(int argc, char **argv)
 	if (raw.n != 1) {
 		err.status = PGO_ERR_ARGUMENT;
 		snprintf(err.message, sizeof err.message,
-		         "%s: a zip archive of %zu profiles; merge them first (pgotool merge -o merged.pprof %s)",
+		         "%s: %zu profiles (a zip archive or a directory); merge them first (pgotool merge -o merged.pprof %s)",
 		         args.items[0], raw.n, args.items[0]);
 		goto fail;
 	}

@@ -2,6 +2,7 @@
 #define _DEFAULT_SOURCE
 #include "input.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -296,6 +297,74 @@ static bool map_file(int fd, const char *name, size_t max_bytes, uint8_t **out, 
 	return true;
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * A directory: its files (not hidden ones, not subdirectories), in the
+ * byte order of their names, each read as pgo_read_inputs reads a path.
+ * They count as entries of a collection, like a zip archive's: the caller
+ * may skip those that are not CPU profiles (an unzipped upload's
+ * metrics.json) with a warning.
+ */
+static pgo_status read_dir(const char *path, size_t max_bytes, bool allow_zip, pgo_input_list *list,
+                           pgo_error *err)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return pgo_fail(err, PGO_ERR_IO, "%s: cannot read the directory: %s", path, strerror(errno));
+	size_t dir_len = strlen(path);
+	while (dir_len > 1 && path[dir_len - 1] == '/')
+		dir_len--;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	pgo_status st = PGO_OK;
+	for (struct dirent *e; !st && (e = readdir(d));) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *full = malloc(dir_len + strlen(e->d_name) + 2);
+		if (!full) {
+			st = pgo_fail(err, PGO_ERR_NOMEM, "%s: out of memory listing the directory", path);
+			break;
+		}
+		sprintf(full, "%.*s/%s", (int)dir_len, path, e->d_name);
+		struct stat sb;
+		if (stat(full, &sb) || !S_ISREG(sb.st_mode)) {
+			free(full);
+			continue;
+		}
+		if (n == cap) {
+			char **nn = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *nn);
+			if (!nn) {
+				free(full);
+				st = pgo_fail(err, PGO_ERR_NOMEM, "%s: out of memory listing the directory", path);
+				break;
+			}
+			names = nn;
+		}
+		names[n++] = full;
+	}
+	closedir(d);
+	if (!st && n == 0)
+		st = pgo_fail(err, PGO_ERR_ARGUMENT, "%s: a directory with no files in it (hidden files and subdirectories "
+		                                     "are not read); give the profiles' paths", path);
+	if (!st)
+		qsort(names, n, sizeof *names, by_name);
+	for (size_t i = 0; i < n && !st; i++) {
+		size_t from = list->n;
+		st = pgo_read_inputs(names[i], max_bytes, allow_zip, list, err);
+		for (size_t k = from; !st && k < list->n; k++)
+			if (list->items[k].entry_at == 0)
+				list->items[k].entry_at = dir_len + 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return st;
+}
+
 pgo_status pgo_read_inputs(const char *path, size_t max_bytes, bool allow_zip, pgo_input_list *list,
                            pgo_error *err)
 {
@@ -304,6 +373,11 @@ pgo_status pgo_read_inputs(const char *path, size_t max_bytes, bool allow_zip, p
 	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return pgo_fail(err, PGO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+	struct stat sb;
+	if (!is_stdin && fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		close(fd);
+		return read_dir(path, max_bytes, allow_zip, list, err);
+	}
 	uint8_t *data = NULL;
 	size_t size = 0;
 	pgo_status st = PGO_OK;

@@ -19,8 +19,10 @@ typedef struct pgo_input_list {
 
 /*
  * Reads path ("-" for standard input) and appends one input per profile:
- * the file itself, or every file entry of a zip archive (when allow_zip;
- * otherwise an archive is an error, before any entry is inflated). No
+ * the file itself, every file entry of a zip archive (when allow_zip;
+ * otherwise an archive is an error, before any entry is inflated), or every
+ * file of a directory in the byte order of their names (not hidden files
+ * nor subdirectories; each counts as an entry, with entry_at set). No
  * file, and no archive's entries together, may exceed max_bytes. Profile
  * bytes are not decoded here, but an entry of raw pprof bytes is checked
  * as it inflates (pgo_shape_check, the decoder's limits on max_bytes), so

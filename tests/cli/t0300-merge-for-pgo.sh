@@ -85,6 +85,30 @@ check "... naming the zstd metrics.json as skipped" grep -q 'skipped upload-zstd
 check "... and the zstd go.trace" grep -q 'skipped upload-zstd.zip:go.trace: not a pprof profile' err.txt
 check "... and nothing else but delta-heap.pprof" test "$(wc -l <err.txt)" -eq 3
 
+# The same download unzipped: merge DIR takes its files, in name order.
+mkdir dl/.git dl/sub
+printf 'not read\n' >dl/.hidden
+cp "$EX/burn-2.pprof" dl/sub/not-read.pprof
+"$P" merge -o dir.pgo dl 2>err.txt
+rc=$?
+check "merge DIR of an unzipped download: exit 0" test "$rc" -eq 0
+check "... from its cpu.pprof alone" cmp -s dir.pgo cpu-only.pgo
+check "... naming metrics.json as skipped" grep -q 'skipped dl/metrics.json: not a pprof profile' err.txt
+check "... naming go.trace as skipped" grep -q 'skipped dl/go.trace: not a pprof profile' err.txt
+check "... naming delta-heap.pprof as skipped" grep -q 'skipped dl/delta-heap.pprof: not a CPU profile' err.txt
+check "... and nothing else: hidden files and subdirectories are not read" test "$(wc -l <err.txt)" -eq 3
+mkdir two
+cp "$EX/burn-1.pprof" two/b.pprof
+cp "$EX/burn-2.pprof" two/a.pprof
+"$P" merge -o two.pgo two/ && "$P" merge -o two-args.pgo "$EX/burn-2.pprof" "$EX/burn-1.pprof"
+check "merge DIR/ of two profiles writes what merging them by name does" cmp -s two.pgo two-args.pgo
+mkdir nothing
+"$P" merge -o out.pgo nothing 2>err.txt
+check "an empty directory exits 1" test $? -eq 1
+check "... saying so and what to do" grep -q "nothing: a directory with no files in it.*give the profiles' paths" err.txt
+"$P" edges two >out.txt 2>err.txt
+check "edges of a directory of two profiles says to merge them" grep -q "two: 2 profiles (a zip archive or a directory); merge them first" err.txt
+
 (cd dl && zip -q ../no-cpu.zip delta-heap.pprof metrics.json)
 refused "a zip with no CPU profile" "no CPU profiles" no-cpu.zip
 (cd dl && zip -q ../json-only.zip metrics.json)
