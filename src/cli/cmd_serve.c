@@ -116,6 +116,21 @@ static int run(int argc, char **argv)
 		rc = cli_usage_error(&cmd_serve, "serve takes no arguments, only options");
 		goto done;
 	}
+	/* Options that go in pairs: usage errors, found before anything is made. */
+	const char *api = opt.api_key ? opt.api_key : getenv("PGOTOOL_API_KEY");
+	const char *app = opt.app_key ? opt.app_key : getenv("PGOTOOL_APP_KEY");
+	if ((api && *api) != (app && *app)) {
+		rc = cli_usage_error(&cmd_serve, api && *api ? "an API key without an application key: give --app-key (or "
+		                                              "PGOTOOL_APP_KEY) too, or neither to use DIR/keys"
+		                                            : "an application key without an API key: give --api-key (or "
+		                                              "PGOTOOL_API_KEY) too, or neither to use DIR/keys");
+		goto done;
+	}
+	if (!opt.tls_cert != !opt.tls_key) {
+		rc = cli_usage_error(&cmd_serve, opt.tls_cert ? "--tls-cert without --tls-key: give the certificate's private key too"
+		                                              : "--tls-key without --tls-cert: give the certificate too");
+		goto done;
+	}
 	if (opt.keep) {
 		/* Names as an upload's parts give them: plain file names, comma-separated. */
 		bool ok = *opt.keep && opt.keep[strlen(opt.keep) - 1] != ',';

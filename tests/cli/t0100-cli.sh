@@ -44,6 +44,24 @@ expect_usage "merge -o without a value" merge a.pprof -o
 expect_usage "edges with two files" edges a b
 expect_usage "bad boolean value" merge --compact=maybe a.pprof
 
+# --- options that go in pairs are usage errors, found before the data directory is made
+pair_usage() { # DESC WANT ARGS...
+	local desc=$1 want=$2; shift 2
+	env -u PGOTOOL_API_KEY -u PGOTOOL_APP_KEY "$@" --data pair-data >out.txt 2>err.txt
+	local rc=$?
+	if [ "$rc" -eq 2 ] && grep -qF -- "$want" err.txt && grep -q '^usage: ' err.txt && [ ! -e pair-data ]; then
+		pass "$desc"
+	else
+		fail "$desc (exit $rc; pair-data $([ -e pair-data ] && echo made || echo not made))"; cat err.txt
+	fi
+	rm -rf pair-data
+}
+pair_usage "serve --api-key without --app-key" "an API key without an application key: give --app-key" "$P" serve --api-key k
+pair_usage "serve --app-key without --api-key" "an application key without an API key: give --api-key" "$P" serve --app-key k
+pair_usage "PGOTOOL_APP_KEY alone" "an application key without an API key" env PGOTOOL_APP_KEY=k "$P" serve
+pair_usage "serve --tls-cert without --tls-key" "--tls-cert without --tls-key" "$P" serve --tls-cert c.pem
+pair_usage "serve --tls-key without --tls-cert" "--tls-key without --tls-cert" "$P" serve --tls-key k.pem
+
 # --- a typo gets a "did you mean", with the dashes as typed; a name far from any gets none
 did_you_mean() { # WANT ARGS...
 	local want=$1; shift
