@@ -4,6 +4,7 @@
  */
 #define _DEFAULT_SOURCE
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <malloc.h>
@@ -65,8 +66,29 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v
 		struct sockaddr_in *a = (struct sockaddr_in *)ss;
 		a->sin_family = AF_INET;
 		a->sin_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET, hl ? host : "0.0.0.0", &a->sin_addr) != 1)
-			return -1;
+		if (inet_pton(AF_INET, hl ? host : "0.0.0.0", &a->sin_addr) != 1) {
+			/* A host name (localhost): its first address, IPv4 first. */
+			struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
+			if (getaddrinfo(host, NULL, &hints, &res) != 0) {
+				hints.ai_family = AF_INET6;
+				if (getaddrinfo(host, NULL, &hints, &res) != 0)
+					return -1;
+			}
+			memcpy(ss, res->ai_addr, res->ai_addrlen);
+			*v6 = res->ai_family == AF_INET6;
+			if (*v6)
+				((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+			else
+				((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+			char addr[INET6_ADDRSTRLEN];
+			inet_ntop(res->ai_family,
+			          *v6 ? (const void *)&((struct sockaddr_in6 *)ss)->sin6_addr
+			              : (const void *)&((struct sockaddr_in *)ss)->sin_addr,
+			          addr, sizeof addr);
+			freeaddrinfo(res);
+			snprintf(shown, shown_size, "%s", addr);
+			return 0;
+		}
 		*v6 = false;
 	}
 	snprintf(shown, shown_size, "%s", host[0] == '[' ? host + 1 : (hl ? host : "0.0.0.0"));
@@ -102,7 +124,7 @@ int serve_run(const serve_options *o)
 	bool v6 = false;
 	char host[128];
 	if (parse_listen(o->listen, &addr, &v6, host, sizeof host)) {
-		fprintf(stderr, "pgotool serve: error: --listen %s: expected ADDR:PORT, e.g. 127.0.0.1:8126\n", o->listen);
+		fprintf(stderr, "pgotool serve: error: --listen %s: expected ADDR:PORT or HOST:PORT, e.g. 127.0.0.1:8126, localhost:8126 or [::1]:8126\n", o->listen);
 		return 2;
 	}
 	if (!o->tls_cert != !o->tls_key) {

@@ -554,6 +554,17 @@ SERVE_ENV=()
 
 # ---- --json logs ------------------------------------------------------------
 
+# --listen takes a host name too (the later --listen wins over start_server's)
+start_server lh --data data-lh --api-key "$API" --app-key "$APP" --listen localhost:0 ||
+	fail "start with --listen localhost:0"
+http lh GET /info
+expect_code lh 200 "--listen localhost:0 listens on 127.0.0.1 ($PORT)"
+stop_server "$PID"
+"$PGOTOOL" serve --listen nosuchhost.invalid:8126 --data data-nohost >nohost.out 2>nohost.err
+NOHOST_RC=$?
+check "--listen with a host that does not resolve: exit 2 (got $NOHOST_RC), saying what it takes" \
+	eval '[ $NOHOST_RC -eq 2 ] && grep -q "expected ADDR:PORT or HOST:PORT" nohost.err && [ ! -e data-nohost ]'
+
 start_server js --data data-js --api-key "$API" --app-key "$APP" --json || fail "start with --json"
 N_REQ=0
 http j1 GET /info
