@@ -95,6 +95,26 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v
 	return 0;
 }
 
+/* The listening socket, made before anything else (the data directory, the
+ * keys) so that a port in use stops serve with nothing made. -1 and errno
+ * on failure. */
+static int bind_listen(const struct sockaddr_storage *ss, bool v6)
+{
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int on = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	socklen_t len = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	if (bind(fd, (const struct sockaddr *)ss, len) || listen(fd, SOMAXCONN)) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 int serve_run(const serve_options *o)
 {
 	/* SIGINT and SIGTERM are taken by sigwait at the end. Every thread (the
@@ -151,7 +171,21 @@ int serve_run(const serve_options *o)
 		free(key);
 		return 1;
 	}
+	int lfd = bind_listen(&addr, v6);
+	if (lfd < 0) {
+		int e = errno;
+		fprintf(stderr, "pgotool serve: error: cannot listen on %s: %s%s\n", o->listen, strerror(e),
+		        e == EADDRINUSE ? " (another process listens there, perhaps a Datadog agent or another pgotool "
+		                          "serve; pick another --listen, or stop it)"
+		        : e == EADDRNOTAVAIL ? " (not an address of this host)"
+		                             : "");
+		scrape_config_free(&targets);
+		free(cert);
+		free(key);
+		return 1;
+	}
 	if (store_open(o->data_dir, &srv.store, err, sizeof err)) {
+		close(lfd);
 		scrape_config_free(&targets);
 		fprintf(stderr, "pgotool serve: error: %s\n", err);
 		free(cert);
@@ -161,6 +195,7 @@ int serve_run(const serve_options *o)
 	char key_path[1024];
 	bool created = false;
 	if (keys_resolve(&srv, key_path, sizeof key_path, &created)) {
+		close(lfd);
 		scrape_config_free(&targets);
 		store_close(srv.store);
 		free(cert);
@@ -182,7 +217,7 @@ int serve_run(const serve_options *o)
 	};
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, 0, NULL, NULL, router_request, &srv,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_LISTEN_SOCKET, lfd,
 		MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
 		MHD_OPTION_NOTIFY_COMPLETED, router_completed, NULL,
@@ -190,8 +225,8 @@ int serve_run(const serve_options *o)
 		MHD_OPTION_ARRAY, cert ? tls_opts : (struct MHD_OptionItem[]){{MHD_OPTION_END, 0, NULL}},
 		MHD_OPTION_END);
 	if (!d) {
-		fprintf(stderr, "pgotool serve: error: cannot listen on %s (in use, or not an address of this host)\n",
-		        o->listen);
+		fprintf(stderr, "pgotool serve: error: cannot start the HTTP server on %s\n", o->listen);
+		close(lfd);
 		scrape_config_free(&targets);
 		store_close(srv.store);
 		free(cert);

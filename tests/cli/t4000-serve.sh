@@ -559,6 +559,13 @@ start_server lh --data data-lh --api-key "$API" --app-key "$APP" --listen localh
 	fail "start with --listen localhost:0"
 http lh GET /info
 expect_code lh 200 "--listen localhost:0 listens on 127.0.0.1 ($PORT)"
+# A port in use: one line that says so, and nothing made (the socket is bound first)
+"$PGOTOOL" serve --listen "127.0.0.1:$PORT" --data data-inuse --api-key "$API" --app-key "$APP" >inuse.out 2>inuse.err
+INUSE_RC=$?
+check "a port in use: exit 1 (got $INUSE_RC)" [ "$INUSE_RC" = 1 ]
+check "... with one line that names the address and says what to do" \
+	eval '[ "$(wc -l <inuse.err)" = 1 ] && grep -q "cannot listen on 127.0.0.1:$PORT: Address already in use (another process listens there.*pick another --listen" inuse.err'
+check "... and no data directory made" [ ! -e data-inuse ]
 stop_server "$PID"
 "$PGOTOOL" serve --listen nosuchhost.invalid:8126 --data data-nohost >nohost.out 2>nohost.err
 NOHOST_RC=$?
