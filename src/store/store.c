@@ -742,8 +742,36 @@ static int submit(pgo_store *s, job *j)
 
 /* ---- public ------------------------------------------------------- */
 
+/* Whether the store can write: a read-only file, directory or mount would
+ * otherwise start, then fail every upload. */
+static int check_writable(sqlite3 *db, const char *path, char *err, size_t n)
+{
+	if (sqlite3_db_readonly(db, "main") == 1) {
+		set_err(err, n, "%s: the database is read-only to this process; pgotool serve writes every upload to it: "
+		                "give the user it runs as write access to the file and its directory",
+		        path);
+		return -1;
+	}
+	/* A write lock taken and given back writes nothing, but needs the
+	 * directory too (WAL's -wal and -shm files). */
+	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE; ROLLBACK", NULL, NULL, NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_NOTADB) { /* not a database: open_schema says so */
+		set_err(err, n, "%s: cannot write the database: %s; give the user pgotool serve runs as write access to it "
+		                "and its directory",
+		        path, sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
 int store_open(const char *dir, pgo_store **out, char *err, size_t n)
 {
+	struct stat sb;
+	if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+		set_err(err, n, "%s: not a directory; --data names the directory that holds profiles.db (made if missing)",
+		        dir);
+		return -1;
+	}
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		set_err(err, n, "%s: cannot create the data directory: %s", dir, strerror(errno));
 		return -1;
@@ -775,7 +803,7 @@ int store_open(const char *dir, pgo_store **out, char *err, size_t n)
 	pthread_rwlockattr_destroy(&attr);
 	if (open_db(s->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &s->writer, err, n))
 		goto fail;
-	if (open_schema(s->writer, s->path, err, n))
+	if (check_writable(s->writer, s->path, err, n) || open_schema(s->writer, s->path, err, n))
 		goto fail;
 	if (sqlite3_prepare_v2(s->writer,
 	                       "INSERT INTO uploads(profile_id, event_id, start_ns, end_ns, received_ns, duration_nanos,"

@@ -572,6 +572,27 @@ NOHOST_RC=$?
 check "--listen with a host that does not resolve: exit 2 (got $NOHOST_RC), saying what it takes" \
 	eval '[ $NOHOST_RC -eq 2 ] && grep -q "expected ADDR:PORT or HOST:PORT" nohost.err && [ ! -e data-nohost ]'
 
+# --data that is a file, and a database this process cannot write: refused at startup, saying why
+printf 'x\n' >a-file
+"$PGOTOOL" serve --listen 127.0.0.1:0 --data a-file --api-key "$API" --app-key "$APP" >df.out 2>df.err
+DF_RC=$?
+check "--data naming a file: exit 1 (got $DF_RC), saying it is not a directory" \
+	eval '[ $DF_RC = 1 ] && grep -q "a-file: not a directory; --data names the directory that holds profiles.db" df.err'
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1; then
+	chmod 755 "$TEST_TMP" data
+	chmod 644 data/profiles.db
+	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups -- "$PGOTOOL" serve --listen 127.0.0.1:0 \
+		--data data --api-key "$API" --app-key "$APP" >ro.out 2>ro.err
+	RO_RC=$?
+	check "a database the server cannot write: exit 1 (got $RO_RC) before it listens" \
+		eval '[ $RO_RC = 1 ] && ! grep -q listening ro.out'
+	check "... saying it is read-only and what to do" \
+		grep -q "data/profiles.db: the database is read-only to this process.*give the user it runs as write access" ro.err
+	chmod 700 data
+elif [ "${CI:-}" = "true" ]; then
+	fail "the read-only database case needs the user nobody and setpriv (util-linux)"
+fi
+
 start_server js --data data-js --api-key "$API" --app-key "$APP" --json || fail "start with --json"
 N_REQ=0
 http j1 GET /info
