@@ -221,7 +221,8 @@ static void print_sites(const pgo_diff *d, const char *title, const size_t *list
 	for (size_t k = 0; k < n && k < top; k++) {
 		const pgo_diff_site *s = &d->sites[r[k].site];
 		char t[3 * WIDTH];
-		edge_text(d, s->caller, s->offset, PGO_NONE, WIDTH - 22, t, sizeof t);
+		/* 23 columns of shares before the site. */
+		edge_text(d, s->caller, s->offset, PGO_NONE, WIDTH - 23, t, sizeof t);
 		printf("  %7.2f%% -> %6.2f%%  %s\n", pct(s->old_share), pct(s->new_share), t);
 	}
 	print_more(top, n);

@@ -87,6 +87,16 @@ import json, sys
 d = json.load(open('trip.json'))
 sys.exit(not ($rc == 1 and d['failed'] is True and d['fail_above'] == 0.6))"
 check "the text report fits in 100 columns" bash -c "! awk 'length(\$0) > 100' self.txt other.txt fresh.txt | grep -q ."
+# Names long enough to be cut in every section, whatever the fresh profiles hold.
+MK="$PGO_TOOLS/mkprofile"
+long=main.$(printf 'x%.0s' $(seq 200))
+"$MK" short.pb "main.main;main.a;main.b=90/900000000" "main.main;main.c=10/100000000" &&
+	"$MK" long.pb "main.main;$long;${long}Callee=90/900000000" "main.main;main.c=10/100000000" ||
+	bail "mkprofile"
+"$P" diff short.pb long.pb >long.txt && "$P" diff long.pb short.pb >>long.txt
+check "long names: the report still fits in 100 columns" bash -c "! awk 'length(\$0) > 100' long.txt | grep -q ."
+check "... and cuts them from the left" bash -c "grep -q '^ *0.00% -> *90.00%  \.\.\.x* +2$' long.txt &&
+	grep -q '^  \.\.\.x*Callee$' long.txt && grep -q ' +2 -> \.\.\.x*Callee$' long.txt"
 
 # The overlap and the decisions, computed apart from pgotool from what the Go
 # toolchain itself takes from each profile (go tool preprofile).
