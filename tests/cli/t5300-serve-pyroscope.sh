@@ -146,7 +146,7 @@ push ahead "name=t&from=$((now + 3 * 86400))&until=$((now + 3 * 86400 + 10))"
 expect_error ahead 400 "times days ahead of the store's clock: 400"
 push junk "name=t&from=$now" "$PGO_SRC/README.md"
 expect_error junk 400 "a profile part that is not pprof: 400"
-check "... naming the part" grep -q 'profile: offset' junk.body
+check "... naming the part, and what it holds" grep -q 'profile: this is text, not a pprof profile (offset ' junk.body
 push heap "name=t&from=$now" "$HEAP"
 expect_error heap 422 "a heap profile: 422"
 check "... listing its sample types" grep -q 'alloc_objects/count' heap.body
