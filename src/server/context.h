@@ -12,6 +12,7 @@
 
 #include "budget.h"
 #include "server.h"
+#include "keyless.h"
 #include "session.h"
 #include "store.h"
 
@@ -22,6 +23,7 @@ typedef struct server {
 	char app_key[128];
 	budget memory;       /* body bytes held across all requests in flight */
 	session_table sessions; /* the web UI's signed-in browsers */
+	keyless_log keyless;    /* warnings of uploads without the API key */
 	sem_t decoders;      /* uploads being decoded at once: each may inflate 64 MiB */
 } server;
 
@@ -46,6 +48,9 @@ typedef struct request {
 	size_t held;                /* bytes of server.memory this request holds */
 	bool small;                 /* it declared a Content-Length within BUDGET_SMALL */
 	/* a refusal decided while the body streams, answered at its end */
+	/* an upload's, for the log line: its service tag and the ids it got */
+	char service[96];
+	char profile_id[40];
 	int deferred_status;
 	char deferred[512];
 	struct upload *upload;      /* intake */

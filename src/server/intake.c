@@ -64,9 +64,13 @@ enum MHD_Result intake_store(request *r, struct MHD_Connection *c, store_upload 
 		                     "cannot make an id: the kernel gave no random bytes (%s)", strerror(errno));
 	if (upload_set_id(r->upload, u, pid))
 		return respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s", upload_error(r->upload));
+	for (size_t i = 0; i < u->n_tags; i++)
+		if (!strncmp(u->tags[i], "service:", 8))
+			snprintf(r->service, sizeof r->service, "%s", u->tags[i] + 8);
 	char err[512];
 	if (store_put(r->srv->store, u, err, sizeof err))
 		return respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "storing the upload failed: %s", err);
+	snprintf(r->profile_id, sizeof r->profile_id, "%s", u->profile_id);
 	char body[160];
 	int len = snprintf(body, sizeof body, "{\"profile_id\":\"%s\",\"event_id\":\"%s\"}", u->profile_id, u->event_id);
 	char *copy = strdup(body);

@@ -78,23 +78,32 @@ void log_request(const request *r, double now)
 {
 	const serve_options *o = r->srv->o;
 	double ms = (now - r->started) * 1000;
-	char when[48], method[4 * sizeof r->method + 1], path[4 * sizeof r->path + 1];
+	char when[48], method[4 * sizeof r->method + 1], path[4 * sizeof r->path + 1], service[4 * sizeof r->service + 1];
 	log_time(when, sizeof when);
 	utf8_escape(r->method, method, sizeof method);
 	utf8_escape(r->path, path, sizeof path);
+	utf8_escape(r->service, service, sizeof service);
 	if (o->json_logs) {
 		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:f}", "time", when, "level", "info", "method",
 		                      method, "path", path, "status", r->status, "bytes_in", (json_int_t)r->bytes_in,
 		                      "bytes_out", (json_int_t)r->bytes_out, "duration_ms", ms);
 		if (j && r->reason[0])
 			json_object_set_new(j, "error", json_string(r->reason));
+		if (j && r->service[0])
+			json_object_set_new(j, "service", json_string(service));
+		if (j && r->profile_id[0])
+			json_object_set_new(j, "profile_id", json_string(r->profile_id));
 		emit_json(j);
 		return;
 	}
-	char line[2048];
+	char line[2048], upload[700] = "";
+	/* An upload names its service and the profile id it got. */
+	if (r->service[0] || r->profile_id[0])
+		snprintf(upload, sizeof upload, "%s%s%s%s", r->service[0] ? " service=" : "", service,
+		         r->profile_id[0] ? " profile=" : "", r->profile_id);
 	if (r->status)
-		snprintf(line, sizeof line, "%s INFO  %s %s %d in=%llu out=%zu %.1fms%s%s", when, method, path, r->status,
-		         (unsigned long long)r->bytes_in, r->bytes_out, ms, r->reason[0] ? ": " : "", r->reason);
+		snprintf(line, sizeof line, "%s INFO  %s %s %d in=%llu out=%zu %.1fms%s%s%s", when, method, path, r->status,
+		         (unsigned long long)r->bytes_in, r->bytes_out, ms, upload, r->reason[0] ? ": " : "", r->reason);
 	else
 		snprintf(line, sizeof line, "%s INFO  %s %s refused by the HTTP layer (malformed or oversized headers) %.1fms",
 		         when, method, path, ms);

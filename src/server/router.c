@@ -151,9 +151,20 @@ static enum MHD_Result decide(request *r, struct MHD_Connection *c)
 		return respond_error(r, c, MHD_HTTP_UNAUTHORIZED,
 		                     "%s: sign in at /ui/, or send DD-API-KEY and DD-APPLICATION-KEY", r->path);
 	if ((rt->auth == AUTH_API || (rt->auth == AUTH_INTAKE && r->srv->o->intake_key)) &&
-	    !keys_match(r->srv, c, rt->auth == AUTH_API))
-		return respond_error(r, c, MHD_HTTP_FORBIDDEN, "%s: missing or wrong DD-API-KEY%s", r->path,
-		                     rt->auth == AUTH_API ? " or DD-APPLICATION-KEY" : "");
+	    !keys_match(r->srv, c, rt->auth == AUTH_API)) {
+		bool keyless = !MHD_lookup_connection_value(c, MHD_HEADER_KIND, "DD-API-KEY") &&
+		               !MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+		if (rt->auth == AUTH_INTAKE && keyless)
+			keyless_refused(r->srv, c, now_ns());
+		if (rt->auth == AUTH_API)
+			return respond_error(r, c, MHD_HTTP_FORBIDDEN, "%s: missing or wrong DD-API-KEY or DD-APPLICATION-KEY",
+			                     r->path);
+		return respond_error(r, c, MHD_HTTP_FORBIDDEN,
+		                     keyless ? "%s: no API key (DD-API-KEY), and this store takes uploads only with it "
+		                               "(--intake-key)"
+		                             : "%s: a wrong API key (DD-API-KEY, or the bearer token or password)",
+		                     r->path);
+	}
 	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
 	r->small = cl && declared <= BUDGET_SMALL;

@@ -138,6 +138,7 @@ int serve_run(const serve_options *o)
 	server srv = {.o = o};
 	budget_init(&srv.memory, o->max_memory);
 	session_table_init(&srv.sessions, o->ui_session_ns);
+	keyless_init(&srv.keyless);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	sem_init(&srv.decoders, 0, cpus < 1 ? 1 : cpus > 8 ? 8 : (unsigned)cpus);
 	struct sockaddr_storage addr;
@@ -271,6 +272,7 @@ int serve_run(const serve_options *o)
 	store_close(srv.store);
 	sem_destroy(&srv.decoders);
 	session_table_destroy(&srv.sessions);
+	keyless_destroy(&srv.keyless);
 	size_t peak = budget_peak(&srv.memory);
 	budget_destroy(&srv.memory);
 	if (o->scrape_file)

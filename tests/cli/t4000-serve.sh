@@ -491,6 +491,19 @@ expect_code ik4 200 "--intake-key: an upload with the API key: 200"
 expect_set "--intake-key: only the accepted upload is stored" "ik" ikl ""
 http ikinfo GET /info
 expect_code ikinfo 200 "--intake-key: GET /info needs no key"
+upload ik5 /profiling/v1/input ik.event.json one.pprof
+check "--intake-key: the 403's message says no key was sent and why it is needed" \
+	grep -q 'no API key (DD-API-KEY), and this store takes uploads only with it (--intake-key)' ik5.body
+check "--intake-key: the log warns of the key-less source once, with what to do" \
+	eval '[ "$(grep -c "WARN  uploads from 127.0.0.1 .*carry no API key.*set DD_API_KEY in that service.s environment" ik.log)" = 1 ]'
+check "--intake-key: a wrong key is told apart from none" grep -q 'a wrong API key' ik2.body
+# Twelve more addresses (all of 127/8 is this machine): ten warnings a minute in all.
+for i in $(seq 2 13); do upload ik-from$i /profiling/v1/input ik.event.json one.pprof --interface 127.0.0.$i; done
+check "--intake-key: every address is warned of, but at most ten warnings a minute in all" bash -c "
+	grep -q 'uploads from 127.0.0.10 ' ik.log && ! grep -q 'uploads from 127.0.0.11 ' ik.log &&
+	[ \$(grep -c 'WARN  uploads from' ik.log) = 10 ] && [ \$(grep -c ' 403 .*no API key' ik.log) -ge 14 ]"
+check "--intake-key: the 200's log line names the service and the profile id" \
+	grep -q "POST /profiling/v1/input 200 .* service=ik profile=$(json_str ik4.body profile_id)" ik.log
 stop_server "$PID"
 check_sh "--intake-key server: exit 0, no sanitizer report" '[ "$STATUS" = 0 ] && sanitizer_clean ik'
 
