@@ -50,8 +50,10 @@ enum MHD_Result intake_finish(request *r, struct MHD_Connection *c)
 	sem_wait(&r->srv->decoders);
 	int status = upload_finish(r->upload, now_ns(), r->srv->o->keep, &u);
 	sem_post(&r->srv->decoders);
-	if (status)
+	if (status) {
+		upload_service(r->upload, r->service, sizeof r->service);
 		return respond_error(r, c, (unsigned)status, "%s: %s", r->path, upload_error(r->upload));
+	}
 	return intake_store(r, c, &u);
 }
 

@@ -66,6 +66,25 @@ const char *upload_error(const upload *u)
 	return u->error;
 }
 
+void upload_service(const upload *u, char *out, size_t size)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < u->tags.n; i++)
+		if (!strncmp(u->tags.items[i], "service:", 8)) {
+			snprintf(out, size, "%s", u->tags.items[i] + 8);
+			return;
+		}
+	const char *tp = u->event ? json_string_value(json_object_get(u->event, "tags_profiler")) : NULL;
+	for (const char *t = tp; t && *t;) {
+		size_t len = strcspn(t, ",");
+		if (len > 8 && !strncmp(t, "service:", 8)) {
+			snprintf(out, size, "%.*s", (int)(len - 8), t + 8);
+			return;
+		}
+		t += len + (t[len] == ',');
+	}
+}
+
 /* ---- parts, as they stream in ------------------------------------------------- */
 
 static bool valid_attachment_name(const char *name)

@@ -86,4 +86,9 @@ int upload_set_id(upload *u, store_upload *out, const char *profile_id);
 
 const char *upload_error(const upload *u);
 
+/* The service the upload names ("service:X" in its tags or event.json's
+ * tags_profiler), copied into out; "" when it names none or was not read
+ * that far. For the log line of a refused upload. */
+void upload_service(const upload *u, char *out, size_t size);
+
 #endif

@@ -675,6 +675,8 @@ event_json ret-2200.event.json "2200-01-01T00:00:00Z" "2200-01-01T00:01:00Z" "se
 upload retf /profiling/v1/input ret-2200.event.json one.pprof
 expect_error retf 400 "an upload dated in the year 2200: 400"
 check "... saying it is more than a day ahead" grep -q 'more than a day after the store' retf.body
+check "... and its log line names the service and the reason" \
+	grep -q 'POST /profiling/v1/input 400 .* service=ret: .*more than a day after the store' ret.log
 event_json ret-back.event.json "$(iso -60)" "$(iso -120)" "service:ret,case:backwards"
 upload retb /profiling/v1/input ret-back.event.json one.pprof
 expect_error retb 400 "an upload whose end is before its start: 400"
