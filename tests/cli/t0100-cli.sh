@@ -16,6 +16,18 @@ check "edges --help" bash -c "'$P' edges --help | grep -q 'go tool preprofile'"
 check "diff --help" bash -c "'$P' diff --help | grep -q 'sum over the union of edges'"
 check "--version" bash -c "'$P' --version | grep -Eq '^pgotool [0-9]+\.[0-9]+\.[0-9]+$'"
 
+# Every help text names only commands that exist: those `pgotool --help` lists.
+"$P" --help | sed -n 's/^  \([a-z][a-z-]*\)  .*/\1/p' | sort >commands.txt
+for c in $(cat commands.txt); do "$P" "$c" --help; done >all-help.txt 2>&1
+"$P" --help >>all-help.txt
+grep -o 'pgotool [a-z][a-z-]*' all-help.txt | sed 's/^pgotool //' | grep -vx help | sort -u >named.txt
+check "pgotool help COMMAND works as the help says" bash -c "'$P' help fetch | grep -q '^usage: pgotool fetch'"
+check "the help lists the seven commands" bash -c "[ \$(wc -l <commands.txt) = 7 ]"
+check "every help text names only commands that exist ($(comm -23 named.txt commands.txt | tr '\n' ' '))" \
+	bash -c "[ -z \"\$(comm -23 named.txt commands.txt)\" ]"
+check "every command's help names itself" bash -c 'for c in $(cat commands.txt); do
+	"'"$P"'" $c --help | grep -q "^usage: pgotool $c" || exit 1; done'
+
 # --- -h is help only where a flag may stand, never as an option's value
 mkdir hv && (cd hv && "$P" merge -o -h "$EX/burn-1.pprof" >out.txt 2>err.txt)
 check "merge -o -h writes a file named -h" bash -c "test -s hv/-h && ! grep -q '^usage' hv/out.txt"
