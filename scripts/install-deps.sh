@@ -23,6 +23,7 @@ packages=(
 	git              # go build stamps VCS data from the checkout the Go tests build in
 	time             # peak-memory figures in the benchmark
 	chromium fonts-dejavu-core   # t7000: the web UI in headless Chromium, with fonts for its screenshots
+	strace           # t8100: what serve calls, against the systemd unit's system call filter
 )
 # t7000's browser tests run on Node.js (20 or later, for playwright-core); the
 # machines come with it, so Debian's is only a fallback.
