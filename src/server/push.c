@@ -40,8 +40,11 @@ enum MHD_Result push_finish(request *r, struct MHD_Connection *c)
 	profile_meta meta = {r->push->tags, r->push->n_tags, r->push->from_ns, r->push->until_ns, "pyroscope", r->push->go};
 	int status = upload_finish_profile(r->upload, &meta, now_ns(), &u);
 	sem_post(&r->srv->decoders);
-	if (status)
+	if (status) {
+		if (r->push->n_tags && !strncmp(r->push->tags[0], "service:", 8))
+			snprintf(r->service, sizeof r->service, "%s", r->push->tags[0] + 8);
 		return respond_error(r, c, (unsigned)status, "%s: %s", r->path, upload_error(r->upload));
+	}
 	return intake_store(r, c, &u);
 }
 

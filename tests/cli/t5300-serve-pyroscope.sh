@@ -147,6 +147,8 @@ expect_error ahead 400 "times days ahead of the store's clock: 400"
 push junk "name=t&from=$now" "$PGO_SRC/README.md"
 expect_error junk 400 "a profile part that is not pprof: 400"
 check "... naming the part, and what it holds" grep -q 'profile: this is text, not a pprof profile (offset ' junk.body
+check "... and the store's log line names the service (t) and the reason" \
+	grep -q 'POST /ingest 400 .* service=t: .*this is text, not a pprof profile' store.log
 push heap "name=t&from=$now" "$HEAP"
 expect_error heap 422 "a heap profile: 422"
 check "... listing its sample types" grep -q 'alloc_objects/count' heap.body
