@@ -56,7 +56,13 @@ fuzz: deps
 fuzz-long:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) FUZZ_JOBS=$(JOBS)
 
-demo: build
+# The demo needs the command alone: build only it, and show the build's
+# output only when it fails.
+demo: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@echo "building $(BUILD)/pgotool: cmake --build $(BUILD) --target pgotool"
+	@log=$$(mktemp) && { cmake --build $(BUILD) -j $(JOBS) --target pgotool >"$$log" 2>&1 || \
+		{ cat "$$log"; rm -f "$$log"; exit 1; }; } && rm -f "$$log"
 	@scripts/demo.sh $(BUILD)/pgotool
 
 bench: build
