@@ -63,6 +63,8 @@ EOF
 
 die() { echo "$prog: error: $*" >&2; exit 1; }
 say() { echo "$prog: $*"; }
+# The clean root and the namespaces it runs in, shared with deb-check.sh.
+. "$(dirname "${BASH_SOURCE[0]}")/debroot.sh"
 
 keep=false
 bootstrap_only=false
@@ -95,19 +97,9 @@ if $bootstrap_only && [ -n "$from_root" ]; then
 fi
 
 # ---------------------------------------------------------------- the host
-[ "$(uname -s)" = Linux ] || die "needs Linux"
-[ "$(id -u)" -eq 0 ] || die "must run as root (it runs debootstrap, mount and chroot)"
-for tool in unshare chroot mount git realpath findmnt stat; do
-	command -v "$tool" >/dev/null 2>&1 || die "'$tool' is not installed"
-done
+debroot_host_check git
 
 # The host's /dev/null must be the null device before and after.
-check_null() { # PATH LABEL
-	if [ -L "$1" ] || [ ! -c "$1" ] || [ "$(stat -c '%t,%T' "$1")" != "1,3" ]; then
-		echo "$prog: FATAL: $2 $1 is no longer the null character device (1,3): $(ls -l "$1" 2>&1)" >&2
-		return 1
-	fi
-}
 check_null /dev/null "the host's" || die "refusing to start: fix the host's /dev/null first"
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -128,35 +120,6 @@ for var in GOPROXY GOFLAGS GOSUMDB GONOSUMDB GOPRIVATE GONOPROXY GOINSECURE GOTO
 	[ -z "$val" ] || go_env+=("$var=$val")
 done
 
-# The machine's own Debian mirror: the first bookworm "deb" source.
-find_mirror() {
-	local f
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] || continue
-		awk '{ sub(/#.*/, "") } $1 == "deb" {
-			i = 2
-			if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
-			if ($(i + 1) == "bookworm") { print $i; exit }
-		}' "$f"
-	done
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk 'BEGIN { RS = ""; FS = "\n" } {
-			types = ""; uris = ""; suites = ""; enabled = "yes"
-			for (i = 1; i <= NF; i++) {
-				line = $i
-				if (line ~ /^#/) continue
-				if (tolower(line) ~ /^types:/) { sub(/^[^:]*:[ \t]*/, "", line); types = line }
-				else if (tolower(line) ~ /^uris:/) { sub(/^[^:]*:[ \t]*/, "", line); uris = line }
-				else if (tolower(line) ~ /^suites:/) { sub(/^[^:]*:[ \t]*/, "", line); suites = line }
-				else if (tolower(line) ~ /^enabled:/) { sub(/^[^:]*:[ \t]*/, "", line); enabled = tolower(line) }
-			}
-			if (enabled != "no" && (" " types " ") ~ / deb / && (" " suites " ") ~ / bookworm /) {
-				split(uris, u, /[ \t]+/); print u[1]; exit
-			}
-		}' "$f"
-	done
-}
 if [ -z "$mirror" ] && [ -z "$from_root" ]; then
 	mirror=$(find_mirror | head -n 1 || true)
 	[ -n "$mirror" ] || die "found no bookworm 'deb' source in /etc/apt/sources.list or /etc/apt/sources.list.d/; pass --mirror URL"
@@ -177,23 +140,13 @@ root=$work/root
 phase=setup
 started=$(date +%s)
 
-# Mount points under $1 in this (the host's) mount namespace.
-mounts_under() {
-	awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo
-}
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM HUP
 	if $keep || { $bootstrap_only && [ "$rc" -eq 0 ]; }; then
 		say "kept $work"
 	elif [ -d "$work" ]; then
-		if [ -n "$(mounts_under "$work")" ]; then
-			echo "$prog: something is still mounted under $work; NOT removing it:" >&2
-			mounts_under "$work" >&2
-			rc=1
-		else
-			rm -rf --one-file-system -- "$work" || { echo "$prog: could not remove $work" >&2; rc=1; }
-		fi
+		debroot_remove "$work" || rc=1
 	fi
 	exit "$rc"
 }
@@ -201,34 +154,6 @@ trap cleanup EXIT
 trap 'echo "$prog: interrupted during $phase" >&2; exit 130' INT TERM HUP
 
 fmt_time() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
-
-# A directory inside the root that is really there (not a symlink that could
-# lead out of it).
-inside_root_dir() {
-	local p=$root/$1
-	[ -d "$p" ] && [ ! -L "$p" ] && [ "$(realpath -e "$p")" = "$p" ]
-}
-
-# Debootstrap makes these itself (with mknod); anything missing or not a
-# character device is made here, inside the root's /dev only.
-check_root_dev() {
-	inside_root_dir dev || die "$root/dev is not a directory"
-	local spec name maj min mode p
-	for spec in null:1:3:666 zero:1:5:666 full:1:7:666 random:1:8:666 urandom:1:9:666 \
-		tty:5:0:666 console:5:1:600 ptmx:5:2:666; do
-		IFS=: read -r name maj min mode <<<"$spec"
-		p=$root/dev/$name
-		if [ -L "$p" ] || [ ! -c "$p" ] || [ "$(stat -c '%t,%T' "$p")" != "$(printf '%x,%x' "$maj" "$min")" ]; then
-			if [ -e "$p" ] || [ -L "$p" ]; then
-				say "root's /dev/$name is $(stat -c '%F' "$p"), making it a character device"
-				rm -rf --one-file-system -- "$p"
-			fi
-			mknod -m "$mode" "$p" c "$maj" "$min"
-		fi
-	done
-	mkdir -p "$root/dev/pts" "$root/dev/shm"
-	[ -L "$root/dev/fd" ] || ln -s /proc/self/fd "$root/dev/fd"
-}
 
 # ---------------------------------------------------------------- phase 1: the root
 t0=$(date +%s)
@@ -251,24 +176,11 @@ else
 			die "apt-get install debootstrap failed"
 	fi
 	say "debootstrap bookworm from $mirror into $root"
-	mkdir "$root"
-	# In private namespaces, so that nothing debootstrap mounts is seen
-	# outside it or outlives it.
-	unshare --mount --propagation private --pid --fork --kill-child -- \
-		debootstrap --variant=minbase --include=gpgv,ca-certificates bookworm "$root" "$mirror" \
-		>"$work/debootstrap.log" 2>&1 || {
-		tail -n 30 "$work/debootstrap.log" >&2
-		die "debootstrap failed (log above)"
-	}
+	debroot_bootstrap "$mirror" "$work/debootstrap.log" gpgv,ca-certificates
 	boot_label=debootstrap
 fi
 [ -z "$(mounts_under "$work")" ] || die "debootstrap left mounts under $work"
-[ -x "$root/bin/bash" ] && [ -x "$root/usr/bin/env" ] || die "$root has no bash: bootstrap incomplete"
-[ -x "$root/usr/bin/setpriv" ] || die "$root has no setpriv (util-linux)"
-for d in proc tmp etc root usr usr/local; do
-	inside_root_dir "$d" || die "$root/$d is not a directory"
-done
-check_root_dev
+debroot_check
 t_boot=$(($(date +%s) - t0))
 
 if $bootstrap_only; then
@@ -279,30 +191,10 @@ fi
 
 # ---------------------------------------------------------------- the files
 phase="copying files into the root"
-# Name resolution: the host's resolver, and localhost as any machine has it.
-rm -f -- "$root/etc/resolv.conf"
-cp -L -- /etc/resolv.conf "$root/etc/resolv.conf"
-if ! grep -qs '^127\.0\.0\.1[[:space:]].*localhost' "$root/etc/hosts"; then
-	rm -f -- "$root/etc/hosts"
-	printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
-fi
-
-# The host's own certificate authorities (a site CA, or the CA of a
-# TLS-intercepting proxy on the way to the Go module proxy): the root uses the
-# host's network, so it trusts what the host trusts. Added with
-# update-ca-certificates in the root below, as the host has them.
-host_cas=/usr/local/share/ca-certificates
-n_cas=0
-if [ -d "$host_cas" ]; then
-	n_cas=$(find -L "$host_cas" -type f -name '*.crt' | wc -l)
-fi
-if [ "$n_cas" -gt 0 ]; then
-	inside_root_dir usr/local/share || die "$root/usr/local/share is not a directory"
-	mkdir -p "$root/usr/local/share/ca-certificates"
-	inside_root_dir usr/local/share/ca-certificates || die "$root$host_cas is not a directory"
-	say "copying the host's $n_cas local CA certificate(s) from $host_cas"
-	cp -RL -- "$host_cas/." "$root/usr/local/share/ca-certificates/"
-fi
+# Name resolution and certificate authorities as the host has them: the root
+# uses the host's network, so it trusts what the host trusts (added with
+# update-ca-certificates in the root below).
+debroot_network
 
 say "copying Go $go_version from $goroot"
 [ ! -e "$root/usr/local/go" ] || die "$root/usr/local/go already exists"
@@ -339,43 +231,10 @@ if [ -d "$shared" ]; then
 fi
 
 # ---------------------------------------------------------------- running in the root
-# Run in new mount/PID/UTS/IPC namespaces: mounts a fresh /proc, a private
-# devpts and tmpfs on /tmp (device nodes allowed: a test makes one) and
-# /dev/shm inside the root, then chroots and drops the capabilities a test
-# never needs (mounting, chroot, modules, raw I/O, ...).
-in_namespace() {
-	set -euo pipefail
-	local root=$1 cmd=$2 d
-	shift 2
-	for d in proc dev/pts dev/shm tmp; do
-		if [ ! -d "$root/$d" ] || [ -L "$root/$d" ] || [ "$(realpath -e "$root/$d")" != "$root/$d" ]; then
-			echo "fresh-check: $root/$d is not a directory inside the root" >&2
-			exit 1
-		fi
-	done
-	mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
-	mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5,nosuid,noexec devpts "$root/dev/pts"
-	mount -t tmpfs -o mode=1777,size=8g,nosuid tmpfs "$root/tmp"
-	mount -t tmpfs -o mode=1777,size=1g,nosuid,nodev tmpfs "$root/dev/shm"
-	exec chroot "$root" /usr/bin/setpriv \
-		--bounding-set=-sys_admin,-sys_chroot,-sys_module,-sys_rawio,-sys_boot,-sys_time,-sys_pacct,-mac_admin,-mac_override,-syslog,-net_admin,-linux_immutable,-wake_alarm,-block_suspend,-audit_control \
-		-- /usr/bin/env -i HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb \
-		PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		"$@" /bin/bash -c "cd /src/pgotool && $cmd"
+run_in() { # LOG COMMAND: in the clone, with CI=true and this machine's Go settings
+	run_in_root /src/pgotool "$1" "$2" CI=true ${go_env[@]+"${go_env[@]}"}
 }
-run_in_root() { # LOG COMMAND
-	local log=$1 cmd=$2
-	unshare --mount --propagation private --pid --fork --kill-child --uts --ipc -- \
-		bash -c "$(declare -f in_namespace); in_namespace \"\$@\"" in_namespace \
-		"$root" "$cmd" CI=true "${go_env[@]}" 2>&1 | tee "$log"
-}
-after_phase() {
-	local ok=0
-	check_null /dev/null "the host's" || ok=1
-	check_null "$root/dev/null" "the root's" || ok=1
-	[ -z "$(mounts_under "$work")" ] || { echo "$prog: FATAL: mounts left under $work" >&2; ok=1; }
-	return "$ok"
-}
+after_phase() { debroot_after "$work"; }
 
 result=PASS
 failed_phase=""
@@ -383,14 +242,14 @@ t_deps=0 t_test=0
 
 if [ "$n_cas" -gt 0 ]; then
 	phase=update-ca-certificates
-	run_in_root "$work/update-ca-certificates.log" update-ca-certificates >/dev/null ||
+	run_in "$work/update-ca-certificates.log" update-ca-certificates >/dev/null ||
 		die "update-ca-certificates failed in the root: $(tail -n 5 "$work/update-ca-certificates.log")"
 fi
 
 phase=install-deps
 say "running scripts/install-deps.sh in the root"
 t0=$(date +%s)
-if ! run_in_root "$work/install-deps.log" scripts/install-deps.sh; then
+if ! run_in "$work/install-deps.log" scripts/install-deps.sh; then
 	result=FAIL failed_phase=install-deps
 fi
 t_deps=$(($(date +%s) - t0))
@@ -400,7 +259,7 @@ if [ "$result" = PASS ]; then
 	phase="make test"
 	say "running CI=true make test in the root"
 	t0=$(date +%s)
-	if ! run_in_root "$work/make-test.log" "CI=true make test"; then
+	if ! run_in "$work/make-test.log" "CI=true make test"; then
 		result=FAIL failed_phase="make test"
 	fi
 	t_test=$(($(date +%s) - t0))
