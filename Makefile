@@ -21,6 +21,15 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: pgotool, its man pages and bash
+# and zsh completion, and libpgo (libpgo.a, libpgo.so, pgo.h, libpgo.pc), by
+# cmake/install.cmake's rules. It builds what is missing and runs no test.
+PREFIX ?= /usr/local
+.PHONY: install
+install: build
+	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD)
+
 # In CI the whole suite also runs under ASan+UBSan, the threaded tests under
 # TSan, and the fuzzer runs briefly.
 test: build
