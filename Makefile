@@ -10,7 +10,7 @@ FUZZ_LONG_SECONDS ?= 3600
 FUZZERS    := fuzz_decode fuzz_query fuzz_ddapi fuzz_intake fuzz_push fuzz_scrape_config fuzz_gobinary
 export FUZZ_JOBS
 
-.PHONY: all deps build test test-sanitize test-tsan fuzz fuzz-long demo bench bench-serve bench-fetch bench-storage bench-ui clean
+.PHONY: all deps build test test-sanitize test-tsan fuzz fuzz-long demo bench bench-serve bench-fetch bench-storage bench-ui deb clean
 
 all: build
 
@@ -88,6 +88,10 @@ bench-storage: build
 
 bench-ui: build
 	@bench/ui.sh $(BUILD)/pgotool
+
+# The Debian packages, pgotool_VERSION_ARCH.deb and libpgo's, in $(BUILD) (cmake/packaging.cmake).
+deb: build
+	@cd $(BUILD) && cpack -G DEB
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN) $(BUILD_FUZZ)

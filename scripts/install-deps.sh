@@ -25,6 +25,7 @@ packages=(
 	chromium fonts-dejavu-core   # t7000: the web UI in headless Chromium, with fonts for its screenshots
 	strace           # t8100: what serve calls, against the systemd unit's system call filter
 	groff-base man-db zsh   # t8000: the man pages render without warnings (groff, lexgrog); zsh runs its completion
+	file debootstrap   # make deb: cpack reads ELF files with file(1); t8200 installs the .deb in a clean root
 )
 # t7000's browser tests run on Node.js (20 or later, for playwright-core); the
 # machines come with it, so Debian's is only a fallback.
