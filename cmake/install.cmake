@@ -87,8 +87,18 @@ configure_file(${PROJECT_SOURCE_DIR}/cmake/libpgo.pc.in ${CMAKE_BINARY_DIR}/gene
 option(PGO_CLI_DOCS "Write pgotool's man pages and shell completion from its --help (runs the built pgotool)" ON)
 set(PGO_BASH_COMPLETION_DIR ${CMAKE_INSTALL_DATADIR}/bash-completion/completions CACHE STRING
     "Where bash completion goes, relative to the prefix (bash-completion's completionsdir)")
-set(PGO_ZSH_COMPLETION_DIR ${CMAKE_INSTALL_DATADIR}/zsh/site-functions CACHE STRING
-    "Where zsh completion goes, relative to the prefix (Debian's zsh also reads share/zsh/vendor-completions)")
+set(PGO_ZSH_FUNCTIONS_DIR "" CACHE STRING
+    "Where zsh completion goes, relative to the prefix (empty: share/zsh/vendor-completions under /usr on Debian, else share/zsh/site-functions)")
+# Debian's zsh reads /usr/local/share/zsh/site-functions, and for packages
+# /usr/share/zsh/vendor-completions, not /usr/share/zsh/site-functions.
+if(PGO_ZSH_FUNCTIONS_DIR)
+  set(PGO_ZSH_DIR ${PGO_ZSH_FUNCTIONS_DIR})
+elseif(CMAKE_INSTALL_PREFIX MATCHES "^/usr/?$" AND EXISTS /etc/debian_version)
+  set(PGO_ZSH_DIR ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
+else()
+  set(PGO_ZSH_DIR ${CMAKE_INSTALL_DATADIR}/zsh/site-functions)
+endif()
+set(PGO_ZSH_DIR ${PGO_ZSH_DIR} CACHE INTERNAL "where the zsh completion is installed, relative to the prefix")
 set(PGO_CLI_DOCS_BUILT ${PGO_CLI_DOCS})
 if(PGO_CLI_DOCS AND CMAKE_CROSSCOMPILING AND NOT CMAKE_CROSSCOMPILING_EMULATOR)
   message(WARNING "Cross-compiling without CMAKE_CROSSCOMPILING_EMULATOR: the man pages and shell completion, "
@@ -112,7 +122,7 @@ install(TARGETS pgotool RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT to
 if(PGO_CLI_DOCS_BUILT)
   install(DIRECTORY ${PGO_CLI_DOCS_DIR}/man1 DESTINATION ${CMAKE_INSTALL_MANDIR} COMPONENT tool)
   install(FILES ${PGO_CLI_DOCS_DIR}/completion/pgotool DESTINATION ${PGO_BASH_COMPLETION_DIR} COMPONENT tool)
-  install(FILES ${PGO_CLI_DOCS_DIR}/completion/_pgotool DESTINATION ${PGO_ZSH_COMPLETION_DIR} COMPONENT tool)
+  install(FILES ${PGO_CLI_DOCS_DIR}/completion/_pgotool DESTINATION ${PGO_ZSH_DIR} COMPONENT tool)
 endif()
 install(TARGETS pgo_shared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT lib NAMELINK_COMPONENT dev)
 install(TARGETS pgo ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)

@@ -37,6 +37,12 @@ minor=${minor%%.*}
 if [ "$major" = 0 ]; then soversion=$major.$minor; else soversion=$major; fi
 libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:[A-Z]*=//p' "$PGO_BUILD/CMakeCache.txt")
 [ -n "$libdir" ] || bail "no CMAKE_INSTALL_LIBDIR in $PGO_BUILD/CMakeCache.txt"
+# share/zsh/site-functions, or vendor-completions for /usr on Debian.
+zshdir=$(sed -n 's/^PGO_ZSH_DIR:[A-Z]*=//p' "$PGO_BUILD/CMakeCache.txt")
+case $zshdir in
+share/zsh/site-functions | share/zsh/vendor-completions) ;;
+*) bail "PGO_ZSH_DIR in $PGO_BUILD/CMakeCache.txt is \"$zshdir\", not zsh's site-functions or vendor-completions" ;;
+esac
 commands=$("$P" --help | sed -n '/^Commands:$/,/^$/s/^  \([a-z][-a-z0-9]*\) .*/\1/p')
 [ -n "$commands" ] || bail "pgotool --help lists no commands"
 
@@ -55,7 +61,7 @@ files() { (cd "$1" && find . ! -type d | sed 's|^\./||' | LC_ALL=C sort); }
 	echo usr/share/man/man1/pgotool.1
 	for c in $commands; do echo "usr/share/man/man1/pgotool-$c.1"; done
 	echo usr/share/bash-completion/completions/pgotool
-	echo usr/share/zsh/site-functions/_pgotool
+	echo "usr/$zshdir/_pgotool"
 } | LC_ALL=C sort >want-tool
 echo "usr/$libdir/libpgo.so.$version" >want-lib
 [ "$soversion" = "$version" ] || echo "usr/$libdir/libpgo.so.$soversion" >>want-lib
@@ -295,7 +301,7 @@ done
 
 # ---- zsh completion ----------------------------------------------------------
 
-zshcomp=$root/usr/share/zsh/site-functions/_pgotool
+zshcomp=$root/usr/$zshdir/_pgotool
 if command -v zsh >/dev/null 2>&1; then
 	check "the zsh completion parses" zsh -n "$zshcomp"
 	check "zsh's compinit finds it for pgotool" test "$(zsh -f -c '
