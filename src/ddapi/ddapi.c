@@ -225,7 +225,42 @@ char *dd_list_request(const dd_search *search)
 	return sb_finish(&b);
 }
 
-int dd_search_from_json(const json_t *q, const char *where, dd_search *out, char *msg, size_t n)
+/*
+ * filter.from or filter.to (name) into *ns. The message names the field,
+ * says what it takes, and quotes what it got.
+ */
+static int search_time(const json_t *filter, const char *where, const char *name, const char *example,
+                       int64_t now_ns, int64_t *ns, char *msg, size_t n)
+{
+	const json_t *v = json_object_get(filter, name);
+	const char *text = json_string_value(v);
+	int rc = text ? query_time_parse(text, now_ns, ns) : -1;
+	if (rc == 0)
+		return 0;
+	if (rc == -2) {
+		snprintf(msg, n,
+		         "%s: filter.%s: \"%.64s\" reaches back more than 100 years (now-36500d); write a shorter "
+		         "window like now-8d, or an RFC 3339 time like %s",
+		         where, name, text, example);
+		return -1;
+	}
+	char got[96];
+	if (text)
+		snprintf(got, sizeof got, "not \"%.64s\"", text);
+	else if (!v)
+		snprintf(got, sizeof got, "and it is missing");
+	else
+		snprintf(got, sizeof got, "not a JSON %s",
+		         json_is_number(v) ? "number" : json_is_object(v) ? "object" : json_is_array(v) ? "array" :
+		         json_is_boolean(v) ? "boolean" : "null");
+	snprintf(msg, n,
+	         "%s: filter.%s must be an RFC 3339 time like %s, or now, or now-N with a unit s, m, h, d or w "
+	         "like now-72h; %s",
+	         where, name, example, got);
+	return -1;
+}
+
+int dd_search_from_json(const json_t *q, const char *where, int64_t now_ns, dd_search *out, char *msg, size_t n)
 {
 	memset(out, 0, sizeof *out);
 	if (!json_is_object(q)) {
@@ -237,21 +272,14 @@ int dd_search_from_json(const json_t *q, const char *where, dd_search *out, char
 		snprintf(msg, n, "%s: 'filter' must be an object with from, to and query", where);
 		return -1;
 	}
-	const char *from = json_string_value(json_object_get(filter, "from"));
-	const char *to = json_string_value(json_object_get(filter, "to"));
 	json_t *qv = json_object_get(filter, "query");
 	if (qv && !json_is_string(qv)) {
 		snprintf(msg, n, "%s: filter.query must be a string", where);
 		return -1;
 	}
-	if (!from || rfc3339_parse(from, &out->from_ns)) {
-		snprintf(msg, n, "%s: filter.from must be an RFC 3339 time like 2026-11-22T09:00:00Z", where);
+	if (search_time(filter, where, "from", "2026-11-22T09:00:00Z", now_ns, &out->from_ns, msg, n) ||
+	    search_time(filter, where, "to", "2026-11-25T09:00:00Z", now_ns, &out->to_ns, msg, n))
 		return -1;
-	}
-	if (!to || rfc3339_parse(to, &out->to_ns)) {
-		snprintf(msg, n, "%s: filter.to must be an RFC 3339 time like 2026-11-25T09:00:00Z", where);
-		return -1;
-	}
 	const char *field = DD_SORT_CPU_CORES;
 	out->descending = true;
 	json_t *sort = json_object_get(q, "sort");

@@ -52,10 +52,13 @@ char *dd_list_request(const dd_search *search);
 
 /*
  * Reads one search object. where names it in messages ("queries[2]").
- * Missing sort fields take their defaults (CPU cores, descending), a missing
- * limit DD_DEFAULT_LIMIT. Returns 0, or -1 with one line in msg.
+ * filter.from and filter.to are RFC 3339 times or relative ones ("now",
+ * "now-72h": query_time_parse), taken from now_ns. Missing sort fields take
+ * their defaults (CPU cores, descending), a missing limit DD_DEFAULT_LIMIT.
+ * Returns 0, or -1 with one line in msg.
  */
-int dd_search_from_json(const json_t *j, const char *where, dd_search *out, char *msg, size_t msg_size);
+int dd_search_from_json(const json_t *j, const char *where, int64_t now_ns, dd_search *out, char *msg,
+                        size_t msg_size);
 
 /* One profile of a list answer. */
 typedef struct dd_profile {

@@ -1,6 +1,7 @@
 #include "timefmt.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -76,6 +77,45 @@ int rfc3339_parse(const char *text, int64_t *ns)
 	if (secs <= INT64_MIN / 1000000000 + 1 || secs >= INT64_MAX / 1000000000 - 1)
 		return -1;
 	*ns = secs * 1000000000 + frac;
+	return 0;
+}
+
+int query_time_parse(const char *text, int64_t now_ns, int64_t *ns)
+{
+	if (strncmp(text, "now", 3) != 0)
+		return rfc3339_parse(text, ns);
+	const char *p = text + 3;
+	if (!*p) {
+		*ns = now_ns;
+		return 0;
+	}
+	if (*p++ != '-' || !isdigit((unsigned char)*p))
+		return -1;
+	/* Past the bound the digits are only read, so that no product overflows. */
+	const uint64_t cap = (uint64_t)QUERY_TIME_MAX_AGO_NS;
+	uint64_t n = 0;
+	bool far = false;
+	while (isdigit((unsigned char)*p)) {
+		uint64_t d = (uint64_t)(*p++ - '0');
+		if (!far && n <= (cap - d) / 10)
+			n = n * 10 + d;
+		else
+			far = true;
+	}
+	uint64_t unit;
+	switch (*p++) {
+	case 's': unit = 1000000000ULL; break;
+	case 'm': unit = 60 * 1000000000ULL; break;
+	case 'h': unit = 3600 * 1000000000ULL; break;
+	case 'd': unit = 86400 * 1000000000ULL; break;
+	case 'w': unit = 7 * 86400 * 1000000000ULL; break;
+	default: return -1;
+	}
+	if (*p)
+		return -1;
+	if (far || n > cap / unit || now_ns < INT64_MIN + (int64_t)(n * unit))
+		return -2;
+	*ns = now_ns - (int64_t)(n * unit);
 	return 0;
 }
 

@@ -11,6 +11,21 @@
  * Returns 0, or -1 if text is not such a time. */
 int rfc3339_parse(const char *text, int64_t *ns);
 
+/* The furthest back a relative query time reaches: 100 years of days, the
+ * longest retention a store takes. */
+#define QUERY_TIME_MAX_AGO_NS (36500LL * 86400 * 1000000000)
+
+/*
+ * A time in a search's filter.from or filter.to: RFC 3339, or relative to
+ * now_ns as Datadog's search APIs take it: "now", or "now-" N and a unit,
+ * s, m, h, d or w (a week is 7 days): "now-90s", "now-15m", "now-72h",
+ * "now-7d", "now-1w". N is whole digits; nothing else (no spaces, no "+",
+ * no fractions, no months) is taken. Returns 0; -1 if text is neither
+ * form; -2 if a relative time reaches back further than
+ * QUERY_TIME_MAX_AGO_NS (which it checks without overflowing).
+ */
+int query_time_parse(const char *text, int64_t now_ns, int64_t *ns);
+
 /* Unix ns to "2026-11-25T09:00:00.123456789Z" (the fraction only if nonzero). */
 void rfc3339_format(int64_t ns, char *out, size_t size);
 

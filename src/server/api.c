@@ -28,11 +28,12 @@ typedef struct search {
 	pgo_query *query;
 } search;
 
-static int parse_search(json_t *q, const char *where, search *out, char *msg, size_t n)
+/* now is the store's clock at the request: "now-72h" counts back from it. */
+static int parse_search(json_t *q, const char *where, int64_t now, search *out, char *msg, size_t n)
 {
 	memset(out, 0, sizeof *out);
 	dd_search ds;
-	if (dd_search_from_json(q, where, &ds, msg, n))
+	if (dd_search_from_json(q, where, now, &ds, msg, n))
 		return -1;
 	query_error qe;
 	if (query_parse(ds.query, &out->query, &qe)) {
@@ -71,7 +72,7 @@ enum MHD_Result handle_list(request *r, struct MHD_Connection *c)
 		return ret;
 	search s;
 	char msg[512], err[256];
-	if (parse_search(body, "list", &s, msg, sizeof msg)) {
+	if (parse_search(body, "list", now_ns(), &s, msg, sizeof msg)) {
 		json_decref(body);
 		return respond_error(r, c, MHD_HTTP_BAD_REQUEST, "%s", msg);
 	}
@@ -329,11 +330,13 @@ enum MHD_Result handle_gopgo(request *r, struct MHD_Connection *c)
 		return respond_error(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	}
 	plan->srv = r->srv;
+	/* One "now" for every query of the request. */
+	int64_t now = now_ns();
 	for (size_t qi = 0; qi < json_array_size(queries); qi++) {
 		search s;
 		char where[32];
 		snprintf(where, sizeof where, "queries[%zu]", qi);
-		if (parse_search(json_array_get(queries, qi), where, &s, msg, sizeof msg)) {
+		if (parse_search(json_array_get(queries, qi), where, now, &s, msg, sizeof msg)) {
 			ret = respond_error(r, c, MHD_HTTP_BAD_REQUEST, "gopgo: %s", msg);
 			goto fail;
 		}

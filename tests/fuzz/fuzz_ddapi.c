@@ -6,7 +6,8 @@
  *  - a list answer either parses (every entry with a profile and event id,
  *    and it survives dd_list_answer -> parse with the same ids) or gives a
  *    message;
- *  - a search that parses has a limit in range and a known sort field, and
+ *  - a search that parses has a limit in range and a known sort field, its
+ *    relative times ("now-72h") lie within 100 years before a fixed now, and
  *    its request text parses back to the same search;
  *  - a parsed duration prints as Go prints it and parses back to itself;
  *  - a zip's entries stay within the byte limit.
@@ -50,6 +51,17 @@ static void list_answer(const char *text, size_t len)
 	dd_profiles_free(p, n);
 }
 
+/* The store's clock for relative times: fixed, so that a run repeats. */
+#define FUZZ_NOW 1764524400123456789LL
+
+/* A relative filter time lies in [now - 100 years, now]. */
+static void check_relative(const json_t *j, const char *name, int64_t ns)
+{
+	const char *t = json_string_value(json_object_get(json_object_get(j, "filter"), name));
+	if (t && !strncmp(t, "now", 3) && (ns > FUZZ_NOW || ns < FUZZ_NOW - QUERY_TIME_MAX_AGO_NS))
+		abort();
+}
+
 static void search_object(const char *text, size_t len)
 {
 	json_t *j = json_loadb(text, len, 0, NULL);
@@ -57,16 +69,18 @@ static void search_object(const char *text, size_t len)
 		return;
 	dd_search s;
 	char msg[256];
-	if (dd_search_from_json(j, "fuzz", &s, msg, sizeof msg) == 0) {
+	if (dd_search_from_json(j, "fuzz", FUZZ_NOW, &s, msg, sizeof msg) == 0) {
 		if (s.limit < 1 || s.limit > DD_MAX_LIMIT)
 			abort();
+		check_relative(j, "from", s.from_ns);
+		check_relative(j, "to", s.to_ns);
 		if (strcmp(s.sort_field, DD_SORT_CPU_CORES) && strcmp(s.sort_field, "timestamp"))
 			abort();
 		char *req = dd_list_request(&s);
 		json_t *back = req ? json_loads(req, 0, NULL) : NULL;
 		dd_search t;
 		/* A query with invalid UTF-8 goes out as Go writes it (U+FFFD): not the same bytes back. */
-		if (back && dd_search_from_json(back, "again", &t, msg, sizeof msg) == 0) {
+		if (back && dd_search_from_json(back, "again", FUZZ_NOW, &t, msg, sizeof msg) == 0) {
 			if (t.from_ns != s.from_ns || t.to_ns != s.to_ns || t.limit != s.limit || t.descending != s.descending)
 				abort();
 			dd_search_free(&t);

@@ -4,7 +4,9 @@
  * 3339 times. Properties:
  *  - a failed parse has one message naming a position within the text;
  *  - a parsed query evaluates without crashing, and NOT (q) is its negation;
- *  - a parsed time formats and parses back to itself.
+ *  - a parsed time formats and parses back to itself;
+ *  - a query time (RFC 3339, "now", "now-72h") is the RFC 3339 time when it
+ *    is one, and a relative one lies within 100 years before now.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -61,6 +63,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rfc3339_format(ns, back, sizeof back);
 		if (rfc3339_parse(back, &again) || again != ns)
 			abort();
+	}
+
+	/* filter.from and filter.to of the query API, at a fixed now. */
+	const int64_t now = 1764524400123456789LL;
+	int64_t qt = 0, rt = 0;
+	int qrc = query_time_parse(text, now, &qt);
+	if (qrc < -2 || qrc > 0)
+		abort();
+	if (strncmp(text, "now", 3) != 0) {
+		int rrc = rfc3339_parse(text, &rt);
+		if (qrc != rrc || (qrc == 0 && qt != rt))
+			abort();
+	} else if (qrc == 0 && (qt > now || qt < now - QUERY_TIME_MAX_AGO_NS)) {
+		abort();
+	} else if (qrc == 0 && strcmp(text, "now") != 0) {
+		/* now-N<unit>: N in the unit gives back the same distance. */
+		char back[64];
+		const char *u = text + strlen(text) - 1;
+		static const struct {
+			char unit;
+			int64_t ns;
+		} units[] = {{'s', 1000000000LL}, {'m', 60000000000LL}, {'h', 3600000000000LL},
+		             {'d', 86400000000000LL}, {'w', 604800000000000LL}};
+		for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+			if (*u == units[i].unit) {
+				snprintf(back, sizeof back, "now-%lld%c", (long long)((now - qt) / units[i].ns), *u);
+				if (query_time_parse(back, now, &rt) || rt != qt)
+					abort();
+			}
 	}
 	free(text);
 	return 0;

@@ -1,9 +1,11 @@
 /* The query API's shared codecs (src/ddapi) and libpgo's compiler check. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
 
 #include "ddapi.h"
+#include "timefmt.h"
 #include "testutil.h"
 
 static void test_list_answer_round_trip(void)
@@ -122,7 +124,7 @@ static void test_search_from_json(void)
 	json_t *j = json_loads(good, 0, NULL);
 	dd_search s;
 	char msg[256];
-	CHECK(dd_search_from_json(j, "q", &s, msg, sizeof msg) == 0);
+	CHECK(dd_search_from_json(j, "q", 0, &s, msg, sizeof msg) == 0);
 	CHECK(!strcmp(s.query, "service:a") && !strcmp(s.sort_field, "timestamp") && !s.descending && s.limit == 3);
 	CHECK(s.to_ns - s.from_ns == 3 * 86400 * 1000000000LL);
 	/* and it goes out as it came in */
@@ -137,8 +139,17 @@ static void test_search_from_json(void)
 	} bad[] = {
 		{"[]", "q: a search must be a JSON object"},
 		{"{}", "q: 'filter' must be an object"},
-		{"{\"filter\": {\"from\": \"yesterday\", \"to\": \"2026-11-30T09:00:00Z\"}}", "filter.from must be an RFC 3339"},
-		{"{\"filter\": {\"from\": \"2026-11-30T09:00:00Z\"}}", "filter.to must be"},
+		{"{\"filter\": {\"from\": \"yesterday\", \"to\": \"2026-11-30T09:00:00Z\"}}",
+		 "q: filter.from must be an RFC 3339 time like 2026-11-22T09:00:00Z, or now, or now-N with a unit s, m, h, "
+		 "d or w like now-72h; not \"yesterday\""},
+		{"{\"filter\": {\"from\": \"2026-11-30T09:00:00Z\"}}", "filter.to must be an RFC 3339 time like "
+		 "2026-11-25T09:00:00Z, or now, or now-N with a unit s, m, h, d or w like now-72h; and it is missing"},
+		{"{\"filter\": {\"from\": 1764524400000, \"to\": \"now\"}}", "filter.from must be an RFC 3339 time like "
+		 "2026-11-22T09:00:00Z, or now, or now-N with a unit s, m, h, d or w like now-72h; not a JSON number"},
+		{"{\"filter\": {\"from\": \"now-72h\", \"to\": \"now-\"}}", "filter.to must be"},
+		{"{\"filter\": {\"from\": \"now-99999999999999d\", \"to\": \"now\"}}",
+		 "q: filter.from: \"now-99999999999999d\" reaches back more than 100 years (now-36500d); write a shorter "
+		 "window like now-8d, or an RFC 3339 time like 2026-11-22T09:00:00Z"},
 		{"{\"filter\": {\"from\": \"2026-11-30T09:00:00Z\", \"to\": \"2026-11-30T09:00:00Z\", \"query\": 5}}",
 		 "filter.query must be a string"},
 		{"{\"filter\": {\"from\": \"2026-11-30T09:00:00Z\", \"to\": \"2026-11-30T09:00:00Z\"}, \"limit\": 0}",
@@ -156,12 +167,65 @@ static void test_search_from_json(void)
 		json_t *b = json_loads(bad[i].body, 0, NULL);
 		CHECK(b != NULL);
 		msg[0] = '\0';
-		CHECK(dd_search_from_json(b, "q", &s, msg, sizeof msg) == -1);
+		CHECK(dd_search_from_json(b, "q", 0, &s, msg, sizeof msg) == -1);
 		if (!strstr(msg, bad[i].want))
 			fprintf(stderr, "case %zu: message \"%s\" lacks \"%s\"\n", i, msg, bad[i].want);
 		CHECK(strstr(msg, bad[i].want) != NULL);
 		json_decref(b);
 	}
+}
+
+static void test_search_relative_times(void)
+{
+	const int64_t now = 1764524400123456789, s1 = 1000000000;
+	static const struct {
+		const char *text;
+		int64_t ago_s;
+	} good[] = {
+		{"now", 0},          {"now-0s", 0},         {"now-90s", 90},          {"now-15m", 900},
+		{"now-72h", 259200}, {"now-7d", 604800},    {"now-1w", 604800},       {"now-007d", 604800},
+		{"now-36500d", 36500LL * 86400}, {"now-5214w", 5214LL * 604800}, {"now-3153600000s", 3153600000},
+	};
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+		int64_t ns = 0;
+		int rc = query_time_parse(good[i].text, now, &ns);
+		if (rc || ns != now - good[i].ago_s * s1)
+			fprintf(stderr, "%s: rc %d, %lld\n", good[i].text, rc, (long long)ns);
+		CHECK(rc == 0 && ns == now - good[i].ago_s * s1);
+	}
+	/* RFC 3339 as before */
+	int64_t ns = 0;
+	CHECK(query_time_parse("2025-11-30T17:40:00Z", now, &ns) == 0 && ns == 1764524400000000000);
+	static const char *const bad[] = {
+		"", "no", "NOW", "Now", "now ", " now", "now-", "now-h", "now-1", "now-1x", "now-1ms", "now-1mo",
+		"now-1M", "now-1y", "now+1h", "now-+1h", "now--1h", "now-1.5h", "now-1h ", "now- 1h", "now-1h30m",
+		"now-1d-1h", "now-0x10s", "now/d", "nowish", "now-1hh", "now-1h\n", "2025-11-30",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		int rc = query_time_parse(bad[i], now, &ns);
+		if (rc != -1)
+			fprintf(stderr, "\"%s\": rc %d, want -1\n", bad[i], rc);
+		CHECK(rc == -1);
+	}
+	/* Past 100 years back, without overflow however many digits. */
+	static const char *const far[] = {
+		"now-36501d", "now-5215w", "now-3153600001s", "now-99999999999999d", "now-9223372036854775807s",
+		"now-18446744073709551617w", "now-99999999999999999999999999999999999999999999999999m",
+	};
+	for (size_t i = 0; i < sizeof far / sizeof *far; i++) {
+		int rc = query_time_parse(far[i], now, &ns);
+		if (rc != -2)
+			fprintf(stderr, "\"%s\": rc %d, want -2\n", far[i], rc);
+		CHECK(rc == -2);
+	}
+	/* A search resolves both ends from the same now. */
+	json_t *j = json_loads("{\"filter\": {\"from\": \"now-72h\", \"to\": \"now\", \"query\": \"\"}}", 0, NULL);
+	dd_search s;
+	char msg[256];
+	CHECK(dd_search_from_json(j, "q", now, &s, msg, sizeof msg) == 0);
+	CHECK(s.to_ns == now && s.from_ns == now - 259200 * s1);
+	dd_search_free(&s);
+	json_decref(j);
 }
 
 static void test_search_for_go(void)
@@ -259,5 +323,5 @@ static void test_looks_like_pprof(void)
 int main(void)
 {
 	RUN_TESTS("ddapi", test_list_answer_round_trip, test_list_answer_endpoint_counts, test_list_answer_errors, test_error_message,
-	          test_search_from_json, test_search_for_go, test_check_for_compiler, test_looks_like_pprof);
+	          test_search_from_json, test_search_relative_times, test_search_for_go, test_check_for_compiler, test_looks_like_pprof);
 }
