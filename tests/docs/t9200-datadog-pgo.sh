@@ -50,7 +50,7 @@ page_cleanup() {
 	if [ -n "${PGO_DOC_MARK:-}" ] && [ -d "$PGO_DOC_MARK" ]; then
 		for p in /proc/[0-9]*; do
 			pid=${p#/proc/}
-			[ "$pid" != $$ ] && tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qxF "PGO_DOC_MARK=$PGO_DOC_MARK" &&
+			[ "$pid" != $$ ] && tr '\0' '\n' 2>/dev/null <"$p/environ" | grep -qxF "PGO_DOC_MARK=$PGO_DOC_MARK" &&
 				kill -KILL "$pid" 2>/dev/null
 		done
 	fi
