@@ -18,6 +18,7 @@ packages=(
 	libc6-dbg        # make test-tsan: names glibc's internal functions, which tests/tsan.supp matches
 	openssl curl ca-certificates   # tests: a test CA and certificates, HTTP requests, the Go module proxy
 	python3          # serve tests parse JSON answers and logs
+	sqlite3          # docs/operating.md's online backup (VACUUM INTO), which t9300 runs
 	procps util-linux   # tests: ps; setpriv runs the output tests as an unprivileged user
 	zip unzip zstd   # shell tests build zip and zstd inputs
 	git              # go build stamps VCS data from the checkout the Go tests build in
