@@ -96,7 +96,9 @@ void log_request(const request *r, double now)
 		emit_json(j);
 		return;
 	}
-	char line[2048], upload[700] = "";
+	char upload[sizeof service + sizeof r->profile_id + 32] = "";
+	/* Room for every field at its longest: the line is never cut. */
+	char line[sizeof when + sizeof method + sizeof path + sizeof upload + sizeof r->reason + 128];
 	/* An upload names its service and the profile id it got. */
 	if (r->service[0] || r->profile_id[0])
 		snprintf(upload, sizeof upload, "%s%s%s%s", r->service[0] ? " service=" : "", service,

@@ -69,7 +69,7 @@ static int scalar(reader *r, const yaml_node_t *n, const char *what, const char 
 
 static int dup_scalar(reader *r, const yaml_node_t *n, const char *what, char **out)
 {
-	const char *s;
+	const char *s = NULL;
 	if (scalar(r, n, what, &s))
 		return -1;
 	free(*out);
@@ -80,7 +80,7 @@ static int dup_scalar(reader *r, const yaml_node_t *n, const char *what, char **
 
 static int boolean(reader *r, const yaml_node_t *n, const char *what, bool *out)
 {
-	const char *s;
+	const char *s = NULL;
 	if (scalar(r, n, what, &s))
 		return -1;
 	if (!strcmp(s, "true") || !strcmp(s, "false")) {
@@ -125,7 +125,7 @@ static int fields(reader *r, yaml_node_t *map, const char *what, const char *kno
 		return fail_at(r, map, "%s must be a mapping (key: value lines), not %s", what, kind(map));
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = node(r, p->key), *v = node(r, p->value);
-		const char *key;
+		const char *key = NULL;
 		if (!k || !v || scalar(r, k, "a key", &key))
 			return -1;
 		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
@@ -201,7 +201,7 @@ static int tls_field(reader *r, const char *key, yaml_node_t *v, void *ctx)
 static int job_field(reader *r, const char *key, yaml_node_t *v, void *ctx)
 {
 	job *j = ctx;
-	const char *s;
+	const char *s = NULL;
 	if (!strcmp(key, "job_name"))
 		return dup_scalar(r, v, "job_name", &j->name);
 	if (!strcmp(key, "scrape_interval")) {
@@ -449,7 +449,7 @@ static int read_job(reader *r, yaml_node_t *n)
 		for (yaml_node_item_t *t = c.targets->data.sequence.items.start; t < c.targets->data.sequence.items.top && !rc;
 		     t++) {
 			yaml_node_t *tn = node(r, *t);
-			const char *hostport;
+			const char *hostport = NULL;
 			rc = !tn || scalar(r, tn, "a target", &hostport) ? -1 : add_target(r, &j, tn, hostport, c.labels);
 		}
 	}
