@@ -24,7 +24,7 @@ packages=(
 	git              # go build stamps VCS data from the checkout the Go tests build in
 	time             # peak-memory figures in the benchmark
 	chromium fonts-dejavu-core   # t7000: the web UI in headless Chromium, with fonts for its screenshots
-	strace           # t8100: what serve calls, against the systemd unit's system call filter
+	systemd strace   # t8100: systemd-analyze checks the unit; strace, what serve calls against its system call filter
 	groff-base man-db zsh   # t8000: the man pages render without warnings (groff, lexgrog); zsh runs its completion
 	file debootstrap   # make deb: cpack reads ELF files with file(1); t8200 installs the .deb in a clean root
 )
