@@ -392,7 +392,7 @@ static void test_looks_like(void)
 	} cases[] = {
 		{"{\"errors\":[\"Forbidden\"]}", 0, "JSON"},
 		{"\xef\xbb\xbf  [1, 2]", 0, "JSON"},
-		{"\x7f" "ELF\x02\x01\x01\x00\x00\x00", 12, "an ELF binary (an executable or a library)"},
+		{"\x7f" "ELF\x02\x01\x01\x00\x00\x00", 10, "an ELF binary (an executable or a library)"},
 		{"<!doctype html><title>502</title>", 0, "HTML or XML"},
 		{"package main\n\nfunc main() {}\n", 0, "Go source code"},
 		{"#!/bin/sh\necho hi\n", 0, "a script"},
