@@ -46,6 +46,10 @@ case $zshdir in
 share/zsh/site-functions | share/zsh/vendor-completions) ;;
 *) bail "PGO_ZSH_DIR in $PGO_BUILD/CMakeCache.txt is \"$zshdir\", not zsh's site-functions or vendor-completions" ;;
 esac
+# A sanitizer build installs an instrumented libpgo: programs built against
+# it need the same runtime, and the runtime cannot be linked with -static.
+sanitize=""
+[ "$(sed -n 's/^PGO_SANITIZE:BOOL=//p' "$PGO_BUILD/CMakeCache.txt")" = ON ] && sanitize="-fsanitize=address,undefined"
 commands=$("$P" --help | sed -n '/^Commands:$/,/^$/s/^  \([a-z][-a-z0-9]*\) .*/\1/p')
 [ -n "$commands" ] || bail "pgotool --help lists no commands"
 
@@ -56,8 +60,9 @@ install_to() {
 	local dir=$1; shift
 	DESTDIR=$dir cmake --install "$PGO_BUILD" --prefix /usr "$@" >"$dir.log" 2>&1
 }
-# files DIR: its files and symlinks, relative, sorted.
-files() { (cd "$1" && find . ! -type d | sed 's|^\./||' | LC_ALL=C sort); }
+# files DIR: its files and symlinks, relative, sorted (none when an install
+# made no DIR: the component has no files).
+files() { [ ! -d "$1" ] || (cd "$1" && find . ! -type d | sed 's|^\./||' | LC_ALL=C sort); }
 
 {
 	echo usr/bin/pgotool
@@ -161,7 +166,7 @@ cflags=$(pkg-config --cflags libpgo) && libs=$(pkg-config --libs libpgo) &&
 	static_libs=$(pkg-config --static --libs libpgo) || bail "pkg-config --cflags --libs libpgo"
 check "pkg-config --cflags points into the staged root" test "$(echo $cflags)" = "-I$root/usr/include"
 # shellcheck disable=SC2086 # the flags are words
-if cc -std=c17 -Wall -Wextra -Werror -pedantic $cflags -o edges-shared edges.c $libs 2>cc-shared.err; then
+if cc -std=c17 -Wall -Wextra -Werror -pedantic $sanitize $cflags -o edges-shared edges.c $libs 2>cc-shared.err; then
 	pass "a program builds with pkg-config --cflags --libs libpgo"
 	check "it links the shared libpgo.so.$soversion" \
 		grep -q "(NEEDED) *Shared library: \[libpgo.so.$soversion\]" <(readelf -d edges-shared)
@@ -173,10 +178,18 @@ else
 	cat cc-shared.err
 	fail "a program builds with pkg-config --cflags --libs libpgo"
 fi
+# Under a sanitizer, libpgo.a by its path (the runtime is a shared library),
+# and the rest of pkg-config --static's libraries.
+static=-static
+[ -n "$sanitize" ] && static="" && static_libs=$(echo " $static_libs " | sed "s| -lpgo | $lib/libpgo.a |")
 # shellcheck disable=SC2086
-if cc -std=c17 -static $cflags -o edges-static edges.c $static_libs 2>cc-static.err; then
+if cc -std=c17 $static $sanitize $cflags -o edges-static edges.c $static_libs 2>cc-static.err; then
 	pass "a static program builds with pkg-config --static --libs libpgo"
-	check "it has no dynamic section" test -z "$(readelf -d edges-static 2>&1 | grep NEEDED)"
+	if [ -z "$sanitize" ]; then
+		check "it has no dynamic section" test -z "$(readelf -d edges-static 2>&1 | grep NEEDED)"
+	else
+		check "it holds libpgo.a, not libpgo.so (a sanitizer build)" test -z "$(readelf -d edges-static | grep 'libpgo\.so')"
+	fi
 	env -u LD_LIBRARY_PATH ./edges-static "$GRPC_PPROF" >static-edges.txt 2>static.err
 	check "it prints what pgotool edges prints" cmp -s want-edges.txt static-edges.txt
 else
