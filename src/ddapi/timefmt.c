@@ -31,6 +31,14 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
+/* February 31st would otherwise become March 3rd without a word. */
+static int days_in_month(int y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
 int rfc3339_parse(const char *text, int64_t *ns)
 {
 	const char *p = text;
@@ -41,7 +49,7 @@ int rfc3339_parse(const char *text, int64_t *ns)
 	p++;
 	if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &m) || *p++ != ':' || digits(&p, 2, &s))
 		return -1;
-	if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || s > 60)
+	if (M < 1 || M > 12 || D < 1 || D > days_in_month(Y, M) || h > 23 || m > 59 || s > 60)
 		return -1;
 	int64_t frac = 0;
 	if (*p == '.') {
@@ -64,7 +72,7 @@ int rfc3339_parse(const char *text, int64_t *ns)
 		p++;
 	} else if (*p == '+' || *p == '-') {
 		int sign = *p++ == '-' ? -1 : 1, oh, om;
-		if (digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om))
+		if (digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om) || oh > 23 || om > 59)
 			return -1;
 		offset = sign * (oh * 3600 + om * 60);
 	} else {

@@ -159,7 +159,9 @@ expect_bad() {
 	fi
 }
 for v in yesterday '' now- now-1 now-h now-1x now-1ms now-1mo now-1M now-1y now+1h 'now -1h' now--1h \
-	now-1.5h now-1h30m NOW Now now/d nowish ' now' 'now ' now-1hh 2026-11-30 1764524400000; do
+	now-1.5h now-1h30m NOW Now now/d nowish ' now' 'now ' now-1hh 2026-11-30 1764524400000 \
+	2026-02-29T00:00:00Z 2026-02-31T00:00:00Z 2026-04-31T00:00:00Z 2100-02-29T00:00:00Z \
+	2026-11-30T00:00:00+24:00 2026-11-30T00:00:00-05:60; do
 	expect_bad from "\"$v\"" "not \\\"$v\\\""
 	expect_bad to "\"$v\"" "not \\\"$v\\\""
 done
@@ -167,6 +169,12 @@ expect_bad from 1764524400000 "not a JSON number"
 expect_bad from null "not a JSON null"
 expect_bad to true "not a JSON boolean"
 expect_bad to '{}' "not a JSON object"
+# Leap days are days: 2024 and 2000 have a February 29th.
+for v in 2024-02-29T00:00:00Z 2000-02-29T12:00:00+23:59; do
+	n_bad=$((n_bad + 1))
+	list "leap$n_bad" "\"$v\"" '"now"'
+	check "filter.from $v: accepted (HTTP $CODE)" test "$CODE" = 200
+done
 printf '{"filter":{"to":"now","query":""}}' >nofrom.req
 http nofrom POST /api/unstable/profiles/list "${KEYS[@]}" "${JSON[@]}" --data-binary @nofrom.req
 if [ "$CODE" = 400 ] && grep -qF "list: filter.from $RULE; and it is missing" nofrom.body; then
