@@ -2,7 +2,8 @@
 """Runs a CI recipe of docs/ci.md on this machine, as GitHub Actions or
 GitLab CI would run its job, for tests/docs/t9010-ci-recipes.sh.
 
-The shell steps (GitHub's run:, GitLab's script:) run verbatim with bash, in
+The shell steps (GitHub's run:, GitLab's script:) run verbatim with bash (with
+GitHub's flags: -e, or -eo pipefail under `shell: bash`), in
 order, in a workspace directory; what the CI service does around them is
 emulated, and only what the recipes use:
 
@@ -344,6 +345,20 @@ class GitHub:
             self.post.append((key, paths))
         return 0, "cache %s: %s\n" % (key, "hit" if hit else ("restored " + entry["key"] if entry else "miss"))
 
+    def shell_args(self, step):
+        """bash's arguments as GitHub gives them: `shell: bash` (the step's,
+        else the job's or the workflow's defaults.run) adds pipefail to the
+        unspecified shell's plain -e."""
+        shell = step.get("shell")
+        for scope in (self.job, self.doc):
+            if shell is None:
+                shell = ((scope.get("defaults") or {}).get("run") or {}).get("shell")
+        if shell is None:
+            return ["-e"]
+        if shell == "bash":
+            return ["--noprofile", "--norc", "-eo", "pipefail"]
+        raise SystemExit("ci_emulate: shell %r, which this emulator does not know" % shell)
+
     def run(self):
         tmp = os.path.join(self.a.home, "runner-temp")
         os.makedirs(tmp, exist_ok=True)
@@ -377,7 +392,7 @@ class GitHub:
                 env.update(files)
                 log("step: %s" % name)
                 rc, out = run_shell(self.subst(step["run"]), os.path.join(self.a.workspace, step.get("working-directory", ".")),
-                                    env, ["--noprofile", "--norc", "-eo", "pipefail"])
+                                    env, self.shell_args(step))
                 self.read_files(files, sid)
             else:
                 raise SystemExit("ci_emulate: step %r has neither uses nor run" % name)
@@ -438,6 +453,20 @@ class GitLab:
         if len(jobs) != 1:
             raise SystemExit("ci_emulate: want one job, the recipe has %d" % len(jobs))
         self.job_name, self.job = next(iter(jobs.items()))
+
+    def shell_args(self, step):
+        """bash's arguments as GitHub gives them: `shell: bash` (the step's,
+        else the job's or the workflow's defaults.run) adds pipefail to the
+        unspecified shell's plain -e."""
+        shell = step.get("shell")
+        for scope in (self.job, self.doc):
+            if shell is None:
+                shell = ((scope.get("defaults") or {}).get("run") or {}).get("shell")
+        if shell is None:
+            return ["-e"]
+        if shell == "bash":
+            return ["--noprofile", "--norc", "-eo", "pipefail"]
+        raise SystemExit("ci_emulate: shell %r, which this emulator does not know" % shell)
 
     def run(self):
         tmp = os.path.join(self.a.home, "runner-temp")

@@ -269,7 +269,8 @@ ci github gh1 1 gh-cache --env "GOFLAGS=${GOFLAGS:-} -x"
 ran "GitHub run 1: every step succeeds"
 WS=$TEST_TMP/ws-github
 PGO=$WS/cmd/hello/default.pgo
-check "GitHub run 1: apt-get was asked for packages that are all installed here" grep -q '^apt-get install ' apt.log
+check "GitHub run 1: apt-get was asked for packages that are all installed here" \
+	bash -c "grep -q '^apt-get install ' apt.log && ! grep -q '^E: not installed' '$OUT'"
 check "GitHub run 1: pgotool was built and installed from $GH_REF" test -x "$WS/.pgotool/bin/pgotool"
 check "GitHub run 1: fetch wrote default.pgo" grep -q 'INF wrote PGO file path=./cmd/hello/default.pgo ' "$OUT"
 if "$PGOTOOL" edges "$PGO" 2>/dev/null | grep -q '^main\.words$'; then
@@ -306,7 +307,9 @@ check "GitHub run 2: hello is built with -pgo=" [ "$(pgo_of "$WS/hello")" = "$PG
 check "the key: a compacted default.pgo, other bytes, has the same key" \
 	bash -c "! cmp -s compact.pgo '$PGO' && [ '$(edges_key compact.pgo)' = '$KEY' ]"
 check "the key: the profiles merged in the other order have the same key" [ "$(edges_key reordered.pgo)" = "$KEY" ]
-check "the key: a profile with other edges (one of the two) has another key" [ "$(edges_key one.pgo)" != "$KEY" ]
+one_key=$(edges_key one.pgo)
+check "the key: a profile with other edges (one of the two) has another key ($one_key)" \
+	bash -c "[ '$one_key' != unreadable ] && [ '$one_key' != '$KEY' ]"
 check "the key: its edges are what go tool preprofile prints" \
 	bash -c "go tool preprofile -i compact.pgo | cmp -s - <('$PGOTOOL' edges '$PGO')"
 cp compact.pgo "$PGO"

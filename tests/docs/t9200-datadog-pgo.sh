@@ -82,7 +82,7 @@ else
 		tail -n 10 dpgo-install.log | say
 		echo "note: go install $DPGO_MOD@latest failed; using tests/go-ddpgo, the project's stand-in that speaks its protocol"
 	fi
-	(cd "$PGO_SRC/tests/go-ddpgo" && timeout 300 go build -o "$TEST_TMP/bin/datadog-pgo" .) 2>"$LOG" ||
+	(cd "$PGO_SRC/tests/go-ddpgo" && GOFLAGS=-mod=readonly timeout 300 go build -o "$TEST_TMP/bin/datadog-pgo" .) 2>"$LOG" ||
 		{ say <"$LOG"; bail "build tests/go-ddpgo"; }
 	CLIENT="ddpgo (stand-in)"
 	WROTE='msg="wrote PGO file"'
