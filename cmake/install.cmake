@@ -90,15 +90,18 @@ set(PGO_BASH_COMPLETION_DIR ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
 set(PGO_ZSH_FUNCTIONS_DIR "" CACHE STRING
     "Where zsh completion goes, relative to the prefix (empty: share/zsh/vendor-completions under /usr on Debian, else share/zsh/site-functions)")
 # Debian's zsh reads /usr/local/share/zsh/site-functions, and for packages
-# /usr/share/zsh/vendor-completions, not /usr/share/zsh/site-functions.
+# /usr/share/zsh/vendor-completions, not /usr/share/zsh/site-functions. The
+# prefix is known only at install time (cmake --install --prefix, cpack's
+# /usr), so the directory is chosen then; PGO_ZSH_DIR_USR is the choice for
+# /usr, for the tests.
 if(PGO_ZSH_FUNCTIONS_DIR)
-  set(PGO_ZSH_DIR ${PGO_ZSH_FUNCTIONS_DIR})
-elseif(CMAKE_INSTALL_PREFIX MATCHES "^/usr/?$" AND EXISTS /etc/debian_version)
-  set(PGO_ZSH_DIR ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
+  set(PGO_ZSH_DIR_USR ${PGO_ZSH_FUNCTIONS_DIR})
+elseif(EXISTS /etc/debian_version)
+  set(PGO_ZSH_DIR_USR ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
 else()
-  set(PGO_ZSH_DIR ${CMAKE_INSTALL_DATADIR}/zsh/site-functions)
+  set(PGO_ZSH_DIR_USR ${CMAKE_INSTALL_DATADIR}/zsh/site-functions)
 endif()
-set(PGO_ZSH_DIR ${PGO_ZSH_DIR} CACHE INTERNAL "where the zsh completion is installed, relative to the prefix")
+set(PGO_ZSH_DIR_USR ${PGO_ZSH_DIR_USR} CACHE INTERNAL "where the zsh completion goes under the prefix /usr")
 set(PGO_CLI_DOCS_BUILT ${PGO_CLI_DOCS})
 if(PGO_CLI_DOCS AND CMAKE_CROSSCOMPILING AND NOT CMAKE_CROSSCOMPILING_EMULATOR)
   message(WARNING "Cross-compiling without CMAKE_CROSSCOMPILING_EMULATOR: the man pages and shell completion, "
@@ -122,7 +125,18 @@ install(TARGETS pgotool RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT to
 if(PGO_CLI_DOCS_BUILT)
   install(DIRECTORY ${PGO_CLI_DOCS_DIR}/man1 DESTINATION ${CMAKE_INSTALL_MANDIR} COMPONENT tool)
   install(FILES ${PGO_CLI_DOCS_DIR}/completion/pgotool DESTINATION ${PGO_BASH_COMPLETION_DIR} COMPONENT tool)
-  install(FILES ${PGO_CLI_DOCS_DIR}/completion/_pgotool DESTINATION ${PGO_ZSH_DIR} COMPONENT tool)
+  if(PGO_ZSH_FUNCTIONS_DIR)
+    install(FILES ${PGO_CLI_DOCS_DIR}/completion/_pgotool DESTINATION ${PGO_ZSH_FUNCTIONS_DIR} COMPONENT tool)
+  else()
+    install(CODE "
+      if(\"\${CMAKE_INSTALL_PREFIX}\" MATCHES \"^/usr/?$\")
+        set(pgo_zsh_dir \"${PGO_ZSH_DIR_USR}\")
+      else()
+        set(pgo_zsh_dir \"${CMAKE_INSTALL_DATADIR}/zsh/site-functions\")
+      endif()
+      file(INSTALL DESTINATION \"\${CMAKE_INSTALL_PREFIX}/\${pgo_zsh_dir}\" TYPE FILE
+           FILES \"${PGO_CLI_DOCS_DIR}/completion/_pgotool\")" COMPONENT tool)
+  endif()
 endif()
 install(TARGETS pgo_shared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT lib NAMELINK_COMPONENT dev)
 install(TARGETS pgo ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)

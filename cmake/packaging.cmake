@@ -106,7 +106,9 @@ comparison of two profiles, staleness), with no I/O of its own.")
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libpgo-dev)
 set(CPACK_DEBIAN_DEV_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
-set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "${PGO_LIB_PACKAGE} (= ${PROJECT_VERSION})")
+# libpgo.pc's Requires.private (libdeflate, zlib, libzstd): pkg-config
+# --cflags --libs libpgo needs their .pc files, which their -dev packages hold.
+set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "${PGO_LIB_PACKAGE} (= ${PROJECT_VERSION}), libdeflate-dev, zlib1g-dev, libzstd-dev")
 set(CPACK_DEBIAN_DEV_DESCRIPTION "pprof profiles for Go's PGO: development files
 pgo.h, the static libpgo.a, the libpgo.so link and libpgo.pc
 (pkg-config --cflags --libs libpgo) for programs built with libpgo.")

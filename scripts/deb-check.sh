@@ -224,6 +224,14 @@ for p in $(dpkg-query -W -f='${Package}\n' 'libpgo*' 2>/dev/null); do
 	libpgo-dev)
 		chk "$p: pgo.h and libpgo.pc are installed" \
 			sh -c 'dpkg -L libpgo-dev | grep -q "/include/pgo\.h$" && dpkg -L libpgo-dev | grep -q "/pkgconfig/libpgo\.pc$"'
+		# pkg-config --libs libpgo reads the .pc of each module it requires.
+		pc=$(dpkg -L libpgo-dev | grep '/pkgconfig/libpgo\.pc$' | head -n 1)
+		mods=$(sed -n 's/^Requires\(\.private\)\{0,1\}: *//p' "${pc:-/nonexistent}" | tr ',' '\n' | awk '{ print $1 }')
+		chk "$p: libpgo.pc requires modules ($(echo $mods))" [ -n "$mods" ]
+		for m in $mods; do
+			chk "$p: $m.pc, which libpgo.pc requires, is installed" \
+				sh -c 'ls /usr/lib/*/pkgconfig/"$1".pc /usr/lib/pkgconfig/"$1".pc /usr/share/pkgconfig/"$1".pc 2>/dev/null | grep -q .' sh "$m"
+		done
 		;;
 	*)
 		chk "$p: the dynamic linker's cache has libpgo (the ldconfig trigger ran)" \
