@@ -17,7 +17,8 @@
 #    completion, and an interactive zsh (on a pty) completes with it (when
 #    zsh is installed: scripts/install-deps.sh installs it).
 . "$(dirname "$0")/lib.sh"
-for tool in cc pkg-config groff readelf nm; do
+# lexgrog (man-db) and zsh are optional outside CI.
+for tool in cc pkg-config groff readelf nm $([ "${CI:-}" = true ] && echo lexgrog zsh); do
 	command -v "$tool" >/dev/null 2>&1 && continue
 	[ "${CI:-}" = "true" ] && { echo "FATAL: $test_name needs $tool (scripts/install-deps.sh installs it)"; exit 1; }
 	echo "SKIP: $test_name: $tool is not installed"
@@ -41,11 +42,13 @@ if [ "$major" = 0 ]; then soversion=$major.$minor; else soversion=$major; fi
 libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:[A-Z]*=//p' "$PGO_BUILD/CMakeCache.txt")
 [ -n "$libdir" ] || bail "no CMAKE_INSTALL_LIBDIR in $PGO_BUILD/CMakeCache.txt"
 # share/zsh/site-functions, or vendor-completions for /usr on Debian.
-zshdir=$(sed -n 's/^PGO_ZSH_DIR:[A-Z]*=//p' "$PGO_BUILD/CMakeCache.txt")
-case $zshdir in
-share/zsh/site-functions | share/zsh/vendor-completions) ;;
-*) bail "PGO_ZSH_DIR in $PGO_BUILD/CMakeCache.txt is \"$zshdir\", not zsh's site-functions or vendor-completions" ;;
-esac
+# This test installs to /usr: on Debian, whose zsh reads only that one.
+zshdir=$(sed -n 's/^PGO_ZSH_DIR_USR:[A-Z]*=//p' "$PGO_BUILD/CMakeCache.txt")
+want_zshdir=share/zsh/site-functions
+[ -f /etc/debian_version ] && want_zshdir=share/zsh/vendor-completions
+[ -n "$(sed -n 's/^PGO_ZSH_FUNCTIONS_DIR:[A-Z]*=\(.\)/\1/p' "$PGO_BUILD/CMakeCache.txt")" ] && want_zshdir=$zshdir
+[ "$zshdir" = "$want_zshdir" ] ||
+	bail "PGO_ZSH_DIR_USR in $PGO_BUILD/CMakeCache.txt is \"$zshdir\", not $want_zshdir"
 # A sanitizer build installs an instrumented libpgo: programs built against
 # it need the same runtime, and the runtime cannot be linked with -static.
 sanitize=""
@@ -85,7 +88,8 @@ for comp in tool lib dev Unspecified; do
 	files "$TEST_TMP/c-$comp" >"got-$comp"
 	[ -f "want-$comp" ] || : >"want-$comp"
 	missing=$(LC_ALL=C comm -23 "want-$comp" "got-$comp")
-	check "the $comp component installs its files${missing:+ (not: $missing)}" test -z "$missing"
+	[ "$comp" = Unspecified ] || # it has no files of its own: only the check for strays below applies
+		check "the $comp component installs its files${missing:+ (not: $missing)}" test -z "$missing"
 	stray=$(LC_ALL=C comm -12 <(LC_ALL=C comm -23 want-all "want-$comp") "got-$comp")
 	check "the $comp component installs none of the others' files${stray:+ (but: $stray)}" test -z "$stray"
 done
@@ -97,6 +101,11 @@ check "a whole install holds every component's files, and nothing else" cmp -s g
 missing=$(LC_ALL=C comm -23 want-all got-all)
 check "a whole install holds pgotool's and libpgo's files${missing:+ (not: $missing)}" test -z "$missing"
 lib=$root/usr/$libdir
+if [ -z "$(sed -n 's/^PGO_ZSH_FUNCTIONS_DIR:[A-Z]*=\(.\)/\1/p' "$PGO_BUILD/CMakeCache.txt")" ]; then
+	DESTDIR=$TEST_TMP/local cmake --install "$PGO_BUILD" --prefix /usr/local --component tool >local.log 2>&1
+	check "under the prefix /usr/local the zsh completion goes to share/zsh/site-functions, which zsh reads there" \
+		test -f "$TEST_TMP/local/usr/local/share/zsh/site-functions/_pgotool"
+fi
 check "bin/pgotool is executable" test -x "$root/usr/bin/pgotool" -a ! -L "$root/usr/bin/pgotool"
 check "libpgo.so.$soversion links to libpgo.so.$version" \
 	test "$(readlink "$lib/libpgo.so.$soversion")" = "libpgo.so.$version" -o "$soversion" = "$version"

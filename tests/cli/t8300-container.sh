@@ -91,7 +91,8 @@ pass "$engine build -f packaging/Containerfile builds the image in $(($(date +%s
 
 check "run IMAGE --version: $("$engine" run --rm "$tag" --version 2>&1 | head -n 1)" \
 	sh -c "'$engine' run --rm '$tag' --version | grep -q '^pgotool [0-9]'"
-check "it runs as a user other than root" sh -c "[ \"\$('$engine' run --rm --entrypoint id '$tag' -u)\" != 0 ]"
+uid=$("$engine" run --rm --entrypoint id "$tag" -u 2>&1)
+check "it runs as a user other than root (id -u: $uid)" sh -c '[ -n "$1" ] && [ "$1" -ne 0 ] 2>/dev/null' sh "$uid"
 
 "$engine" run -d --name "$serve_name" -p 127.0.0.1::8126 \
 	-e PGOTOOL_API_KEY=ct-api -e PGOTOOL_APP_KEY=ct-app "$tag" >run.out 2>&1

@@ -71,6 +71,7 @@ has "^Checked: go tool preprofile prints the same $(($(wc -l <local.edges) / 3))
 "$PGOTOOL" inspect local.pgo >inspect.txt
 hot=$(sed -n 's/^  hot  *\([0-9]*\) edges.*/\1/p' inspect.txt)
 last=$(sed -n 's/.*the last hot edge has \([0-9.]*%\).*/\1/p' inspect.txt)
+check "inspect gives the hot set's size and its last edge's share ($hot, $last)" [ -n "$hot" -a -n "$last" ]
 has 'cumulative share exceeds 99%' "how the 99% threshold picks hot edges"
 has 'may be inlined up to cost 2000' "what a hot call site gets"
 has "^Here $hot of $(($(wc -l <local.edges) / 3)) edges are hot, down to an edge of $last of the weight" \
