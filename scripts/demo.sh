@@ -7,10 +7,13 @@
 #
 # Usage: scripts/demo.sh [PGOTOOL [OUTDIR]]   (defaults: build/pgotool, out/demo)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-pgotool=${1:-build/pgotool}
-out=${2:-out/demo}
+# Paths given are the caller's; the defaults are the checkout's.
+pgotool=$(realpath -m -- "${1:-$(dirname "$0")/../build/pgotool}")
+out=${2:-$(dirname "$0")/../out/demo}
 mkdir -p "$out"
+out=$(realpath -- "$out")
+cd "$(dirname "$0")/.."
+[ "$out" != "$PWD/out/demo" ] || out=out/demo # as the tutorial shows it
 # tests/go's own module and the local toolchain, whatever the caller's settings.
 export GOFLAGS=-mod=mod GOTOOLCHAIN=local
 export NO_COLOR=1
@@ -96,7 +99,8 @@ if [ "$unit" = samples/count ]; then
 fi
 n_edges=$(($(wc -l <"$out/edges.txt") / 3))
 say "$out/default.pgo has $n_edges edges. Two profiles with the same edge map give identical builds."
-if command -v go >/dev/null 2>&1; then
+# go tool preprofile came with Go 1.23; PGO itself needs only 1.21.
+if command -v go >/dev/null 2>&1 && go tool -n preprofile >/dev/null 2>&1; then
 	if cmp -s "$out/edges.txt" <(go tool preprofile -i "$out/default.pgo"); then
 		say "Checked: go tool preprofile prints the same $n_edges edges."
 	else
