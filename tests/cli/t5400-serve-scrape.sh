@@ -281,7 +281,7 @@ g1=$N
 wait_for 20 at_least service:good $((g1 + 1))
 check "the good target beside them is still scraped ($g1, then $N)" test "$N" -gt "$g1"
 rss=$(ps -o rss= -p "$PID" | tr -d ' ')
-check "the server stays small after them (RSS ${rss} KB, under 300 MB)" test "${rss:-999999}" -lt 307200
+check_rss "the server stays small after them (RSS ${rss} KB, under 300 MB)" '[ "${rss:-999999}" -lt 307200 ]'
 
 stop_server "$PID"
 check "the server stops cleanly" test "$STATUS" -eq 0
