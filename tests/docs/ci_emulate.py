@@ -454,20 +454,6 @@ class GitLab:
             raise SystemExit("ci_emulate: want one job, the recipe has %d" % len(jobs))
         self.job_name, self.job = next(iter(jobs.items()))
 
-    def shell_args(self, step):
-        """bash's arguments as GitHub gives them: `shell: bash` (the step's,
-        else the job's or the workflow's defaults.run) adds pipefail to the
-        unspecified shell's plain -e."""
-        shell = step.get("shell")
-        for scope in (self.job, self.doc):
-            if shell is None:
-                shell = ((scope.get("defaults") or {}).get("run") or {}).get("shell")
-        if shell is None:
-            return ["-e"]
-        if shell == "bash":
-            return ["--noprofile", "--norc", "-eo", "pipefail"]
-        raise SystemExit("ci_emulate: shell %r, which this emulator does not know" % shell)
-
     def run(self):
         tmp = os.path.join(self.a.home, "runner-temp")
         os.makedirs(tmp, exist_ok=True)
